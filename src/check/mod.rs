@@ -1,0 +1,128 @@
+//! Checks decide a claim: each [`Check`] compares the claim with one source of truth (a simulated
+//! observable on a grid, or a search over the formula's domain) and returns a [`CheckReport`] with a
+//! [`Verdict`] and its evidence. A claim's verdict combines its checks ([`combine`]).
+
+pub mod regime;
+pub mod search;
+pub mod simulation;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::stats::Estimate;
+
+/// Outcome of a check or a claim (see `../shared/theory/00-conventions.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Agrees within tolerance at every point.
+    Holds,
+    /// Disagrees beyond tolerance on part of the grid, separated from the rest by a parameter threshold.
+    RegimeLimited,
+    /// Disagrees beyond tolerance, everywhere or without a describable regime.
+    Refuted,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Holds => "holds",
+            Verdict::RegimeLimited => "regime-limited",
+            Verdict::Refuted => "refuted",
+        })
+    }
+}
+
+/// Run-wide settings of the checks.
+pub struct RunContext {
+    /// Quick precision (fewer trials, smaller sizes), as in `cargo test`.
+    pub quick: bool,
+    /// Base seed; every check derives its own streams from it.
+    pub seed: u64,
+    /// Progress bar advanced by one per simulated trial (hidden when not a terminal).
+    pub progress: Option<ProgressBar>,
+}
+
+/// One compared point.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointReport {
+    /// Parameter values (numbers or words).
+    pub at: BTreeMap<String, serde_json::Value>,
+    /// The claimed value (formula or bound) where it does not depend on per-trial outputs.
+    pub claimed: Option<f64>,
+    /// The simulated value (extrapolated when sizes were used).
+    pub simulated: Option<Estimate>,
+    /// Simulated minus claimed (for search checks: the violation, > 0 fails).
+    pub residual: f64,
+    /// Allowed deviation beyond the statistics (finite-size / numerical budget).
+    pub budget: f64,
+    /// Residual beyond budget in standard errors; None when the value is deterministic.
+    pub z: Option<f64>,
+    /// Holm-adjusted decision input: p-value of "within budget".
+    pub p: f64,
+    pub pass: bool,
+    /// Per-size estimates of the residual when extrapolating: (size, estimate).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<(f64, Estimate)>,
+}
+
+/// Result of one check.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub method: String,
+    pub describe: String,
+    pub verdict: Verdict,
+    /// One-paragraph evidence: what was compared, how many points failed, where, by how much.
+    pub evidence: String,
+    pub worst: Option<PointReport>,
+    pub points: Vec<PointReport>,
+}
+
+/// A way of deciding a claim.
+pub trait Check: Send + Sync {
+    /// One line saying what is compared with what.
+    fn describe(&self) -> String;
+    /// Number of simulated trials this check will run (for progress bars).
+    fn trials(&self, ctx: &RunContext) -> u64;
+    fn run(&self, ctx: &RunContext) -> Result<CheckReport>;
+}
+
+/// The claim's verdict: holds if every check holds, refuted if any is refuted, else regime-limited.
+pub fn combine(verdicts: &[Verdict]) -> Verdict {
+    if verdicts.contains(&Verdict::Refuted) {
+        Verdict::Refuted
+    } else if verdicts.contains(&Verdict::RegimeLimited) {
+        Verdict::RegimeLimited
+    } else {
+        Verdict::Holds
+    }
+}
+
+/// Formats a number compactly for evidence strings.
+pub fn fmt_num(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else if x.abs() >= 1e4 || x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        format!("{}", (x * 1e6).round() / 1e6)
+    }
+}
+
+/// Formats a parameter point as "a=1 b=2".
+pub fn fmt_point(at: &BTreeMap<String, serde_json::Value>) -> String {
+    at.iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::Number(n) => format!("{k}={}", n.as_f64().map_or_else(|| n.to_string(), fmt_num)),
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,236 @@
+//! Command-line interface: argument parsing (clap) and dispatch. The binary is a thin wrapper:
+//! errors travel up as values and are printed once, in [`main`].
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::audit::{ClaimReport, run_claim, select};
+use crate::check::{Check, RunContext};
+use crate::error::{Error, Result};
+use crate::observable::{find, registry, simulate};
+use crate::params::split_assignment;
+use crate::report::{AuditJson, audit_table, list_table, observables_text, table};
+use crate::theorem::{Claim, default_dir, load_dir};
+
+/// tlcheck decides printed closed-form claims of transfer-learning theory against simulations of
+/// the learning procedures they describe, with statistical verdicts (holds / regime-limited / refuted).
+#[derive(Parser, Debug)]
+#[command(name = "tlcheck", version, about, long_about = None)]
+pub struct Cli {
+    /// Worker threads for Monte Carlo trials (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the claims with their source and recorded verdict.
+    List {
+        #[command(flatten)]
+        dir: TheoremDir,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the observables with their parameters (domain, default, meaning) and outputs.
+    Observables {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Simulate one observable and print mean, standard error and trial count of every output.
+    Simulate {
+        /// Observable name, e.g. lauditi.kernel_spike (see `tlcheck observables`).
+        observable: String,
+        /// Parameter assignment name=value (repeatable); unset parameters take their defaults.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// Number of independent trials (each with its own seed derived from --seed).
+        #[arg(long, default_value_t = 100)]
+        trials: usize,
+        /// Base random seed (u64).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print JSON (fields: observable, params, mean, se, trials, seed, elapsed_s, outputs).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decide one claim and print its evidence. Exit 0 iff the verdict equals the recorded one.
+    Check {
+        /// Claim id, e.g. lauditi2025.finetune_population (see `tlcheck list`).
+        claim: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Decide every claim (or the given ones). Exit 0 iff every verdict equals the recorded one.
+    Audit {
+        /// Claim ids (default: all claims in the theorem directory).
+        claims: Vec<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct TheoremDir {
+    /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own).
+    #[arg(long, value_name = "DIR")]
+    theorems: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Quick precision (fewer trials and sizes, as in `cargo test`): a smoke check, less power.
+    #[arg(long)]
+    quick: bool,
+    /// Base random seed (u64); every claim derives independent streams from it.
+    #[arg(long, default_value_t = 2025)]
+    seed: u64,
+    /// Print JSON: {claims: [{id, verdict, expected, worst_point, max_abs_z, points, ...}], all_match, elapsed_s}.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    dir: TheoremDir,
+}
+
+/// Parses the command line, runs, prints any error once; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tlcheck: error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            return Err(Error::input("--threads must be at least 1"));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| Error::input(format!("--threads: {e}")))?;
+    }
+    match cli.command {
+        Command::List { dir, json } => {
+            let claims = load_dir(&dir.theorems.unwrap_or_else(default_dir))?;
+            if json {
+                let list: Vec<_> = claims.iter().map(|c| &c.file).collect();
+                println!("{}", to_json(&list)?);
+            } else {
+                print!("{}", list_table(&claims));
+            }
+            Ok(0)
+        }
+        Command::Observables { json } => {
+            if json {
+                let list: Vec<_> = registry()
+                    .iter()
+                    .map(|o| {
+                        json!({
+                            "name": o.name(), "doc": o.doc(),
+                            "params": o.params().iter().map(|p| json!({"name": p.name, "domain": p.domain(), "default": p.default, "doc": p.doc, "used_when": p.used_when})).collect::<Vec<_>>(),
+                            "outputs": o.outputs().iter().map(|x| json!({"name": x.name, "doc": x.doc})).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                println!("{}", to_json(&list)?);
+            } else {
+                print!("{}", observables_text(registry()));
+            }
+            Ok(0)
+        }
+        Command::Simulate { observable, set, trials, seed, json } => {
+            simulate_cmd(&observable, &set, trials, seed, json)
+        }
+        Command::Check { claim, run } => audit_cmd(&[claim], &run),
+        Command::Audit { claims, run } => audit_cmd(&claims, &run),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value).map_err(|e| Error::numerical(format!("JSON encoding: {e}")))
+}
+
+fn progress_bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg:>32} [{bar:30}] {pos}/{len} trials, {elapsed} elapsed, eta {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+fn simulate_cmd(name: &str, set: &[String], trials: usize, seed: u64, json: bool) -> Result<i32> {
+    let obs = find(name)?;
+    let given = set.iter().map(|s| split_assignment(s)).collect::<Result<Vec<_>>>()?;
+    let params = obs.resolve(&given)?;
+    let start = Instant::now();
+    let bar = progress_bar(trials as u64, name);
+    let sample = simulate(obs, &params, trials, seed, Some(&bar))?;
+    bar.finish_and_clear();
+    let elapsed = start.elapsed().as_secs_f64();
+    let estimates = sample.outputs.iter().map(|o| Ok((*o, sample.estimate(o)?))).collect::<Result<Vec<_>>>()?;
+    if json {
+        let (_, primary) = estimates[0];
+        let outputs: serde_json::Map<String, serde_json::Value> =
+            estimates.iter().map(|(o, e)| (o.to_string(), json!({"mean": e.mean, "se": e.se}))).collect();
+        let doc = json!({
+            "observable": name, "params": params, "output": estimates[0].0,
+            "mean": primary.mean, "se": primary.se, "trials": primary.trials,
+            "seed": seed, "elapsed_s": elapsed, "outputs": outputs,
+        });
+        println!("{}", to_json(&doc)?);
+    } else {
+        println!("{name} at {params}");
+        let rows: Vec<Vec<String>> = estimates
+            .iter()
+            .map(|(o, e)| vec![o.to_string(), format!("{:.6}", e.mean), format!("{:.2e}", e.se)])
+            .collect();
+        print!("{}", table(&["output", "mean", "se"], &rows));
+        println!("{trials} trials, seed {seed}, {elapsed:.2}s");
+    }
+    Ok(0)
+}
+
+fn audit_cmd(ids: &[String], args: &RunArgs) -> Result<i32> {
+    let start = Instant::now();
+    let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
+    let selected: Vec<&Claim> = select(&claims, ids)?;
+    let mut ctx = RunContext { quick: args.quick, seed: args.seed, progress: None };
+    let total: u64 = selected.iter().flat_map(|c| c.checks.iter()).map(|k: &Box<dyn Check>| k.trials(&ctx)).sum();
+    let bar = progress_bar(total, "auditing");
+    ctx.progress = Some(bar.clone());
+    let mut reports: Vec<ClaimReport> = Vec::new();
+    for claim in &selected {
+        bar.set_message(claim.id().to_string());
+        reports.push(run_claim(claim, &ctx)?);
+    }
+    bar.finish_and_clear();
+    let all_match = reports.iter().all(|r| r.matches);
+    if args.json {
+        println!("{}", to_json(&AuditJson { claims: &reports, all_match, elapsed_s: start.elapsed().as_secs_f64() })?);
+    } else {
+        print!("{}", audit_table(&reports));
+    }
+    Ok(if all_match { 0 } else { 1 })
+}

@@ -1,0 +1,66 @@
+//! Errors as values, all the way up to the one place (`main`) that prints them.
+//!
+//! Every variant renders as one line that names the problem. [`Error::exit_code`] maps
+//! input problems to exit code 2 (usage) and computational failures to 1.
+
+use std::fmt;
+
+use crate::formula::FormulaError;
+
+/// Result alias used throughout the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in tlcheck.
+#[derive(Debug)]
+pub enum Error {
+    /// A parameter value, setting or command-line argument is outside its domain or malformed.
+    Input(String),
+    /// A printed formula could not be parsed, evaluated or differentiated.
+    Formula(FormulaError),
+    /// A theorem file is missing, unreadable or inconsistent.
+    Theorem { file: String, message: String },
+    /// A simulation or solver failed (no convergence, singular system, ...).
+    Numerical(String),
+    /// Reading or writing a file failed.
+    Io { path: String, source: std::io::Error },
+}
+
+impl Error {
+    /// Shorthand for an input error.
+    pub fn input(message: impl Into<String>) -> Self {
+        Error::Input(message.into())
+    }
+
+    /// Shorthand for a numerical failure.
+    pub fn numerical(message: impl Into<String>) -> Self {
+        Error::Numerical(message.into())
+    }
+
+    /// Process exit code: 2 for problems with what the user gave us, 1 for failed computations.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) | Error::Formula(_) | Error::Theorem { .. } => 2,
+            Error::Numerical(_) | Error::Io { .. } => 1,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input(m) => write!(f, "invalid input: {m}"),
+            Error::Formula(e) => write!(f, "formula: {e}"),
+            Error::Theorem { file, message } => write!(f, "theorem file {file}: {message}"),
+            Error::Numerical(m) => write!(f, "numerical failure: {m}"),
+            Error::Io { path, source } => write!(f, "{path}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<FormulaError> for Error {
+    fn from(e: FormulaError) -> Self {
+        Error::Formula(e)
+    }
+}

@@ -1,0 +1,27 @@
+//! tlcheck: a symbolic-numeric checker for the theory of transfer learning.
+//!
+//! Printed closed forms (kernel spikes, fine-tuning losses, phase boundaries) are encoded verbatim
+//! as theorem files (`theorems/*.toml`) and decided against independent simulations of the learning
+//! procedure they describe. The pieces, kept apart as in argmin (problem / solver / executor):
+//!
+//! - [`theorem`]: a claim as written (TOML) and its validated, compiled form [`theorem::Claim`];
+//! - [`observable`]: simulated quantities with documented parameters, and the parallel executor;
+//! - [`check`]: ways of deciding a claim (simulation on a grid, counterexample search);
+//! - [`audit`]: runs claims and compares verdicts with the recorded ones; [`report`] prints them;
+//! - [`sim`]: the simulators; [`formula`]: parse, evaluate and differentiate printed formulas;
+//! - [`stats`]: estimates, Holm correction, extrapolation in size; [`params`]: parameter specs.
+
+pub mod audit;
+pub mod check;
+pub mod cli;
+pub mod error;
+pub mod formula;
+pub mod observable;
+pub mod params;
+pub mod report;
+pub mod rng;
+pub mod sim;
+pub mod stats;
+pub mod theorem;
+
+pub use error::{Error, Result};

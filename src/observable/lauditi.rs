@@ -1,0 +1,353 @@
+//! Observables of Lauditi, Bordelon, Pehlevan (arXiv 2507.04448 v2), two-layer muP linear network.
+
+use faer::Col;
+
+use super::{Observable, OutputSpec, TrialRunner, check_memory};
+use crate::error::{Error, Result};
+use crate::params::{Kind, ParamSet, ParamSpec};
+use crate::rng::{Rng, derive};
+use crate::sim::gaussian::unit_vector_orthogonal_to;
+use crate::sim::lauditi::finetune::{Reduced, TargetTask, loss_dense, loss_fast};
+use crate::sim::lauditi::pretrain::{Integrator, Pretrained, SourceTask, Training, Width, memory_bytes, pretrain};
+
+const D: ParamSpec =
+    ParamSpec { name: "d", kind: Kind::Count(2, 1_000_000), default: "200", doc: "input dimension D", used_when: None };
+const WIDTH_DOC: &str = "hidden width N of the pre-trained network, or inf for the exact infinite-width dynamics";
+const NU1_DOC: &str = "source data ratio P1/D; inf = population source loss";
+
+fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
+    let integrator = match params.text("integrator").unwrap_or("flow") {
+        "gd" => Integrator::Gd,
+        _ => Integrator::Flow,
+    };
+    Ok(Training {
+        gamma,
+        eta0: params.num("eta0").unwrap_or(0.5),
+        tol: params.num("tol").unwrap_or(1e-9),
+        max_steps: params.count("max_steps").ok().flatten().unwrap_or(1_000_000),
+        integrator,
+    })
+}
+
+fn source_task(params: &ParamSet) -> Result<(SourceTask, Width)> {
+    let d = params.size("d")?;
+    let nu1 = params.num("nu1")?;
+    let task = SourceTask { d, nu1: nu1.is_finite().then_some(nu1), sigma_s: params.num("sigma_s").unwrap_or(0.0) };
+    let width = params.count("width")?.map_or(Width::Infinite, Width::Finite);
+    check_memory(memory_bytes(&task, width), "pre-training")?;
+    Ok((task, width))
+}
+
+/// `lauditi.kernel_spike`: pre-train and measure the feature kernel along the learned direction.
+pub struct KernelSpike;
+
+const SPIKE_PARAMS: &[ParamSpec] = &[
+    D,
+    ParamSpec {
+        name: "gamma",
+        kind: Kind::Real("(0, inf)"),
+        default: "1",
+        doc: "feature-learning richness gamma1 (muP, unit-coefficient convention)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "width",
+        kind: Kind::CountOrInf(1, 100_000_000),
+        default: "inf",
+        doc: WIDTH_DOC,
+        used_when: None,
+    },
+    ParamSpec { name: "nu1", kind: Kind::RealOrInf("(0, inf)"), default: "inf", doc: NU1_DOC, used_when: None },
+    ParamSpec {
+        name: "sigma_s",
+        kind: Kind::Real("[0, inf)"),
+        default: "0",
+        doc: "source label-noise standard deviation (finite nu1 only)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "integrator",
+        kind: Kind::Choice(&["flow", "gd"]),
+        default: "flow",
+        doc: "flow = exact flow over each step with the gradient frozen; gd = plain gradient descent",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "eta0",
+        kind: Kind::Real("(0, 1.9]"),
+        default: "0.5",
+        doc: "step scale: dt = eta0 / (2 E[z^2] lambda_max(source covariance))",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "tol",
+        kind: Kind::Real("(0, 1)"),
+        default: "1e-9",
+        doc: "stop when the gradient norm |v| is below tol",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "max_steps",
+        kind: Kind::Count(1, 1_000_000_000),
+        default: "1000000",
+        doc: "error out if not converged after this many steps",
+        used_when: None,
+    },
+];
+
+const SPIKE_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "spike", doc: "r^T (M - I) r along r = beta_hat/|beta_hat| (the printed chi)" },
+    OutputSpec { name: "ez2", doc: "E[z^2], mean squared readout weight" },
+    OutputSpec { name: "q", doc: "|beta_hat|^2, squared norm of the learned predictor" },
+    OutputSpec { name: "off_spike", doc: "Frobenius norm of M - I - spike r r^T (0 iff M is exactly I + spike r r^T)" },
+    OutputSpec { name: "steps", doc: "training steps taken" },
+];
+
+struct SpikeRunner {
+    task: SourceTask,
+    training: Training,
+    width: Width,
+}
+
+impl TrialRunner for SpikeRunner {
+    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let pre = pretrain(&self.task, &self.training, self.width, rng)?;
+        let s = pre.spike();
+        out.copy_from_slice(&[s.value, pre.ez2, s.q, s.off, pre.steps as f64]);
+        Ok(())
+    }
+}
+
+impl Observable for KernelSpike {
+    fn name(&self) -> &'static str {
+        "lauditi.kernel_spike"
+    }
+    fn doc(&self) -> &'static str {
+        "Train the two-layer linear muP network on the source task (population loss, or P1 = nu1 D samples) \
+         to convergence and measure the feature kernel M = (1/N) sum_i w_i w_i^T along the learned direction."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        SPIKE_PARAMS
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        SPIKE_OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+        let (task, width) = source_task(params)?;
+        let training = stage1_training(params.num("gamma")?, params)?;
+        Ok(Box::new(SpikeRunner { task, training, width }))
+    }
+}
+
+/// `lauditi.finetune_loss`: readout fine-tuning on the adapted kernel.
+pub struct FinetuneLoss;
+
+const FINETUNE_PARAMS: &[ParamSpec] = &[
+    ParamSpec { default: "400", ..D },
+    ParamSpec {
+        name: "nu2",
+        kind: Kind::Real("(0, inf)"),
+        default: "0.5",
+        doc: "target data ratio P2/D (P2 = round(nu2 D) >= 1)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "alpha_s",
+        kind: Kind::Real("[-1, 1]"),
+        default: "0.5",
+        doc: "alignment b_s . b_t of unit source and target teachers",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "kernel",
+        kind: Kind::Choice(&["ideal", "pretrained"]),
+        default: "ideal",
+        doc: "ideal = I + chi b_s b_s^T; pretrained = M from a lauditi.kernel_spike pre-training (end to end)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "chi",
+        kind: Kind::Real("[0, inf)"),
+        default: "1",
+        doc: "spike of the ideal kernel",
+        used_when: Some(("kernel", "ideal")),
+    },
+    ParamSpec {
+        name: "gamma1",
+        kind: Kind::Real("(0, inf)"),
+        default: "1",
+        doc: "richness of the pre-training",
+        used_when: Some(("kernel", "pretrained")),
+    },
+    ParamSpec {
+        name: "width",
+        kind: Kind::CountOrInf(1, 100_000_000),
+        default: "inf",
+        doc: WIDTH_DOC,
+        used_when: Some(("kernel", "pretrained")),
+    },
+    ParamSpec {
+        name: "nu1",
+        kind: Kind::RealOrInf("(0, inf)"),
+        default: "inf",
+        doc: NU1_DOC,
+        used_when: Some(("kernel", "pretrained")),
+    },
+    ParamSpec {
+        name: "lambda",
+        kind: Kind::Real("[0, inf)"),
+        default: "0",
+        doc: "ridge lambda of the readout refit (0 = ridgeless)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "sigma",
+        kind: Kind::Real("[0, inf)"),
+        default: "0",
+        doc: "target label-noise standard deviation",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "method",
+        kind: Kind::Choice(&["auto", "fast", "dense"]),
+        default: "auto",
+        doc: "fast = rotational-invariance path (O(P2) per trial), dense = explicit Gram matrix; auto picks fast when exact",
+        used_when: None,
+    },
+];
+
+const FINETUNE_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "loss", doc: "test loss |beta_hat_2 - b_t|^2 (noise floor excluded)" },
+    OutputSpec { name: "spike", doc: "spike of the kernel used, r^T (M - I) r" },
+    OutputSpec { name: "rho", doc: "overlap r . b_t of the spike direction with the target teacher" },
+];
+
+/// Where the kernel comes from.
+enum KernelSource {
+    Ideal {
+        chi: f64,
+        alpha_s: f64,
+    },
+    /// Pre-trained once (deterministic: infinite width, population source).
+    Fixed(Box<Pretrained>),
+    /// Pre-trained in every trial.
+    PerTrial {
+        task: SourceTask,
+        training: Training,
+        width: Width,
+    },
+}
+
+struct FinetuneRunner {
+    d: usize,
+    alpha_s: f64,
+    task: TargetTask,
+    kernel: KernelSource,
+    fast: bool,
+}
+
+/// Exactly-spiked kernels are those with off-spike part below this (relative to 1 + spike).
+const EXACT_SPIKE_TOL: f64 = 1e-8;
+
+impl FinetuneRunner {
+    fn run_pretrained(&self, pre: &Pretrained, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let b_perp = unit_vector_orthogonal_to(rng, &pre.b_s);
+        let b_t: Col<f64> = &pre.b_s * self.alpha_s + b_perp * (1.0 - self.alpha_s * self.alpha_s).max(0.0).sqrt();
+        let spike = pre.spike();
+        let rho = spike.r.transpose() * &b_t;
+        let loss = if self.fast {
+            if spike.off > EXACT_SPIKE_TOL * (1.0 + spike.value.abs()) {
+                return Err(Error::numerical(format!(
+                    "method=fast needs an exactly spiked kernel, but its off-spike part is {:.2e}",
+                    spike.off
+                )));
+            }
+            loss_fast(&Reduced::spiked(spike.value, spike.r.as_ref(), b_t.as_ref()), &self.task, rng, scratch)?
+        } else {
+            loss_dense(pre.m.as_ref(), b_t.as_ref(), &self.task, rng)?
+        };
+        out.copy_from_slice(&[loss, spike.value, rho]);
+        Ok(())
+    }
+}
+
+impl TrialRunner for FinetuneRunner {
+    fn run(&self, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        match &self.kernel {
+            KernelSource::Ideal { chi, alpha_s } => {
+                let red = Reduced::ideal(self.d, *chi, *alpha_s);
+                let loss = if self.fast {
+                    loss_fast(&red, &self.task, rng, scratch)?
+                } else {
+                    let (m, b_t) = red.embed(rng);
+                    loss_dense(m.as_ref(), b_t.as_ref(), &self.task, rng)?
+                };
+                out.copy_from_slice(&[loss, *chi, *alpha_s]);
+                Ok(())
+            }
+            KernelSource::Fixed(pre) => self.run_pretrained(pre, scratch, rng, out),
+            KernelSource::PerTrial { task, training, width } => {
+                let pre = pretrain(task, training, *width, rng)?;
+                self.run_pretrained(&pre, scratch, rng, out)
+            }
+        }
+    }
+}
+
+impl Observable for FinetuneLoss {
+    fn name(&self) -> &'static str {
+        "lauditi.finetune_loss"
+    }
+    fn doc(&self) -> &'static str {
+        "Readout fine-tuning (gamma2 -> 0): reset the readout and refit it by kernel regression with the frozen \
+         feature kernel on P2 = nu2 D fresh target samples, y = b_t . x + sigma eps; return |beta_hat_2 - b_t|^2."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        FINETUNE_PARAMS
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        FINETUNE_OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, seed: u64) -> Result<Box<dyn TrialRunner>> {
+        let d = params.size("d")?;
+        let nu2 = params.num("nu2")?;
+        let p = (nu2 * d as f64).round() as usize;
+        if p == 0 {
+            return Err(Error::input(format!("nu2 = {nu2} gives P2 = 0 target samples at d = {d}")));
+        }
+        let alpha_s = params.num("alpha_s")?;
+        let task = TargetTask { p, lambda: params.num("lambda")?, sigma: params.num("sigma")? };
+        let method = params.text("method")?;
+        let (kernel, exact) = match params.text("kernel")? {
+            "ideal" => (KernelSource::Ideal { chi: params.num("chi")?, alpha_s }, true),
+            _ => {
+                let (src, width) = source_task(params)?;
+                let training = stage1_training(params.num("gamma1")?, params)?;
+                let exact = width == Width::Infinite;
+                if exact && src.nu1.is_none() {
+                    let mut rng = <Rng as rand::SeedableRng>::seed_from_u64(derive(seed, &[u64::MAX]));
+                    (KernelSource::Fixed(Box::new(pretrain(&src, &training, width, &mut rng)?)), true)
+                } else {
+                    (KernelSource::PerTrial { task: src, training, width }, exact)
+                }
+            }
+        };
+        // The fast path needs an exactly spiked kernel and a supported (P2, lambda) regime.
+        let fast_ok = exact && Reduced::ideal(d, 0.0, 0.0).fast_supports(&task).is_ok();
+        let fast = match method {
+            "fast" if !exact => {
+                return Err(Error::input("method=fast needs an exactly spiked kernel (kernel=ideal or width=inf)"));
+            }
+            "fast" => {
+                Reduced::ideal(d, 0.0, 0.0).fast_supports(&task)?;
+                true
+            }
+            "dense" => false,
+            _ => fast_ok,
+        };
+        if !fast {
+            check_memory(8.0 * (2.0 * (p * d) as f64 + (d * d) as f64 + (p * p) as f64), "dense fine-tuning")?;
+        }
+        Ok(Box::new(FinetuneRunner { d, alpha_s, task, kernel, fast }))
+    }
+}

@@ -1,0 +1,111 @@
+//! Output for people (aligned tables) and for scripts (JSON).
+
+use serde::Serialize;
+
+use crate::audit::ClaimReport;
+use crate::check::Verdict;
+use crate::observable::Observable;
+use crate::theorem::Claim;
+
+/// Renders rows as an aligned text table with a header rule.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let mut out = line(header.to_vec()) + "\n";
+    out += &line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    out += "\n";
+    for row in rows {
+        out += &line(row.iter().map(String::as_str).collect());
+        out += "\n";
+    }
+    out
+}
+
+/// The audit table, followed by the evidence of every claim that does not simply hold as recorded.
+pub fn audit_table(reports: &[ClaimReport]) -> String {
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                format!("{}{}", r.verdict, if r.matches { "" } else { " (!)" }),
+                r.expected.to_string(),
+                r.worst_point.clone().unwrap_or_else(|| "-".into()),
+                r.max_abs_z.map_or_else(|| "-".into(), |z| format!("{z:.2}")),
+                format!("{:.1}s", r.elapsed_s),
+            ]
+        })
+        .collect();
+    let mut out = table(&["claim", "verdict", "expected", "worst point", "max|z|", "time"], &rows);
+    for r in reports.iter().filter(|r| !r.matches || r.verdict != Verdict::Holds) {
+        out += &format!(
+            "\n{} -- {} ({})\n",
+            r.id,
+            r.verdict,
+            if r.matches { "as recorded" } else { "DIFFERS FROM RECORDED" }
+        );
+        out += &format!("  recorded: {} -- {}\n", r.expected, r.reason);
+        for c in &r.checks {
+            out += &format!("  [{}] {}: {}\n", c.verdict, c.describe, c.evidence);
+        }
+    }
+    let mismatches = reports.iter().filter(|r| !r.matches).count();
+    out += &format!("\n{} claims: {} as recorded, {} differ\n", reports.len(), reports.len() - mismatches, mismatches);
+    out
+}
+
+/// JSON document of an audit.
+#[derive(Serialize)]
+pub struct AuditJson<'a> {
+    pub claims: &'a [ClaimReport],
+    pub all_match: bool,
+    pub elapsed_s: f64,
+}
+
+/// The claims table of `tlcheck list`.
+pub fn list_table(claims: &[Claim]) -> String {
+    let rows: Vec<Vec<String>> = claims
+        .iter()
+        .map(|c| {
+            let f = &c.file;
+            vec![
+                f.id.clone(),
+                format!("{:?}", f.status).to_lowercase(),
+                format!("arXiv {} {}", f.source.arxiv, f.source.version),
+                f.verdict.expected.to_string(),
+                f.title.clone(),
+            ]
+        })
+        .collect();
+    table(&["claim", "status", "source", "recorded", "title"], &rows)
+}
+
+/// The description of observables for `tlcheck observables`.
+pub fn observables_text(observables: &[&dyn Observable]) -> String {
+    let mut out = String::new();
+    for o in observables {
+        out += &format!("{}\n  {}\n", o.name(), o.doc());
+        let rows: Vec<Vec<String>> = o
+            .params()
+            .iter()
+            .map(|p| {
+                let when = p.used_when.map_or(String::new(), |(k, v)| format!(" (with {k}={v})"));
+                vec![format!("  {}", p.name), p.domain(), p.default.to_string(), format!("{}{when}", p.doc)]
+            })
+            .collect();
+        out += &table(&["  parameter", "domain", "default", "meaning"], &rows);
+        let rows: Vec<Vec<String>> =
+            o.outputs().iter().map(|x| vec![format!("  {}", x.name), x.doc.to_string()]).collect();
+        out += &table(&["  output", "meaning"], &rows);
+        out += "\n";
+    }
+    out
+}
