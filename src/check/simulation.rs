@@ -15,7 +15,7 @@ use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::observable::{Observable, find, simulate};
-use crate::params::{ParamSet, Value};
+use crate::params::ParamSet;
 use crate::rng::{derive, derive_label};
 use crate::stats::{Estimate, extrapolate_inverse_size, holm_reject, normal_sf};
 use crate::theorem::{CheckSpec, ExtrapolateSpec, Relation, Statement, ToleranceSpec, value_text};
@@ -204,7 +204,8 @@ impl SimulationCheck {
     }
 
     /// Residual estimate (output minus claimed) at one size, and the claimed value when it is a constant.
-    fn residual(&self, params: &ParamSet, seed: u64, ctx: &RunContext) -> Result<(Estimate, Option<f64>)> {
+    /// None when the claimed value is undefined (not finite) at this point.
+    fn residual(&self, params: &ParamSet, seed: u64, ctx: &RunContext) -> Result<Option<(Estimate, Option<f64>)>> {
         let env = self.environment(params)?;
         let trials = if ctx.quick { self.quick_trials } else { self.trials };
         let sample = simulate(self.observable, params, trials, seed, ctx.progress.as_ref())?;
@@ -213,13 +214,13 @@ impl SimulationCheck {
         for row in &sample.rows {
             let claimed = self.claimed_at(&env, &sample.outputs, row)?;
             if !claimed.is_finite() {
-                return Err(Error::input(format!("claimed value `{}` is not finite at {params}", self.claimed)));
+                return Ok(None);
             }
             residuals.push(row[j] - claimed);
         }
         let constant = self.claimed.variables().iter().all(|v| env.contains_key(v));
         let claimed = if constant { Some(self.claimed_at(&env, &[], &[])?) } else { None };
-        Ok((Estimate::from_samples(&residuals), claimed))
+        Ok(Some((Estimate::from_samples(&residuals), claimed)))
     }
 }
 
@@ -236,14 +237,48 @@ impl Check for SimulationCheck {
     fn run(&self, ctx: &RunContext) -> Result<CheckReport> {
         let base = derive(ctx.seed, &[self.stream]);
         let mut reports = Vec::new();
+        let mut undefined = 0;
         for (i, point) in self.points().iter().enumerate() {
+            let at: BTreeMap<String, serde_json::Value> = point
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64)
+                            .map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number),
+                    )
+                })
+                .collect();
             let mut sizes = Vec::new();
             let mut claimed = None;
             for (k, size) in self.sizes(ctx.quick).into_iter().enumerate() {
                 let params = self.params(point, size, ctx.quick)?;
-                let (est, c) = self.residual(&params, derive(base, &[i as u64, k as u64]), ctx)?;
-                claimed = c;
-                sizes.push((size.unwrap_or(f64::NAN), est));
+                match self.residual(&params, derive(base, &[i as u64, k as u64]), ctx)? {
+                    Some((est, c)) => {
+                        claimed = c;
+                        sizes.push((size.unwrap_or(0.0), est));
+                    }
+                    None => break,
+                }
+            }
+            if sizes.len() < self.sizes(ctx.quick).len() {
+                undefined += 1;
+                let (residual, budget, z, p, two_sided, pass) = (0.0, 0.0, None, 0.0, true, false);
+                reports.push(PointReport {
+                    at,
+                    claimed: None,
+                    simulated: None,
+                    residual,
+                    budget,
+                    z,
+                    p,
+                    two_sided,
+                    pass,
+                    sizes,
+                });
+                continue;
             }
             let residual = if sizes.len() == 1 {
                 sizes[0].1
@@ -267,26 +302,19 @@ impl Check for SimulationCheck {
             } else {
                 1.0
             };
-            let at = point
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number),
-                    )
-                })
-                .collect();
             reports.push(PointReport {
                 at,
                 claimed,
                 simulated: claimed.map(|c| Estimate { mean: c + residual.mean, ..residual }),
                 residual: residual.mean,
                 budget,
-                z: (residual.se > 0.0).then(|| residual.mean / residual.se),
+                z: (residual.se > 0.0).then(|| match self.relation {
+                    Relation::AtMost => residual.mean / residual.se,
+                    Relation::AtLeast => -residual.mean / residual.se,
+                    _ => residual.mean / residual.se,
+                }),
                 p,
+                two_sided,
                 pass: true,
                 sizes: if sizes.len() > 1 { sizes } else { Vec::new() },
             });
@@ -304,7 +332,11 @@ impl Check for SimulationCheck {
             .iter()
             .min_by(|a, b| a.p.total_cmp(&b.p).then(b.z.map_or(0.0, f64::abs).total_cmp(&a.z.map_or(0.0, f64::abs))))
             .cloned();
-        let evidence = self.evidence(&reports, worst.as_ref(), &regime, ctx.quick);
+        let mut evidence = self.evidence(&reports, worst.as_ref(), &regime, ctx.quick);
+        if undefined > 0 {
+            evidence += &format!("; claimed value undefined (not finite) at {undefined} points");
+        }
+        let failures = reports.iter().map(|r| !r.pass).collect();
         Ok(CheckReport {
             method: "simulation".into(),
             describe: self.describe.clone(),
@@ -312,6 +344,7 @@ impl Check for SimulationCheck {
             evidence,
             worst,
             points: reports,
+            failures,
         })
     }
 }
@@ -354,13 +387,5 @@ impl SimulationCheck {
             None => text += &format!("; budget: {}", self.tolerance.budget_reason),
         }
         text
-    }
-}
-
-/// Renders a parameter value for JSON (numbers as numbers, `inf` and words as strings).
-pub fn json_value(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Num(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
-        other => serde_json::Value::String(other.to_string()),
     }
 }

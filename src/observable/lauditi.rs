@@ -29,9 +29,24 @@ fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
     })
 }
 
+/// P = ratio * d, which must be a whole positive number: rounding would shift the effective ratio
+/// by up to 1/(2d), an O(1/d) bias that differs between sizes and spoils extrapolation in d.
+pub fn sample_count(name: &str, ratio: f64, d: usize) -> Result<usize> {
+    let p = ratio * d as f64;
+    if p < 0.5 || (p - p.round()).abs() > 1e-9 * p {
+        return Err(Error::input(format!(
+            "{name} * d = {ratio} * {d} = {p} is not a whole positive number of samples; choose d so that it is"
+        )));
+    }
+    Ok(p.round() as usize)
+}
+
 fn source_task(params: &ParamSet) -> Result<(SourceTask, Width)> {
     let d = params.size("d")?;
     let nu1 = params.num("nu1")?;
+    if nu1.is_finite() {
+        sample_count("nu1", nu1, d)?;
+    }
     let task = SourceTask { d, nu1: nu1.is_finite().then_some(nu1), sigma_s: params.num("sigma_s").unwrap_or(0.0) };
     let width = params.count("width")?.map_or(Width::Infinite, Width::Finite);
     check_memory(memory_bytes(&task, width), "pre-training")?;
@@ -310,11 +325,7 @@ impl Observable for FinetuneLoss {
     }
     fn prepare(&self, params: &ParamSet, seed: u64) -> Result<Box<dyn TrialRunner>> {
         let d = params.size("d")?;
-        let nu2 = params.num("nu2")?;
-        let p = (nu2 * d as f64).round() as usize;
-        if p == 0 {
-            return Err(Error::input(format!("nu2 = {nu2} gives P2 = 0 target samples at d = {d}")));
-        }
+        let p = sample_count("nu2", params.num("nu2")?, d)?;
         let alpha_s = params.num("alpha_s")?;
         let task = TargetTask { p, lambda: params.num("lambda")?, sigma: params.num("sigma")? };
         let method = params.text("method")?;

@@ -113,6 +113,7 @@ impl SourceGradient {
         if p == 0 {
             return Err(Error::input(format!("nu1 = {nu1} gives no source samples at d = {}", task.d)));
         }
+        // Callers check that nu1 d is whole (observable::lauditi::sample_count); here P1 = round(nu1 d).
         let x = normal_matrix(rng, p, task.d);
         let noise = normal_col(rng, p);
         let y = &x * b_s + noise * task.sigma_s;
