@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::audit::{ClaimReport, run_claim, select};
-use crate::check::{Check, RunContext};
+use crate::check::RunContext;
 use crate::error::{Error, Result};
 use crate::observable::{find, registry, simulate};
 use crate::params::split_assignment;
@@ -217,7 +217,7 @@ fn audit_cmd(ids: &[String], args: &RunArgs) -> Result<i32> {
     let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
     let selected: Vec<&Claim> = select(&claims, ids)?;
     let mut ctx = RunContext { quick: args.quick, seed: args.seed, progress: None };
-    let total: u64 = selected.iter().flat_map(|c| c.checks.iter()).map(|k: &Box<dyn Check>| k.trials(&ctx)).sum();
+    let total: u64 = selected.iter().flat_map(|c| c.checks.iter()).map(|k| k.trials(&ctx)).sum();
     let bar = progress_bar(total, "auditing");
     ctx.progress = Some(bar.clone());
     let mut reports: Vec<ClaimReport> = Vec::new();

@@ -137,10 +137,10 @@ impl SearchCheck {
             .run()
             .map_err(|e| Error::numerical(format!("Nelder-Mead: {e}")))?;
         let t = result.state().get_best_param().cloned().unwrap_or(t0);
-        Ok(self.from_unbounded(&t))
+        Ok(self.point_of(&t))
     }
 
-    fn from_unbounded(&self, t: &[f64]) -> Vec<f64> {
+    fn point_of(&self, t: &[f64]) -> Vec<f64> {
         t.iter().zip(&self.intervals).map(|(t, i)| i.from_unbounded(*t)).collect()
     }
 
@@ -176,7 +176,7 @@ impl CostFunction for Negated<'_> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, t: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        let g = self.0.violation_at(&self.0.from_unbounded(t)).0;
+        let g = self.0.violation_at(&self.0.point_of(t)).0;
         Ok(if g.is_finite() { -g } else { -1e300 })
     }
 }

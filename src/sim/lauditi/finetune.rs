@@ -9,7 +9,7 @@
 //! - [`loss_fast`]: uses rotational invariance. Write M = a (I - V V^T) + V K V^T and b_t = V t with
 //!   V (D x k) orthonormal. Then C = X V (P2 x k) has i.i.d. N(0, 1) entries, X (I - V V^T) X^T = Z Z^T
 //!   with Z Gaussian of size P2 x (D - k), and the loss
-//!     |K C^T alpha - t|^2 + a^2 alpha^T Z Z^T alpha,   alpha = (a Z Z^T + C K C^T + P2 lambda I)^-1 y,
+//!   |K C^T alpha - t|^2 + a^2 alpha^T Z Z^T alpha,   alpha = (a Z Z^T + C K C^T + P2 lambda I)^-1 y,
 //!   is invariant under (Z Z^T, C, eps) -> (H Z Z^T H^T, H C, H eps). So Z Z^T may be replaced by its
 //!   tridiagonal model T (see [`crate::sim::wishart`]) and the system solved by Woodbury with a
 //!   tridiagonal LDL^T: O(k P2) work and O(P2) random numbers per trial, no D-dimensional work.

@@ -146,6 +146,9 @@ fn step_matrix(integrator: Integrator, theta: f64) -> [[f64; 2]; 2] {
     }
 }
 
+/// One step: the unit gradient direction u and the 2x2 matrix C of E = I + U C U^T.
+type Step = (Col<f64>, [[f64; 2]; 2]);
+
 /// Controls one training run: step size, stopping, step counting.
 struct Stepper<'a> {
     training: &'a Training,
@@ -155,7 +158,7 @@ struct Stepper<'a> {
 
 impl Stepper<'_> {
     /// Given the current beta_hat and E[z^2], returns (u, C) for the next step, or None when converged.
-    fn next(&mut self, beta: &Col<f64>, ez2: f64) -> Result<Option<(Col<f64>, [[f64; 2]; 2])>> {
+    fn next(&mut self, beta: &Col<f64>, ez2: f64) -> Result<Option<Step>> {
         let v = self.grad.eval(beta);
         let g = v.norm_l2();
         if !g.is_finite() {

@@ -1,0 +1,149 @@
+//! The `tlcheck` binary: acceptance commands, JSON fields, exit codes, and bad input giving a
+//! one-line error with exit code 2 (never a panic).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tlcheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().expect("binary runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+fn assert_usage_error(args: &[&str], mentions: &str) {
+    let out = tlcheck(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    assert!(stderr.contains(mentions), "{args:?}: error should mention {mentions:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} printed a result despite the error");
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_code_2() {
+    let sim = |set: &str| ["simulate", "lauditi.finetune_loss", "--set", set].map(String::from);
+    for (set, mentions) in [
+        ("nu2=0", "nu2"),
+        ("nu2=-1", "nu2"),
+        ("alpha_s=1.5", "alpha_s"),
+        ("alpha_s=NaN", "alpha_s"),
+        ("nu2=inf", "nu2"),
+        ("d=abc", "not a number"),
+        ("foo=1", "unknown parameter `foo`"),
+        ("gamma1=2", "kernel=pretrained"),
+        ("nu2", "name=value"),
+        ("nu2=0.3333", "whole positive number"),
+    ] {
+        let args = sim(set);
+        assert_usage_error(&args.iter().map(String::as_str).collect::<Vec<_>>(), mentions);
+    }
+    assert_usage_error(&["simulate", "lauditi.kernel_spike", "--set", "gamma=-1"], "gamma");
+    assert_usage_error(&["simulate", "lauditi.kernel_spike", "--set", "width=2.5"], "integer");
+    assert_usage_error(
+        &["simulate", "lauditi.kernel_spike", "--set", "d=1000000", "--set", "width=100000000"],
+        "memory",
+    );
+    assert_usage_error(&["simulate", "lauditi.finetune_loss", "--set", "d=1000000", "--set", "method=dense"], "memory");
+    assert_usage_error(&["simulate", "no.such_observable"], "unknown observable");
+    assert_usage_error(&["simulate", "lauditi.kernel_spike", "--trials", "0"], "trials");
+    assert_usage_error(&["simulate", "lauditi.kernel_spike", "--trials", "-3"], "-3");
+    assert_usage_error(&["check", "no.such_claim"], "unknown claim");
+    assert_usage_error(&["audit", "--seed", "x"], "--seed");
+    assert_usage_error(&["frobnicate"], "frobnicate");
+}
+
+#[test]
+fn help_explains_options_and_exits_0() {
+    let out = tlcheck(&["simulate", "--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["--set", "--trials", "--seed", "--json", "default"] {
+        assert!(text.contains(word), "help lacks {word}: {text}");
+    }
+}
+
+#[test]
+fn infinite_width_spike_matches_sqrt10_minus_1() {
+    let v = json(&tlcheck(&[
+        "simulate",
+        "lauditi.kernel_spike",
+        "--set",
+        "gamma=3",
+        "--set",
+        "width=inf",
+        "--set",
+        "d=200",
+        "--json",
+    ]));
+    for field in ["observable", "params", "mean", "se", "trials", "seed", "elapsed_s"] {
+        assert!(v.get(field).is_some(), "missing {field}");
+    }
+    let spike = v["mean"].as_f64().unwrap();
+    assert!((spike - (10f64.sqrt() - 1.0)).abs() < 1e-6, "spike {spike}");
+}
+
+#[test]
+fn finetune_loss_has_small_se_and_matches_printed_value() {
+    let v = json(&tlcheck(&[
+        "simulate",
+        "lauditi.finetune_loss",
+        "--set",
+        "d=1000",
+        "--set",
+        "nu2=0.5",
+        "--set",
+        "alpha_s=0.8",
+        "--set",
+        "chi=1",
+        "--trials",
+        "200",
+        "--json",
+    ]));
+    let (mean, se) = (v["mean"].as_f64().unwrap(), v["se"].as_f64().unwrap());
+    let printed = 0.5 * (1.0 - 2.0 * 0.64 * 0.5 / 1.5 + 0.64 * 0.25 / 2.25);
+    assert!(se < 0.003, "se {se}");
+    // 4 standard errors plus the measured finite-D bias budget (about 0.3/D, see the README).
+    assert!((mean - printed).abs() < 4.0 * se + 0.3 / 1000.0, "{mean} vs {printed}");
+}
+
+fn write_theorems(dir: &Path, edit: impl Fn(String) -> String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("theorems/lauditi2025.chi_increasing.toml");
+    std::fs::write(dir.join("claim.toml"), edit(std::fs::read_to_string(src).unwrap())).unwrap();
+}
+
+#[test]
+fn audit_exit_code_reports_verdict_mismatches_and_bad_files() {
+    let base = std::env::temp_dir().join(format!("tlcheck-cli-{}", std::process::id()));
+    let ok = base.join("ok");
+    write_theorems(&ok, |s| s);
+    let out = tlcheck(&["audit", "--theorems", ok.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let claim = &v["claims"][0];
+    for field in ["id", "verdict", "expected", "worst_point", "max_abs_z", "points"] {
+        assert!(claim.get(field).is_some(), "missing {field}");
+    }
+
+    let wrong = base.join("wrong");
+    write_theorems(&wrong, |s| s.replace("expected = \"holds\"", "expected = \"refuted\""));
+    let out = tlcheck(&["audit", "--theorems", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DIFFERS FROM RECORDED"));
+
+    let bad = base.join("bad");
+    write_theorems(&bad, |s| s.replace("formula = \"sqrt(1 + gamma^2) - 1\"", "formula = \"sqrt(1 + gamma^2 - 1\""));
+    let out = tlcheck(&["audit", "--theorems", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("claim.toml") && err.contains("claim.formula"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+
+    let unknown = base.join("unknown");
+    write_theorems(&unknown, |s| s.replace("variable = \"gamma\"", "variable = \"gamma1\""));
+    assert_eq!(tlcheck(&["audit", "--theorems", unknown.to_str().unwrap()]).status.code(), Some(2));
+    std::fs::remove_dir_all(&base).ok();
+}
