@@ -218,3 +218,44 @@ pub fn split_assignment(text: &str) -> Result<(String, String)> {
         _ => Err(Error::input(format!("expected name=value, got {text:?}"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickcheck_macros::quickcheck;
+
+    const SPECS: &[ParamSpec] = &[
+        ParamSpec { name: "x", kind: Kind::Real("(0, 1]"), default: "0.5", doc: "", used_when: None },
+        ParamSpec { name: "n", kind: Kind::CountOrInf(1, 10), default: "inf", doc: "", used_when: None },
+        ParamSpec { name: "mode", kind: Kind::Choice(&["a", "b"]), default: "a", doc: "", used_when: None },
+        ParamSpec {
+            name: "y",
+            kind: Kind::RealOrInf("[0, inf)"),
+            default: "1",
+            doc: "",
+            used_when: Some(("mode", "b")),
+        },
+    ];
+
+    #[test]
+    fn resolve_fills_defaults_and_checks_domains() {
+        let set = ParamSet::resolve(SPECS, &[("x".into(), "1".into())]).unwrap();
+        assert_eq!(set.num("x").unwrap(), 1.0);
+        assert_eq!(set.count("n").unwrap(), None);
+        assert!(ParamSet::resolve(SPECS, &[("x".into(), "0".into())]).is_err());
+        assert!(ParamSet::resolve(SPECS, &[("n".into(), "11".into())]).is_err());
+        assert!(ParamSet::resolve(SPECS, &[("x".into(), "nan".into())]).is_err());
+        assert!(ParamSet::resolve(SPECS, &[("y".into(), "2".into())]).is_err(), "y has no effect with mode=a");
+        let both = [("mode".to_string(), "b".to_string()), ("y".to_string(), "inf".to_string())];
+        assert_eq!(ParamSet::resolve(SPECS, &both).unwrap().num("y").unwrap(), f64::INFINITY);
+    }
+
+    /// Arbitrary text never panics: it is accepted into the domain or refused with an error.
+    #[quickcheck]
+    fn parsing_arbitrary_text_never_panics(name: String, value: String) -> bool {
+        match ParamSet::resolve(SPECS, &[(name, value)]) {
+            Ok(set) => set.num("x").is_ok_and(|x| x > 0.0 && x <= 1.0),
+            Err(e) => !e.to_string().is_empty(),
+        }
+    }
+}

@@ -78,8 +78,20 @@ impl SearchCheck {
         if !missing.is_empty() {
             return Err(Error::input(format!("a search needs a [domain] for {}", missing.join(", "))));
         }
+        if vars.len() > 8 {
+            return Err(Error::input(format!("a grid search over {} variables is too large (at most 8)", vars.len())));
+        }
         let intervals: Vec<Interval> = vars.iter().map(|v| st.domain[v]).collect();
         let default_ppa = (SAMPLE_BUDGET.powf(1.0 / vars.len().max(1) as f64).floor() as usize).clamp(3, 400);
+        let points_per_axis = match spec.points_per_axis {
+            Some(n) if n < 2 || (n as f64).powi(vars.len() as i32) > 1e7 => {
+                return Err(Error::input(format!(
+                    "points_per_axis = {n} gives too few or too many points (2 to 1e7 in all)"
+                )));
+            }
+            Some(n) => n,
+            None => default_ppa,
+        };
         Ok(SearchCheck {
             describe: spec.describe.clone(),
             relation: st.relation,
@@ -91,7 +103,7 @@ impl SearchCheck {
             violation_text,
             vars,
             intervals,
-            points_per_axis: spec.points_per_axis.unwrap_or(default_ppa).max(2),
+            points_per_axis,
         })
     }
 

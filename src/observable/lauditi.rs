@@ -356,8 +356,13 @@ impl Observable for FinetuneLoss {
             "dense" => false,
             _ => fast_ok,
         };
-        if !fast {
-            check_memory(8.0 * (2.0 * (p * d) as f64 + (d * d) as f64 + (p * p) as f64), "dense fine-tuning")?;
+        let (p_f, d_f) = (p as f64, d as f64);
+        if fast {
+            // Least squares (lambda = 0, P2 >= D) works in D dimensions, the dual path in P2.
+            let n = if task.lambda == 0.0 && p >= d { 6.0 * d_f } else { 10.0 * p_f };
+            check_memory(8.0 * n, "fast fine-tuning")?;
+        } else {
+            check_memory(8.0 * (2.0 * p_f * d_f + d_f * d_f + p_f * p_f), "dense fine-tuning")?;
         }
         Ok(Box::new(FinetuneRunner { d, alpha_s, task, kernel, fast }))
     }

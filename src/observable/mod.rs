@@ -108,9 +108,10 @@ pub fn simulate(
     if trials == 0 {
         return Err(Error::input("trials must be at least 1"));
     }
+    let n_out = obs.outputs().len();
+    check_memory(trials as f64 * (8.0 * n_out as f64 + 64.0), "storing the trials")?;
     faer::set_global_parallelism(faer::Par::Seq);
     let runner = obs.prepare(params, seed)?;
-    let n_out = obs.outputs().len();
     let rows = (0..trials as u64)
         .into_par_iter()
         .map_init(Vec::new, |scratch, t| {
