@@ -13,7 +13,8 @@
 //! O(D^2) per step; beta_hat = S[1:, 0] / gamma and the feature kernel is M = S[1:, 1:].
 //! The step is adaptive, dt = eta0 / (2 E[z^2] lambda_max(A)), which keeps it stable as the spike grows.
 
-use faer::{Col, Mat};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Col, Mat, Par};
 
 use crate::error::{Error, Result};
 use crate::rng::Rng;
@@ -127,10 +128,12 @@ impl SourceGradient {
         Ok(SourceGradient { a: Some(a), c, a_max })
     }
 
-    fn eval(&self, beta: &Col<f64>) -> Col<f64> {
+    /// v = c - A beta, written into `v` (no allocation).
+    fn eval_into(&self, beta: &Col<f64>, v: &mut Col<f64>) {
+        v.copy_from(&self.c);
         match &self.a {
-            None => &self.c - beta,
-            Some(a) => &self.c - a * beta,
+            None => *v -= beta,
+            Some(a) => matmul(v.as_mat_mut(), Accum::Add, a, beta.as_mat(), -1.0, Par::Seq),
         }
     }
 }
@@ -146,21 +149,25 @@ fn step_matrix(integrator: Integrator, theta: f64) -> [[f64; 2]; 2] {
     }
 }
 
-/// One step: the unit gradient direction u and the 2x2 matrix C of E = I + U C U^T.
-type Step = (Col<f64>, [[f64; 2]; 2]);
-
-/// Controls one training run: step size, stopping, step counting.
+/// Controls one training run: gradient, step size, stopping, step counting.
 struct Stepper<'a> {
     training: &'a Training,
     grad: &'a SourceGradient,
     steps: usize,
+    /// The unit gradient direction u of the current step (reused buffer).
+    u: Col<f64>,
 }
 
-impl Stepper<'_> {
-    /// Given the current beta_hat and E[z^2], returns (u, C) for the next step, or None when converged.
-    fn next(&mut self, beta: &Col<f64>, ez2: f64) -> Result<Option<Step>> {
-        let v = self.grad.eval(beta);
-        let g = v.norm_l2();
+impl<'a> Stepper<'a> {
+    fn new(training: &'a Training, grad: &'a SourceGradient) -> Self {
+        Stepper { training, grad, steps: 0, u: Col::zeros(grad.c.nrows()) }
+    }
+
+    /// Given the current beta_hat and E[z^2], sets `self.u` and returns the 2x2 matrix C of the next
+    /// step E = I + U C U^T, or None when converged.
+    fn next(&mut self, beta: &Col<f64>, ez2: f64) -> Result<Option<[[f64; 2]; 2]>> {
+        self.grad.eval_into(beta, &mut self.u);
+        let g = self.u.norm_l2();
         if !g.is_finite() {
             return Err(Error::numerical(format!("training diverged at step {} (|v| = {g})", self.steps)));
         }
@@ -174,9 +181,9 @@ impl Stepper<'_> {
             )));
         }
         self.steps += 1;
+        self.u /= g;
         let dt = self.training.eta0 / (2.0 * ez2 * self.grad.a_max);
-        let theta = self.training.gamma * dt * g;
-        Ok(Some((v * (1.0 / g), step_matrix(self.training.integrator, theta))))
+        Ok(Some(step_matrix(self.training.integrator, self.training.gamma * dt * g)))
     }
 }
 
@@ -190,12 +197,19 @@ pub fn pretrain_moments(
 ) -> Result<Pretrained> {
     let d = task.d;
     let grad = SourceGradient::new(task, &b_s, rng)?;
-    let mut stepper = Stepper { training, grad: &grad, steps: 0 };
+    let mut stepper = Stepper::new(training, &grad);
     let mut s = s0;
     let gamma = training.gamma;
-    let beta_of = |s: &Mat<f64>| Col::from_fn(d, |i| s[(i + 1, 0)] / gamma);
-    let mut y = Mat::<f64>::zeros(d + 1, 2);
-    while let Some((u, c)) = stepper.next(&beta_of(&s), s[(0, 0)])? {
+    let beta_into = |s: &Mat<f64>, beta: &mut Col<f64>| {
+        for i in 0..d {
+            beta[i] = s[(i + 1, 0)] / gamma;
+        }
+    };
+    let mut beta = Col::<f64>::zeros(d);
+    beta_into(&s, &mut beta);
+    let (mut y, mut z) = (Mat::<f64>::zeros(d + 1, 2), Mat::<f64>::zeros(d + 1, 2));
+    while let Some(c) = stepper.next(&beta, s[(0, 0)])? {
+        let u = &stepper.u;
         // Y = S U with U = [e0, (0, u)].
         // S is symmetric, so row i of S is column i: contiguous access.
         for i in 0..=d {
@@ -206,7 +220,6 @@ pub fn pretrain_moments(
         // G = U^T Y (2 x 2, symmetric), then Z = Y C + U (C G C) / 2 and S += Z U^T + U Z^T.
         let g = [[y[(0, 0)], y[(0, 1)]], [y[(0, 1)], (0..d).map(|j| u[j] * y[(j + 1, 1)]).sum::<f64>()]];
         let cgc = mul2(&mul2(&c, &g), &c);
-        let mut z = Mat::<f64>::zeros(d + 1, 2);
         for i in 0..=d {
             for k in 0..2 {
                 z[(i, k)] = y[(i, 0)] * c[0][k] + y[(i, 1)] * c[1][k];
@@ -228,10 +241,10 @@ pub fn pretrain_moments(
                 col[i] += z[(i, 0)] * u0j + z[(i, 1)] * u1j + u[i - 1] * z1j;
             }
         }
+        beta_into(&s, &mut beta);
     }
-    let beta_hat = beta_of(&s);
     let m = Mat::from_fn(d, d, |i, j| s[(i + 1, j + 1)]);
-    Ok(Pretrained { b_s, beta_hat, m, ez2: s[(0, 0)], steps: stepper.steps })
+    Ok(Pretrained { b_s, beta_hat: beta, m, ez2: s[(0, 0)], steps: stepper.steps })
 }
 
 fn mul2(a: &[[f64; 2]; 2], b: &[[f64; 2]; 2]) -> [[f64; 2]; 2] {
@@ -256,20 +269,29 @@ pub fn pretrain_network(
 ) -> Result<Pretrained> {
     let n = w.nrows();
     let grad = SourceGradient::new(task, &b_s, rng)?;
-    let mut stepper = Stepper { training, grad: &grad, steps: 0 };
+    let mut stepper = Stepper::new(training, &grad);
     let (mut z, mut w) = (z, w);
     let scale = 1.0 / (training.gamma * n as f64);
-    let beta_of = |z: &Col<f64>, w: &Mat<f64>| (w.transpose() * z) * scale;
-    while let Some((u, c)) = stepper.next(&beta_of(&z, &w), z.squared_norm_l2() / n as f64)? {
-        let s = &w * &u;
-        let alpha = &z * c[0][0] + &s * c[0][1];
-        let beta = &z * c[1][0] + &s * c[1][1];
-        z += alpha;
-        w += &beta * u.transpose();
+    let beta_into = |z: &Col<f64>, w: &Mat<f64>, beta: &mut Col<f64>| {
+        matmul(beta.as_mat_mut(), Accum::Replace, w.transpose(), z.as_mat(), scale, Par::Seq)
+    };
+    let mut beta = Col::<f64>::zeros(w.ncols());
+    let mut s = Col::<f64>::zeros(n);
+    beta_into(&z, &w, &mut beta);
+    while let Some(c) = stepper.next(&beta, z.squared_norm_l2() / n as f64)? {
+        let u = &stepper.u;
+        // s = W u; then z += C00 z + C01 s and s <- C10 z + C11 s (old z), and W += s u^T.
+        matmul(s.as_mat_mut(), Accum::Replace, &w, u.as_mat(), 1.0, Par::Seq);
+        for i in 0..n {
+            let (zi, si) = (z[i], s[i]);
+            z[i] = zi + c[0][0] * zi + c[0][1] * si;
+            s[i] = c[1][0] * zi + c[1][1] * si;
+        }
+        matmul(&mut w, Accum::Add, s.as_mat(), u.as_mat().transpose(), 1.0, Par::Seq);
+        beta_into(&z, &w, &mut beta);
     }
-    let beta_hat = beta_of(&z, &w);
     let m = (w.transpose() * &w) * (1.0 / n as f64);
-    Ok(Pretrained { b_s, beta_hat, m, ez2: z.squared_norm_l2() / n as f64, steps: stepper.steps })
+    Ok(Pretrained { b_s, beta_hat: beta, m, ez2: z.squared_norm_l2() / n as f64, steps: stepper.steps })
 }
 
 /// Width of the network: finite N or infinite.
