@@ -13,7 +13,7 @@ use crate::sim::lauditi::pretrain::{Integrator, Pretrained, SourceTask, Training
 const D: ParamSpec =
     ParamSpec { name: "d", kind: Kind::Count(2, 1_000_000), default: "200", doc: "input dimension D", used_when: None };
 const WIDTH_DOC: &str = "hidden width N of the pre-trained network, or inf for the exact infinite-width dynamics";
-const NU1_DOC: &str = "source data ratio P1/D; inf = population source loss";
+const NU1_DOC: &str = "source data ratio P1/D (nu1 d a whole number); inf = population source loss";
 
 fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
     let integrator = match params.text("integrator").unwrap_or("flow") {
@@ -163,7 +163,7 @@ const FINETUNE_PARAMS: &[ParamSpec] = &[
         name: "nu2",
         kind: Kind::Real("(0, inf)"),
         default: "0.5",
-        doc: "target data ratio P2/D (P2 = round(nu2 D) >= 1)",
+        doc: "target data ratio P2/D; P2 = nu2 d must be a whole number >= 1",
         used_when: None,
     },
     ParamSpec {
