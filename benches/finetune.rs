@@ -21,7 +21,7 @@ const TASK: TargetTask = TargetTask { p: 500, lambda: 0.0, sigma: 0.0 };
 
 #[divan::bench(sample_count = 10)]
 fn finetune_dense(b: Bencher) {
-    let red = Reduced::ideal(1000, 1.0, 0.8);
+    let red = Reduced::ideal(1000, 1.0, 0.8).unwrap();
     let mut rng = trial_rng(1, 0);
     let (m, b_t) = red.embed(&mut rng);
     b.bench_local(|| loss_dense(m.as_ref(), b_t.as_ref(), &TASK, &mut rng));
@@ -29,7 +29,7 @@ fn finetune_dense(b: Bencher) {
 
 #[divan::bench(sample_count = 200)]
 fn finetune_fast(b: Bencher) {
-    let red = Reduced::ideal(1000, 1.0, 0.8);
+    let red = Reduced::ideal(1000, 1.0, 0.8).unwrap();
     let mut rng = trial_rng(1, 0);
     let mut scratch = Vec::new();
     b.bench_local(|| loss_fast(&red, &TASK, &mut rng, &mut scratch));

@@ -79,12 +79,20 @@ fn dense_vs_fast(red: &Reduced, task: &TargetTask, trials: u64) -> (Vec<f64>, Ve
 #[test]
 fn fast_and_dense_fine_tuning_agree_in_distribution() {
     let cases = [
-        ("ridgeless, nu2 < 1, noisy", Reduced::ideal(40, 1.5, 0.7), TargetTask { p: 14, lambda: 0.0, sigma: 0.5 }),
-        ("ridge, nu2 > 1", Reduced::ideal(30, 3.0, -0.4), TargetTask { p: 45, lambda: 0.2, sigma: 0.3 }),
-        ("least squares, nu2 > 1", Reduced::ideal(20, 1.0, 0.5), TargetTask { p: 35, lambda: 0.0, sigma: 0.8 }),
+        (
+            "ridgeless, nu2 < 1, noisy",
+            Reduced::ideal(40, 1.5, 0.7).unwrap(),
+            TargetTask { p: 14, lambda: 0.0, sigma: 0.5 },
+        ),
+        ("ridge, nu2 > 1", Reduced::ideal(30, 3.0, -0.4).unwrap(), TargetTask { p: 45, lambda: 0.2, sigma: 0.3 }),
+        (
+            "least squares, nu2 > 1",
+            Reduced::ideal(20, 1.0, 0.5).unwrap(),
+            TargetTask { p: 35, lambda: 0.0, sigma: 0.8 },
+        ),
         (
             "three-dim subspace",
-            Reduced { d: 30, a: 1.0, k: vec![2.0, 0.3, 0.0, 0.3, 1.5, 0.2, 0.0, 0.2, 1.0], t: vec![0.6, 0.0, 0.8] },
+            Reduced::new(30, 1.0, vec![2.0, 0.3, 0.0, 0.3, 1.5, 0.2, 0.0, 0.2, 1.0], vec![0.6, 0.0, 0.8]).unwrap(),
             TargetTask { p: 12, lambda: 0.05, sigma: 0.0 },
         ),
     ];
@@ -102,8 +110,8 @@ fn fast_and_dense_fine_tuning_agree_in_distribution() {
 #[test]
 fn distribution_comparison_has_power() {
     let task = TargetTask { p: 14, lambda: 0.0, sigma: 0.0 };
-    let (fast, _) = dense_vs_fast(&Reduced::ideal(40, 1.0, 0.8), &task, 2000);
-    let (_, dense) = dense_vs_fast(&Reduced::ideal(40, 1.3, 0.8), &task, 2000);
+    let (fast, _) = dense_vs_fast(&Reduced::ideal(40, 1.0, 0.8).unwrap(), &task, 2000);
+    let (_, dense) = dense_vs_fast(&Reduced::ideal(40, 1.3, 0.8).unwrap(), &task, 2000);
     assert!(ks_two_sample(&fast, &dense).1 < 1e-3);
 }
 

@@ -7,8 +7,10 @@ use crate::error::{Error, Result};
 use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::{Rng, derive};
 use crate::sim::gaussian::unit_vector_orthogonal_to;
-use crate::sim::lauditi::finetune::{Reduced, TargetTask, loss_dense, loss_fast};
-use crate::sim::lauditi::pretrain::{Integrator, Pretrained, SourceTask, Training, Width, memory_bytes, pretrain};
+use crate::sim::lauditi::finetune::{Reduced, TargetTask, fast_supports, loss_dense, loss_fast};
+use crate::sim::lauditi::pretrain::{
+    Integrator, Pretrained, SourceTask, Spike, Training, Width, memory_bytes, pretrain,
+};
 
 const D: ParamSpec =
     ParamSpec { name: "d", kind: Kind::Count(2, 1_000_000), default: "200", doc: "input dimension D", used_when: None };
@@ -239,22 +241,15 @@ const FINETUNE_OUTPUTS: &[OutputSpec] = &[
 
 /// Where the kernel comes from.
 enum KernelSource {
-    Ideal {
-        chi: f64,
-        alpha_s: f64,
-    },
+    /// The ideal kernel, already reduced to its signal subspace.
+    Ideal { red: Reduced, chi: f64, alpha_s: f64 },
     /// Pre-trained once (deterministic: infinite width, population source).
-    Fixed(Box<Pretrained>),
+    Fixed(Box<(Pretrained, Spike)>),
     /// Pre-trained in every trial.
-    PerTrial {
-        task: SourceTask,
-        training: Training,
-        width: Width,
-    },
+    PerTrial { task: SourceTask, training: Training, width: Width },
 }
 
 struct FinetuneRunner {
-    d: usize,
     alpha_s: f64,
     task: TargetTask,
     kernel: KernelSource,
@@ -265,10 +260,16 @@ struct FinetuneRunner {
 const EXACT_SPIKE_TOL: f64 = 1e-8;
 
 impl FinetuneRunner {
-    fn run_pretrained(&self, pre: &Pretrained, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+    fn run_pretrained(
+        &self,
+        pre: &Pretrained,
+        spike: &Spike,
+        scratch: &mut Vec<f64>,
+        rng: &mut Rng,
+        out: &mut [f64],
+    ) -> Result<()> {
         let b_perp = unit_vector_orthogonal_to(rng, &pre.b_s);
         let b_t: Col<f64> = &pre.b_s * self.alpha_s + b_perp * (1.0 - self.alpha_s * self.alpha_s).max(0.0).sqrt();
-        let spike = pre.spike();
         let rho = spike.r.transpose() * &b_t;
         let loss = if self.fast {
             if spike.off > EXACT_SPIKE_TOL * (1.0 + spike.value.abs()) {
@@ -277,7 +278,7 @@ impl FinetuneRunner {
                     spike.off
                 )));
             }
-            loss_fast(&Reduced::spiked(spike.value, spike.r.as_ref(), b_t.as_ref()), &self.task, rng, scratch)?
+            loss_fast(&Reduced::spiked(spike.value, spike.r.as_ref(), b_t.as_ref())?, &self.task, rng, scratch)?
         } else {
             loss_dense(pre.m.as_ref(), b_t.as_ref(), &self.task, rng)?
         };
@@ -289,10 +290,9 @@ impl FinetuneRunner {
 impl TrialRunner for FinetuneRunner {
     fn run(&self, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         match &self.kernel {
-            KernelSource::Ideal { chi, alpha_s } => {
-                let red = Reduced::ideal(self.d, *chi, *alpha_s);
+            KernelSource::Ideal { red, chi, alpha_s } => {
                 let loss = if self.fast {
-                    loss_fast(&red, &self.task, rng, scratch)?
+                    loss_fast(red, &self.task, rng, scratch)?
                 } else {
                     let (m, b_t) = red.embed(rng);
                     loss_dense(m.as_ref(), b_t.as_ref(), &self.task, rng)?
@@ -300,10 +300,10 @@ impl TrialRunner for FinetuneRunner {
                 out.copy_from_slice(&[loss, *chi, *alpha_s]);
                 Ok(())
             }
-            KernelSource::Fixed(pre) => self.run_pretrained(pre, scratch, rng, out),
+            KernelSource::Fixed(fixed) => self.run_pretrained(&fixed.0, &fixed.1, scratch, rng, out),
             KernelSource::PerTrial { task, training, width } => {
                 let pre = pretrain(task, training, *width, rng)?;
-                self.run_pretrained(&pre, scratch, rng, out)
+                self.run_pretrained(&pre, &pre.spike(), scratch, rng, out)
             }
         }
     }
@@ -330,27 +330,32 @@ impl Observable for FinetuneLoss {
         let task = TargetTask { p, lambda: params.num("lambda")?, sigma: params.num("sigma")? };
         let method = params.text("method")?;
         let (kernel, exact) = match params.text("kernel")? {
-            "ideal" => (KernelSource::Ideal { chi: params.num("chi")?, alpha_s }, true),
+            "ideal" => {
+                let chi = params.num("chi")?;
+                (KernelSource::Ideal { red: Reduced::ideal(d, chi, alpha_s)?, chi, alpha_s }, true)
+            }
             _ => {
                 let (src, width) = source_task(params)?;
                 let training = stage1_training(params.num("gamma1")?, params)?;
                 let exact = width == Width::Infinite;
                 if exact && src.nu1.is_none() {
                     let mut rng = <Rng as rand::SeedableRng>::seed_from_u64(derive(seed, &[u64::MAX]));
-                    (KernelSource::Fixed(Box::new(pretrain(&src, &training, width, &mut rng)?)), true)
+                    let pre = pretrain(&src, &training, width, &mut rng)?;
+                    let spike = pre.spike();
+                    (KernelSource::Fixed(Box::new((pre, spike))), true)
                 } else {
                     (KernelSource::PerTrial { task: src, training, width }, exact)
                 }
             }
         };
         // The fast path needs an exactly spiked kernel and a supported (P2, lambda) regime.
-        let fast_ok = exact && Reduced::ideal(d, 0.0, 0.0).fast_supports(&task).is_ok();
+        let fast_ok = exact && fast_supports(d, 2, &task).is_ok();
         let fast = match method {
             "fast" if !exact => {
                 return Err(Error::input("method=fast needs an exactly spiked kernel (kernel=ideal or width=inf)"));
             }
             "fast" => {
-                Reduced::ideal(d, 0.0, 0.0).fast_supports(&task)?;
+                fast_supports(d, 2, &task)?;
                 true
             }
             "dense" => false,
@@ -364,6 +369,6 @@ impl Observable for FinetuneLoss {
         } else {
             check_memory(8.0 * (2.0 * p_f * d_f + d_f * d_f + p_f * p_f), "dense fine-tuning")?;
         }
-        Ok(Box::new(FinetuneRunner { d, alpha_s, task, kernel, fast }))
+        Ok(Box::new(FinetuneRunner { alpha_s, task, kernel, fast }))
     }
 }

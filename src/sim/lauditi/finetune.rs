@@ -39,54 +39,52 @@ pub struct TargetTask {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reduced {
     /// Ambient dimension D.
-    pub d: usize,
+    d: usize,
     /// Isotropic level a > 0 of M outside the subspace.
-    pub a: f64,
+    a: f64,
     /// K = V^T M V, k x k symmetric positive definite, row-major.
-    pub k: Vec<f64>,
+    k: Vec<f64>,
+    /// K^-1, computed once (the Woodbury correction uses it in every trial).
+    k_inv: [f64; KMAX * KMAX],
     /// Target coordinates t = V^T b_t.
-    pub t: Vec<f64>,
+    t: Vec<f64>,
 }
 
 impl Reduced {
-    /// The ideal adapted kernel M = I + chi b_s b_s^T with b_t = alpha_s b_s + sqrt(1 - alpha_s^2) b_perp.
-    pub fn ideal(d: usize, chi: f64, alpha_s: f64) -> Reduced {
-        Reduced {
-            d,
-            a: 1.0,
-            k: vec![1.0 + chi, 0.0, 0.0, 1.0],
-            t: vec![alpha_s, (1.0 - alpha_s * alpha_s).max(0.0).sqrt()],
+    /// M = a (I - V V^T) + V K V^T with b_t = V t; K (k x k, row-major) symmetric positive definite,
+    /// 1 <= k <= min(KMAX, D), a > 0.
+    pub fn new(d: usize, a: f64, k: Vec<f64>, t: Vec<f64>) -> Result<Reduced> {
+        let dim = t.len();
+        if dim == 0 || dim > KMAX || k.len() != dim * dim || dim > d {
+            return Err(Error::input(format!("a reduced kernel needs 1 <= k <= {KMAX}, k <= D and a k x k block")));
         }
+        if a.is_nan() || a <= 0.0 || (0..dim).any(|i| (0..dim).any(|j| k[i * dim + j] != k[j * dim + i])) {
+            return Err(Error::input("a reduced kernel needs a > 0 and a symmetric block"));
+        }
+        let k_inv = small_inverse(&k, dim)?;
+        Ok(Reduced { d, a, k, k_inv, t })
+    }
+
+    /// The ideal adapted kernel M = I + chi b_s b_s^T with b_t = alpha_s b_s + sqrt(1 - alpha_s^2) b_perp.
+    pub fn ideal(d: usize, chi: f64, alpha_s: f64) -> Result<Reduced> {
+        Reduced::new(d, 1.0, vec![1.0 + chi, 0.0, 0.0, 1.0], vec![alpha_s, (1.0 - alpha_s * alpha_s).max(0.0).sqrt()])
     }
 
     /// M = I + spike r r^T (r unit) with target b_t, reduced to span{r, b_t}.
-    pub fn spiked(spike: f64, r: ColRef<f64>, b_t: ColRef<f64>) -> Reduced {
+    pub fn spiked(spike: f64, r: ColRef<f64>, b_t: ColRef<f64>) -> Result<Reduced> {
         let d = r.nrows();
         let rho = r.transpose() * b_t;
         let perp = (b_t.squared_norm_l2() - rho * rho).max(0.0).sqrt();
         // Basis e1 = r, e2 = (b_t - rho r)/perp (dropped when b_t is parallel to r).
         if perp <= 1e-12 {
-            Reduced { d, a: 1.0, k: vec![1.0 + spike], t: vec![rho] }
+            Reduced::new(d, 1.0, vec![1.0 + spike], vec![rho])
         } else {
-            Reduced { d, a: 1.0, k: vec![1.0 + spike, 0.0, 0.0, 1.0], t: vec![rho, perp] }
+            Reduced::new(d, 1.0, vec![1.0 + spike, 0.0, 0.0, 1.0], vec![rho, perp])
         }
     }
 
     fn dim(&self) -> usize {
         self.t.len()
-    }
-
-    /// Whether [`loss_fast`] can handle this task (else use [`loss_dense`]).
-    pub fn fast_supports(&self, task: &TargetTask) -> Result<()> {
-        let k = self.dim();
-        if task.lambda > 0.0 || task.p + k <= self.d || task.p >= self.d {
-            Ok(())
-        } else {
-            Err(Error::input(format!(
-                "method=fast needs lambda > 0, P2 <= D - {k} or P2 >= D (got P2 = {}, D = {}); use method=dense",
-                task.p, self.d
-            )))
-        }
     }
 
     /// The dense kernel and target in a random orthonormal basis (for [`loss_dense`] and tests).
@@ -97,6 +95,19 @@ impl Reduced {
         let m = Mat::<f64>::identity(d, d) * self.a + &q * (kk - Mat::<f64>::identity(k, k) * self.a) * q.transpose();
         let t = Col::from_fn(k, |i| self.t[i]);
         (m, &q * t)
+    }
+}
+
+/// Whether [`loss_fast`] can handle a task in dimension `d` with a `k`-dimensional signal subspace
+/// (else use [`loss_dense`]): ridge, or ridgeless with P2 <= D - k (dual) or P2 >= D (least squares).
+pub fn fast_supports(d: usize, k: usize, task: &TargetTask) -> Result<()> {
+    if task.lambda > 0.0 || task.p + k <= d || task.p >= d {
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "method=fast needs lambda > 0, P2 <= D - {k} or P2 >= D (got P2 = {}, D = {d}); use method=dense",
+            task.p
+        )))
     }
 }
 
@@ -121,10 +132,10 @@ pub fn loss_dense(m: MatRef<f64>, b_t: ColRef<f64>, task: &TargetTask, rng: &mut
 
 /// Structured implementation (see the module doc). `scratch` is reused across trials.
 pub fn loss_fast(red: &Reduced, task: &TargetTask, rng: &mut Rng, scratch: &mut Vec<f64>) -> Result<f64> {
-    red.fast_supports(task)?;
     let (d, p, k) = (red.d, task.p, red.dim());
-    if p == 0 || k == 0 || k > KMAX || red.k.len() != k * k {
-        return Err(Error::input(format!("fast fine-tuning needs P2 >= 1 and 1 <= k <= {KMAX}")));
+    fast_supports(d, k, task)?;
+    if p == 0 {
+        return Err(Error::input("fast fine-tuning needs P2 >= 1"));
     }
     if task.lambda == 0.0 && p >= d {
         return least_squares_fast(d, p, task.sigma, rng, scratch);
@@ -154,7 +165,7 @@ pub fn loss_fast(red: &Reduced, task: &TargetTask, rng: &mut Rng, scratch: &mut 
     }
     // Woodbury: alpha = A^-1 y - A^-1 C (K^-1 + C^T A^-1 C)^-1 C^T A^-1 y.
     let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(a, b)| a * b).sum::<f64>();
-    let mut inner = small_inverse(&red.k, k)?;
+    let mut inner = red.k_inv;
     let mut rhs = [0.0; KMAX];
     for i in 0..k {
         let ci = &c[i * p..(i + 1) * p];
@@ -269,7 +280,7 @@ mod tests {
     /// Noiseless least squares recovers the teacher exactly: loss 0 on both paths.
     #[test]
     fn least_squares_noiseless_is_exact() {
-        let red = Reduced::ideal(20, 1.0, 0.6);
+        let red = Reduced::ideal(20, 1.0, 0.6).unwrap();
         let task = TargetTask { p: 30, lambda: 0.0, sigma: 0.0 };
         let mut rng = trial_rng(1, 0);
         let (m, b) = red.embed(&mut rng);
@@ -280,7 +291,7 @@ mod tests {
     /// P2 = 1 is solvable by hand: with one sample x, beta = M x (x^T M x)^-1 x^T b_t.
     #[test]
     fn one_sample_matches_hand_formula() {
-        let red = Reduced::ideal(5, 2.0, 0.3);
+        let red = Reduced::ideal(5, 2.0, 0.3).unwrap();
         let task = TargetTask { p: 1, lambda: 0.0, sigma: 0.0 };
         let mut rng = trial_rng(3, 0);
         let (m, b) = red.embed(&mut rng);
