@@ -69,9 +69,31 @@ pub struct PointReport {
     /// Holm-adjusted decision input: p-value of "within budget".
     pub p: f64,
     pub pass: bool,
+    /// The claimed value is undefined (not finite) here: the point fails.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub undefined: bool,
     /// Per-size estimates of the residual when extrapolating: (size, estimate).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sizes: Vec<(f64, Estimate)>,
+}
+
+impl PointReport {
+    /// A point where the claimed value is undefined (not finite): it fails.
+    pub fn undefined(at: BTreeMap<String, serde_json::Value>) -> Self {
+        PointReport {
+            at,
+            claimed: None,
+            simulated: None,
+            residual: 0.0,
+            budget: 0.0,
+            z: None,
+            p: 0.0,
+            two_sided: true,
+            pass: false,
+            undefined: true,
+            sizes: Vec::new(),
+        }
+    }
 }
 
 /// Result of one check.

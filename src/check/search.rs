@@ -176,6 +176,7 @@ impl SearchCheck {
             two_sided: false,
             p: if pass { 1.0 } else { 0.0 },
             pass,
+            undefined: !g.is_finite(),
             sizes: Vec::new(),
         }
     }

@@ -236,89 +236,13 @@ impl Check for SimulationCheck {
 
     fn run(&self, ctx: &RunContext) -> Result<CheckReport> {
         let base = derive(ctx.seed, &[self.stream]);
-        let mut reports = Vec::new();
-        let mut undefined = 0;
-        for (i, point) in self.points().iter().enumerate() {
-            let at: BTreeMap<String, serde_json::Value> = point
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number),
-                    )
-                })
-                .collect();
-            let mut sizes = Vec::new();
-            let mut claimed = None;
-            for (k, size) in self.sizes(ctx.quick).into_iter().enumerate() {
-                let params = self.params(point, size, ctx.quick)?;
-                match self.residual(&params, derive(base, &[i as u64, k as u64]), ctx)? {
-                    Some((est, c)) => {
-                        claimed = c;
-                        sizes.push((size.unwrap_or(0.0), est));
-                    }
-                    None => break,
-                }
-            }
-            if sizes.len() < self.sizes(ctx.quick).len() {
-                undefined += 1;
-                let (residual, budget, z, p, two_sided, pass) = (0.0, 0.0, None, 0.0, true, false);
-                reports.push(PointReport {
-                    at,
-                    claimed: None,
-                    simulated: None,
-                    residual,
-                    budget,
-                    z,
-                    p,
-                    two_sided,
-                    pass,
-                    sizes,
-                });
-                continue;
-            }
-            let residual = if sizes.len() == 1 {
-                sizes[0].1
-            } else {
-                let xs: Vec<f64> = sizes.iter().map(|s| s.0).collect();
-                let ys: Vec<Estimate> = sizes.iter().map(|s| s.1).collect();
-                extrapolate_inverse_size(&xs, &ys).ok_or_else(|| Error::numerical("extrapolation in size failed"))?.0
-            };
-            let budget = self.tolerance.abs + self.tolerance.rel * claimed.map_or(0.0, f64::abs);
-            let excess = match self.relation {
-                Relation::AtMost => residual.mean - budget,
-                Relation::AtLeast => -residual.mean - budget,
-                _ => residual.mean.abs() - budget,
-            };
-            let two_sided = !matches!(self.relation, Relation::AtMost | Relation::AtLeast);
-            let p = if residual.se > 0.0 {
-                let tail = normal_sf(excess / residual.se);
-                if two_sided { (2.0 * tail).min(1.0) } else { tail }
-            } else if excess > 0.0 {
-                0.0
-            } else {
-                1.0
-            };
-            reports.push(PointReport {
-                at,
-                claimed,
-                simulated: claimed.map(|c| Estimate { mean: c + residual.mean, ..residual }),
-                residual: residual.mean,
-                budget,
-                z: (residual.se > 0.0).then(|| match self.relation {
-                    Relation::AtMost => residual.mean / residual.se,
-                    Relation::AtLeast => -residual.mean / residual.se,
-                    _ => residual.mean / residual.se,
-                }),
-                p,
-                two_sided,
-                pass: true,
-                sizes: if sizes.len() > 1 { sizes } else { Vec::new() },
-            });
-        }
+        let mut reports = self
+            .points()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.point(i as u64, p, base, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        let undefined = reports.iter().filter(|r| r.undefined).count();
         let p_values: Vec<f64> = reports.iter().map(|r| r.p).collect();
         for (r, reject) in reports.iter_mut().zip(holm_reject(&p_values, self.tolerance.family_alpha)) {
             r.pass = !reject;
@@ -350,6 +274,64 @@ impl Check for SimulationCheck {
 }
 
 impl SimulationCheck {
+    /// Simulates one grid point (at every size when extrapolating) and compares it with the claim.
+    fn point(&self, i: u64, point: &[(String, String)], base: u64, ctx: &RunContext) -> Result<PointReport> {
+        let at: BTreeMap<String, serde_json::Value> = point
+            .iter()
+            .map(|(k, v)| {
+                let number = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64);
+                (k.clone(), number.map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number))
+            })
+            .collect();
+        let mut sizes = Vec::new();
+        let mut claimed = None;
+        for (k, size) in self.sizes(ctx.quick).into_iter().enumerate() {
+            let params = self.params(point, size, ctx.quick)?;
+            let Some((est, c)) = self.residual(&params, derive(base, &[i, k as u64]), ctx)? else {
+                return Ok(PointReport::undefined(at));
+            };
+            claimed = c;
+            sizes.push((size.unwrap_or(0.0), est));
+        }
+        let residual = if sizes.len() == 1 {
+            sizes[0].1
+        } else {
+            let xs: Vec<f64> = sizes.iter().map(|s| s.0).collect();
+            let ys: Vec<Estimate> = sizes.iter().map(|s| s.1).collect();
+            extrapolate_inverse_size(&xs, &ys).ok_or_else(|| Error::numerical("extrapolation in size failed"))?.0
+        };
+        let budget = self.tolerance.abs + self.tolerance.rel * claimed.map_or(0.0, f64::abs);
+        // Deviation towards violation: |r| for equalities, r for "at most", -r for "at least".
+        let (signed, two_sided) = match self.relation {
+            Relation::AtMost => (residual.mean, false),
+            Relation::AtLeast => (-residual.mean, false),
+            _ => (residual.mean.abs(), true),
+        };
+        let excess = signed - budget;
+        let p = if residual.se > 0.0 {
+            let tail = normal_sf(excess / residual.se);
+            if two_sided { (2.0 * tail).min(1.0) } else { tail }
+        } else if excess > 0.0 {
+            0.0
+        } else {
+            1.0
+        };
+        let z = (residual.se > 0.0).then(|| (if two_sided { residual.mean } else { signed }) / residual.se);
+        Ok(PointReport {
+            at,
+            claimed,
+            simulated: claimed.map(|c| Estimate { mean: c + residual.mean, ..residual }),
+            residual: residual.mean,
+            budget,
+            z,
+            p,
+            two_sided,
+            pass: true,
+            undefined: false,
+            sizes: if sizes.len() > 1 { sizes } else { Vec::new() },
+        })
+    }
+
     fn evidence(&self, reports: &[PointReport], worst: Option<&PointReport>, regime: &str, quick: bool) -> String {
         let fails = reports.iter().filter(|r| !r.pass).count();
         let trials = if quick { self.quick_trials } else { self.trials };
