@@ -160,8 +160,8 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Simulate { observable, set, trials, seed, json } => {
             simulate_cmd(&observable, &set, trials, seed, json)
         }
-        Command::Check { claim, run } => audit_cmd(&[claim], &run),
-        Command::Audit { claims, run } => audit_cmd(&claims, &run),
+        Command::Check { claim, run } => audit_cmd(&[claim], &run, true),
+        Command::Audit { claims, run } => audit_cmd(&claims, &run, false),
     }
 }
 
@@ -212,7 +212,8 @@ fn simulate_cmd(name: &str, set: &[String], trials: usize, seed: u64, json: bool
     Ok(0)
 }
 
-fn audit_cmd(ids: &[String], args: &RunArgs) -> Result<i32> {
+/// Runs claims; `all_evidence` prints every check's evidence, not only for claims that fail somewhere.
+fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> {
     let start = Instant::now();
     let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
     let selected: Vec<&Claim> = select(&claims, ids)?;
@@ -230,7 +231,7 @@ fn audit_cmd(ids: &[String], args: &RunArgs) -> Result<i32> {
     if args.json {
         println!("{}", to_json(&AuditJson { claims: &reports, all_match, elapsed_s: start.elapsed().as_secs_f64() })?);
     } else {
-        print!("{}", audit_table(&reports));
+        print!("{}", audit_table(&reports, all_evidence));
     }
     Ok(if all_match { 0 } else { 1 })
 }

@@ -29,8 +29,9 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// The audit table, followed by the evidence of every claim that does not simply hold as recorded.
-pub fn audit_table(reports: &[ClaimReport]) -> String {
+/// The audit table, followed by the evidence of every claim that does not simply hold as recorded
+/// (of every claim when `all_evidence`).
+pub fn audit_table(reports: &[ClaimReport], all_evidence: bool) -> String {
     let rows: Vec<Vec<String>> = reports
         .iter()
         .map(|r| {
@@ -45,7 +46,7 @@ pub fn audit_table(reports: &[ClaimReport]) -> String {
         })
         .collect();
     let mut out = table(&["claim", "verdict", "expected", "worst point", "max|z|", "time"], &rows);
-    for r in reports.iter().filter(|r| !r.matches || r.verdict != Verdict::Holds) {
+    for r in reports.iter().filter(|r| all_evidence || !r.matches || r.verdict != Verdict::Holds) {
         out += &format!(
             "\n{} -- {} ({})\n",
             r.id,

@@ -254,7 +254,10 @@ impl Check for SimulationCheck {
         let (verdict, regime) = classify(&coords);
         let worst = reports
             .iter()
-            .min_by(|a, b| a.p.total_cmp(&b.p).then(b.z.map_or(0.0, f64::abs).total_cmp(&a.z.map_or(0.0, f64::abs))))
+            .min_by(|a, b| {
+                let z = |r: &PointReport| r.z.map_or(0.0, f64::abs);
+                a.p.total_cmp(&b.p).then(z(b).total_cmp(&z(a))).then(b.residual.abs().total_cmp(&a.residual.abs()))
+            })
             .cloned();
         let mut evidence = self.evidence(&reports, worst.as_ref(), &regime, ctx.quick);
         if undefined > 0 {
