@@ -64,7 +64,7 @@ pub fn find(name: &str) -> Result<&'static dyn Observable> {
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub outputs: Vec<&'static str>,
-    /// rows[t][j] = output j of trial t.
+    /// `rows[t][j]` = output j of trial t.
     pub rows: Vec<Vec<f64>>,
 }
 
