@@ -184,11 +184,6 @@ impl ParamSet {
         }
     }
 
-    /// The parameters as (name, value) pairs.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
     /// Numeric value of every numeric parameter (for evaluating formulas at this point).
     pub fn numbers(&self) -> BTreeMap<String, f64> {
         self.0
