@@ -59,7 +59,13 @@ pub fn audit_table(reports: &[ClaimReport], all_evidence: bool) -> String {
         }
     }
     let mismatches = reports.iter().filter(|r| !r.matches).count();
-    out += &format!("\n{} claims: {} as recorded, {} differ\n", reports.len(), reports.len() - mismatches, mismatches);
+    // Closing line in the plain "N passed, N failed" form: passed = computed verdict as recorded.
+    out += &format!(
+        "\n{} claims decided; passed = computed verdict equals the recorded one\naudit: {} passed, {} failed\n",
+        reports.len(),
+        reports.len() - mismatches,
+        mismatches
+    );
     out
 }
 
