@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::check::{CheckReport, PointReport, RunContext, Verdict, combine, fmt_point};
+use crate::check::{CheckReport, PointReport, RunContext, Verdict, combine, fmt_point, least_compatible};
 use crate::error::{Error, Result};
 use crate::theorem::{Claim, Status};
 
@@ -47,10 +47,7 @@ pub fn run_claim(claim: &Claim, ctx: &RunContext) -> Result<ClaimReport> {
     let verdict = combine(&checks.iter().map(|c| c.verdict).collect::<Vec<_>>());
     let points: Vec<PointReport> = checks.iter().flat_map(|c| c.points.iter().cloned()).collect();
     // The worst point: the least likely under the claim among the checks' worst points.
-    let worst = checks
-        .iter()
-        .filter_map(|c| c.worst.as_ref())
-        .min_by(|a, b| a.p.total_cmp(&b.p).then(b.z.map_or(0.0, f64::abs).total_cmp(&a.z.map_or(0.0, f64::abs))));
+    let worst = least_compatible(checks.iter().filter_map(|c| c.worst.as_ref()));
     // |z| for equalities; for inequalities only deviations towards violation count.
     let max_abs_z =
         points.iter().filter_map(|p| p.z.map(|z| if p.two_sided { z.abs() } else { z.max(0.0) })).reduce(f64::max);

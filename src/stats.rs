@@ -13,11 +13,6 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// A deterministic value (se = 0).
-    pub fn exact(value: f64) -> Self {
-        Estimate { mean: value, se: 0.0, trials: 1 }
-    }
-
     /// Mean and standard error (sample std / sqrt(n)) of i.i.d. samples; se = 0 for one sample
     /// or identical samples.
     pub fn from_samples(xs: &[f64]) -> Self {

@@ -96,6 +96,15 @@ impl PointReport {
     }
 }
 
+/// The point least compatible with the claim: smallest p-value, then largest |z|, then largest
+/// |residual| (which orders deterministic points).
+pub fn least_compatible<'a>(points: impl Iterator<Item = &'a PointReport>) -> Option<&'a PointReport> {
+    let z = |r: &PointReport| r.z.map_or(0.0, f64::abs);
+    points.min_by(|a, b| {
+        a.p.total_cmp(&b.p).then(z(b).total_cmp(&z(a))).then(b.residual.abs().total_cmp(&a.residual.abs()))
+    })
+}
+
 /// Result of one check.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {

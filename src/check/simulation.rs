@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::regime::classify;
-use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point};
+use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point, least_compatible};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::observable::{Observable, find, simulate};
@@ -210,16 +210,20 @@ impl SimulationCheck {
         let trials = if ctx.quick { self.quick_trials } else { self.trials };
         let sample = simulate(self.observable, params, trials, seed, ctx.progress.as_ref())?;
         let j = sample.outputs.iter().position(|o| *o == self.output).unwrap_or(0);
-        let mut residuals = Vec::with_capacity(sample.rows.len());
-        for row in &sample.rows {
-            let claimed = self.claimed_at(&env, &sample.outputs, row)?;
-            if !claimed.is_finite() {
-                return Ok(None);
-            }
-            residuals.push(row[j] - claimed);
-        }
+        // A claimed value that depends only on the point is evaluated once; one that uses outputs, per trial.
         let constant = self.claimed.variables().iter().all(|v| env.contains_key(v));
         let claimed = if constant { Some(self.claimed_at(&env, &[], &[])?) } else { None };
+        let mut residuals = Vec::with_capacity(sample.rows.len());
+        for row in &sample.rows {
+            let c = match claimed {
+                Some(c) => c,
+                None => self.claimed_at(&env, &sample.outputs, row)?,
+            };
+            if !c.is_finite() {
+                return Ok(None);
+            }
+            residuals.push(row[j] - c);
+        }
         Ok(Some((Estimate::from_samples(&residuals), claimed)))
     }
 }
@@ -252,13 +256,7 @@ impl Check for SimulationCheck {
             .map(|r| (r.at.iter().filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x))).collect(), r.pass))
             .collect();
         let (verdict, regime) = classify(&coords);
-        let worst = reports
-            .iter()
-            .min_by(|a, b| {
-                let z = |r: &PointReport| r.z.map_or(0.0, f64::abs);
-                a.p.total_cmp(&b.p).then(z(b).total_cmp(&z(a))).then(b.residual.abs().total_cmp(&a.residual.abs()))
-            })
-            .cloned();
+        let worst = least_compatible(reports.iter()).cloned();
         let mut evidence = self.evidence(&reports, worst.as_ref(), &regime, ctx.quick);
         if undefined > 0 {
             evidence += &format!("; claimed value undefined (not finite) at {undefined} points");

@@ -7,10 +7,11 @@ use crate::error::{Error, Result};
 use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::{Rng, derive};
 use crate::sim::gaussian::unit_vector_orthogonal_to;
-use crate::sim::lauditi::finetune::{Reduced, TargetTask, fast_supports, loss_dense, loss_fast};
+use crate::sim::lauditi::finetune::{Reduced, SIGNAL_DIM, TargetTask, fast_supports, loss_dense, loss_fast};
 use crate::sim::lauditi::pretrain::{
     Integrator, Pretrained, SourceTask, Spike, Training, Width, memory_bytes, pretrain,
 };
+use crate::sim::sample_count;
 
 const D: ParamSpec =
     ParamSpec { name: "d", kind: Kind::Count(2, 1_000_000), default: "200", doc: "input dimension D", used_when: None };
@@ -31,23 +32,11 @@ fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
     })
 }
 
-/// P = ratio * d, which must be a whole positive number: rounding would shift the effective ratio
-/// by up to 1/(2d), an O(1/d) bias that differs between sizes and spoils extrapolation in d.
-pub fn sample_count(name: &str, ratio: f64, d: usize) -> Result<usize> {
-    let p = ratio * d as f64;
-    if p < 0.5 || (p - p.round()).abs() > 1e-9 * p {
-        return Err(Error::input(format!(
-            "{name} * d = {ratio} * {d} = {p} is not a whole positive number of samples; choose d so that it is"
-        )));
-    }
-    Ok(p.round() as usize)
-}
-
 fn source_task(params: &ParamSet) -> Result<(SourceTask, Width)> {
     let d = params.size("d")?;
     let nu1 = params.num("nu1")?;
     if nu1.is_finite() {
-        sample_count("nu1", nu1, d)?;
+        sample_count("nu1", nu1, d)?; // validate now rather than in the first trial
     }
     let task = SourceTask { d, nu1: nu1.is_finite().then_some(nu1), sigma_s: params.num("sigma_s").unwrap_or(0.0) };
     let width = params.count("width")?.map_or(Width::Infinite, Width::Finite);
@@ -349,13 +338,13 @@ impl Observable for FinetuneLoss {
             }
         };
         // The fast path needs an exactly spiked kernel and a supported (P2, lambda) regime.
-        let fast_ok = exact && fast_supports(d, 2, &task).is_ok();
+        let fast_ok = exact && fast_supports(d, SIGNAL_DIM, &task).is_ok();
         let fast = match method {
             "fast" if !exact => {
                 return Err(Error::input("method=fast needs an exactly spiked kernel (kernel=ideal or width=inf)"));
             }
             "fast" => {
-                fast_supports(d, 2, &task)?;
+                fast_supports(d, SIGNAL_DIM, &task)?;
                 true
             }
             "dense" => false,

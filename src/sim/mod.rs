@@ -7,3 +7,18 @@
 pub mod gaussian;
 pub mod lauditi;
 pub mod wishart;
+
+use crate::error::{Error, Result};
+
+/// Number of samples P = ratio * d, which must be a whole positive number: rounding would shift the
+/// effective ratio by up to 1/(2d), an O(1/d) bias that differs between sizes and spoils
+/// extrapolation in d.
+pub fn sample_count(name: &str, ratio: f64, d: usize) -> Result<usize> {
+    let p = ratio * d as f64;
+    if !p.is_finite() || p < 0.5 || (p - p.round()).abs() > 1e-9 * p {
+        return Err(Error::input(format!(
+            "{name} * d = {ratio} * {d} = {p} is not a whole positive number of samples; choose d so that it is"
+        )));
+    }
+    Ok(p.round() as usize)
+}

@@ -216,6 +216,9 @@ fn least_squares_fast(d: usize, p: usize, sigma: f64, rng: &mut Rng, scratch: &m
     Ok(sigma * sigma * h.iter().zip(x.iter()).map(|(a, b)| a * b).sum::<f64>())
 }
 
+/// Dimension of the signal subspace span{b_s, b_t} of the ideal and of a pre-trained (rank-one) kernel.
+pub const SIGNAL_DIM: usize = 2;
+
 /// Largest subspace dimension k handled by [`loss_fast`].
 pub const KMAX: usize = 4;
 

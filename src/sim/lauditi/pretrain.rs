@@ -19,6 +19,7 @@ use faer::{Accum, Col, Mat, Par};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::sim::gaussian::{normal, normal_col, normal_matrix, unit_vector};
+use crate::sim::sample_count;
 
 /// How the flow is discretised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +111,7 @@ impl SourceGradient {
         let Some(nu1) = task.nu1 else {
             return Ok(SourceGradient { a: None, c: b_s.clone(), a_max: 1.0 });
         };
-        let p = (nu1 * task.d as f64).round() as usize;
-        if p == 0 {
-            return Err(Error::input(format!("nu1 = {nu1} gives no source samples at d = {}", task.d)));
-        }
-        // Callers check that nu1 d is whole (observable::lauditi::sample_count); here P1 = round(nu1 d).
+        let p = sample_count("nu1", nu1, task.d)?;
         let x = normal_matrix(rng, p, task.d);
         let noise = normal_col(rng, p);
         let y = &x * b_s + noise * task.sigma_s;
