@@ -10,6 +10,7 @@
 //! - [`audit`]: runs claims and compares verdicts with the recorded ones; [`report`] prints them;
 //! - [`sim`]: the simulators; [`formula`]: parse, evaluate and differentiate printed formulas;
 //! - [`stats`]: estimates, Holm correction, extrapolation in size; [`params`]: parameter specs.
+//! - [`plot`]: SVG figures (heat maps with contours, curves with error bars).
 
 pub mod audit;
 pub mod check;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod formula;
 pub mod observable;
 pub mod params;
+pub mod plot;
 pub mod report;
 pub mod rng;
 pub mod sim;

@@ -22,6 +22,7 @@
 
 pub mod domain;
 mod parse;
+pub mod scaling;
 
 pub use domain::{DomainError, Interval};
 pub use parse::{Expr, Func};
