@@ -36,7 +36,7 @@ fn finetune_fast(b: Bencher) {
 }
 
 fn training(gamma: f64) -> Training {
-    Training { gamma, eta0: 0.5, tol: 1e-9, max_steps: 1_000_000, integrator: Integrator::Flow }
+    Training { gamma, eta0: 0.5, tol: 1e-9, max_steps: 1_000_000, integrator: Integrator::Flow, weight_decay: 0.0 }
 }
 
 #[divan::bench(sample_count = 10)]

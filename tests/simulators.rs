@@ -14,7 +14,7 @@ use tlcheck::sim::lauditi::pretrain::{
 use tlcheck::stats::{Estimate, ks_two_sample};
 
 fn training(gamma: f64, integrator: Integrator) -> Training {
-    Training { gamma, eta0: 0.5, tol: 1e-10, max_steps: 1_000_000, integrator }
+    Training { gamma, eta0: 0.5, tol: 1e-10, max_steps: 1_000_000, integrator, weight_decay: 0.0 }
 }
 
 /// Every neuron sees the same step E, so a finite network is exactly the moment dynamics started

@@ -13,12 +13,72 @@ use crate::sim::lauditi::pretrain::{
 };
 use crate::sim::sample_count;
 
-const D: ParamSpec =
+pub(super) const D: ParamSpec =
     ParamSpec { name: "d", kind: Kind::Count(2, 1_000_000), default: "200", doc: "input dimension D", used_when: None };
 const WIDTH_DOC: &str = "hidden width N of the pre-trained network, or inf for the exact infinite-width dynamics";
 const NU1_DOC: &str = "source data ratio P1/D (nu1 d a whole number); inf = population source loss";
 
-fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
+/// Stage-1 parameters shared by the pre-training observables (richness is named by each observable).
+pub(super) const GAMMA1: ParamSpec = ParamSpec {
+    name: "gamma1",
+    kind: Kind::Real("(0, inf)"),
+    default: "1",
+    doc: "feature-learning richness gamma1 of pre-training (muP, unit-coefficient convention)",
+    used_when: None,
+};
+pub(super) const WIDTH: ParamSpec = ParamSpec {
+    name: "width",
+    kind: Kind::CountOrInf(1, 100_000_000),
+    default: "inf",
+    doc: WIDTH_DOC,
+    used_when: None,
+};
+pub(super) const NU1: ParamSpec =
+    ParamSpec { name: "nu1", kind: Kind::RealOrInf("(0, inf)"), default: "inf", doc: NU1_DOC, used_when: None };
+pub(super) const SIGMA_S: ParamSpec = ParamSpec {
+    name: "sigma_s",
+    kind: Kind::Real("[0, inf)"),
+    default: "0",
+    doc: "source label-noise standard deviation (finite nu1 only)",
+    used_when: None,
+};
+pub(super) const LAMBDA_WD: ParamSpec = ParamSpec {
+    name: "lambda_wd",
+    kind: Kind::Real("[0, inf)"),
+    default: "0",
+    doc: "stage-1 weight decay on all weights (0 = plain gradient flow); with it, tol bounds the relative speed",
+    used_when: None,
+};
+pub(super) const INTEGRATOR: ParamSpec = ParamSpec {
+    name: "integrator",
+    kind: Kind::Choice(&["flow", "gd"]),
+    default: "flow",
+    doc: "flow = exact flow over each step with the gradient frozen; gd = plain gradient descent",
+    used_when: None,
+};
+pub(super) const ETA0: ParamSpec = ParamSpec {
+    name: "eta0",
+    kind: Kind::Real("(0, 1.9]"),
+    default: "0.5",
+    doc: "step scale: dt = eta0 / (2 E[z^2] lambda_max(source covariance))",
+    used_when: None,
+};
+pub(super) const TOL: ParamSpec = ParamSpec {
+    name: "tol",
+    kind: Kind::Real("(0, 1)"),
+    default: "1e-9",
+    doc: "stop when |v| < tol (no weight decay) or the relative speed of the weights < tol (weight decay; use >= 1e-7)",
+    used_when: None,
+};
+pub(super) const MAX_STEPS: ParamSpec = ParamSpec {
+    name: "max_steps",
+    kind: Kind::Count(1, 1_000_000_000),
+    default: "1000000",
+    doc: "error out if not converged after this many steps",
+    used_when: None,
+};
+
+pub(super) fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
     let integrator = match params.text("integrator").unwrap_or("flow") {
         "gd" => Integrator::Gd,
         _ => Integrator::Flow,
@@ -29,10 +89,11 @@ fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
         tol: params.num("tol").unwrap_or(1e-9),
         max_steps: params.count("max_steps").ok().flatten().unwrap_or(1_000_000),
         integrator,
+        weight_decay: params.num("lambda_wd").unwrap_or(0.0),
     })
 }
 
-fn source_task(params: &ParamSet) -> Result<(SourceTask, Width)> {
+pub(super) fn source_task(params: &ParamSet) -> Result<(SourceTask, Width)> {
     let d = params.size("d")?;
     let nu1 = params.num("nu1")?;
     if nu1.is_finite() {
@@ -47,59 +108,8 @@ fn source_task(params: &ParamSet) -> Result<(SourceTask, Width)> {
 /// `lauditi.kernel_spike`: pre-train and measure the feature kernel along the learned direction.
 pub struct KernelSpike;
 
-const SPIKE_PARAMS: &[ParamSpec] = &[
-    D,
-    ParamSpec {
-        name: "gamma",
-        kind: Kind::Real("(0, inf)"),
-        default: "1",
-        doc: "feature-learning richness gamma1 (muP, unit-coefficient convention)",
-        used_when: None,
-    },
-    ParamSpec {
-        name: "width",
-        kind: Kind::CountOrInf(1, 100_000_000),
-        default: "inf",
-        doc: WIDTH_DOC,
-        used_when: None,
-    },
-    ParamSpec { name: "nu1", kind: Kind::RealOrInf("(0, inf)"), default: "inf", doc: NU1_DOC, used_when: None },
-    ParamSpec {
-        name: "sigma_s",
-        kind: Kind::Real("[0, inf)"),
-        default: "0",
-        doc: "source label-noise standard deviation (finite nu1 only)",
-        used_when: None,
-    },
-    ParamSpec {
-        name: "integrator",
-        kind: Kind::Choice(&["flow", "gd"]),
-        default: "flow",
-        doc: "flow = exact flow over each step with the gradient frozen; gd = plain gradient descent",
-        used_when: None,
-    },
-    ParamSpec {
-        name: "eta0",
-        kind: Kind::Real("(0, 1.9]"),
-        default: "0.5",
-        doc: "step scale: dt = eta0 / (2 E[z^2] lambda_max(source covariance))",
-        used_when: None,
-    },
-    ParamSpec {
-        name: "tol",
-        kind: Kind::Real("(0, 1)"),
-        default: "1e-9",
-        doc: "stop when the gradient norm |v| is below tol",
-        used_when: None,
-    },
-    ParamSpec {
-        name: "max_steps",
-        kind: Kind::Count(1, 1_000_000_000),
-        default: "1000000",
-        doc: "error out if not converged after this many steps",
-        used_when: None,
-    },
-];
+const SPIKE_PARAMS: &[ParamSpec] =
+    &[D, ParamSpec { name: "gamma", ..GAMMA1 }, WIDTH, NU1, SIGMA_S, INTEGRATOR, ETA0, TOL, MAX_STEPS];
 
 const SPIKE_OUTPUTS: &[OutputSpec] = &[
     OutputSpec { name: "spike", doc: "r^T (M - I) r along r = beta_hat/|beta_hat| (the printed chi)" },
@@ -166,10 +176,39 @@ const FINETUNE_PARAMS: &[ParamSpec] = &[
     },
     ParamSpec {
         name: "kernel",
-        kind: Kind::Choice(&["ideal", "pretrained"]),
+        kind: Kind::Choice(&["ideal", "spiked2", "pretrained"]),
         default: "ideal",
-        doc: "ideal = I + chi b_s b_s^T; pretrained = M from a lauditi.kernel_spike pre-training (end to end)",
+        doc: "ideal = I + chi b_s b_s^T; spiked2 = claim 3's form I + c2 b_s b_s^T + c1 (g b_s^T + b_s g^T) + c3 g g^T \
+              with g a unit vector orthogonal to b_s; pretrained = M from a lauditi.kernel_spike pre-training",
         used_when: None,
+    },
+    ParamSpec {
+        name: "c1",
+        kind: Kind::Real("(-inf, inf)"),
+        default: "0",
+        doc: "crosstalk coefficient ((1 + c2)(1 + c3) > c1^2 keeps M positive definite)",
+        used_when: Some(("kernel", "spiked2")),
+    },
+    ParamSpec {
+        name: "c2",
+        kind: Kind::Real("(-1, inf)"),
+        default: "1",
+        doc: "signal coefficient along b_s",
+        used_when: Some(("kernel", "spiked2")),
+    },
+    ParamSpec {
+        name: "c3",
+        kind: Kind::Real("(-1, inf)"),
+        default: "0",
+        doc: "noise-spike coefficient along g",
+        used_when: Some(("kernel", "spiked2")),
+    },
+    ParamSpec {
+        name: "alpha_g",
+        kind: Kind::Real("[-1, 1]"),
+        default: "0",
+        doc: "target overlap g . b_t (alpha_s^2 + alpha_g^2 <= 1)",
+        used_when: Some(("kernel", "spiked2")),
     },
     ParamSpec {
         name: "chi",
@@ -230,8 +269,9 @@ const FINETUNE_OUTPUTS: &[OutputSpec] = &[
 
 /// Where the kernel comes from.
 enum KernelSource {
-    /// The ideal kernel, already reduced to its signal subspace.
-    Ideal { red: Reduced, chi: f64, alpha_s: f64 },
+    /// A kernel given in closed form, already reduced to its signal subspace; `spike` and `rho` are
+    /// its largest spike and that spike direction's overlap with the target.
+    Ideal { red: Reduced, spike: f64, rho: f64 },
     /// Pre-trained once (deterministic: infinite width, population source).
     Fixed(Box<(Pretrained, Spike)>),
     /// Pre-trained in every trial.
@@ -279,14 +319,14 @@ impl FinetuneRunner {
 impl TrialRunner for FinetuneRunner {
     fn run(&self, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         match &self.kernel {
-            KernelSource::Ideal { red, chi, alpha_s } => {
+            KernelSource::Ideal { red, spike, rho } => {
                 let loss = if self.fast {
                     loss_fast(red, &self.task, rng, scratch)?
                 } else {
                     let (m, b_t) = red.embed(rng);
                     loss_dense(m.as_ref(), b_t.as_ref(), &self.task, rng)?
                 };
-                out.copy_from_slice(&[loss, *chi, *alpha_s]);
+                out.copy_from_slice(&[loss, *spike, *rho]);
                 Ok(())
             }
             KernelSource::Fixed(fixed) => self.run_pretrained(&fixed.0, &fixed.1, scratch, rng, out),
@@ -296,6 +336,33 @@ impl TrialRunner for FinetuneRunner {
             }
         }
     }
+}
+
+/// Claim 3's kernel in the orthonormal basis (b_s, g, n) with b_t = alpha_s b_s + alpha_g g + t3 n:
+/// K = [[1 + c2, c1, 0], [c1, 1 + c3, 0], [0, 0, 1]].
+fn spiked2(d: usize, alpha_s: f64, params: &ParamSet) -> Result<KernelSource> {
+    let (c1, c2, c3, alpha_g) = (params.num("c1")?, params.num("c2")?, params.num("c3")?, params.num("alpha_g")?);
+    let rest = 1.0 - alpha_s * alpha_s - alpha_g * alpha_g;
+    if rest < -1e-12 {
+        return Err(Error::input(format!("alpha_s^2 + alpha_g^2 must be <= 1 (got {alpha_s}, {alpha_g})")));
+    }
+    if (1.0 + c2) * (1.0 + c3) <= c1 * c1 {
+        return Err(Error::input(format!(
+            "kernel=spiked2 is not positive definite: (1 + c2)(1 + c3) = {} <= c1^2 = {}",
+            (1.0 + c2) * (1.0 + c3),
+            c1 * c1
+        )));
+    }
+    if d < 4 {
+        return Err(Error::input("kernel=spiked2 needs d >= 4"));
+    }
+    let t3 = rest.max(0.0).sqrt();
+    let red =
+        Reduced::new(d, 1.0, vec![1.0 + c2, c1, 0.0, c1, 1.0 + c3, 0.0, 0.0, 0.0, 1.0], vec![alpha_s, alpha_g, t3])?;
+    // Largest eigenvalue of the plane block [[c2, c1], [c1, c3]] and its unit eigenvector (cos, sin).
+    let (m, h) = ((c2 + c3) / 2.0, ((c2 - c3) / 2.0).hypot(c1));
+    let angle = 0.5 * (2.0 * c1).atan2(c2 - c3);
+    Ok(KernelSource::Ideal { red, spike: m + h, rho: angle.cos() * alpha_s + angle.sin() * alpha_g })
 }
 
 impl Observable for FinetuneLoss {
@@ -321,8 +388,9 @@ impl Observable for FinetuneLoss {
         let (kernel, exact) = match params.text("kernel")? {
             "ideal" => {
                 let chi = params.num("chi")?;
-                (KernelSource::Ideal { red: Reduced::ideal(d, chi, alpha_s)?, chi, alpha_s }, true)
+                (KernelSource::Ideal { red: Reduced::ideal(d, chi, alpha_s)?, spike: chi, rho: alpha_s }, true)
             }
+            "spiked2" => (spiked2(d, alpha_s, params)?, true),
             _ => {
                 let (src, width) = source_task(params)?;
                 let training = stage1_training(params.num("gamma1")?, params)?;
@@ -338,13 +406,17 @@ impl Observable for FinetuneLoss {
             }
         };
         // The fast path needs an exactly spiked kernel and a supported (P2, lambda) regime.
-        let fast_ok = exact && fast_supports(d, SIGNAL_DIM, &task).is_ok();
+        let k = match &kernel {
+            KernelSource::Ideal { red, .. } => red.dim(),
+            _ => SIGNAL_DIM,
+        };
+        let fast_ok = exact && fast_supports(d, k, &task).is_ok();
         let fast = match method {
             "fast" if !exact => {
                 return Err(Error::input("method=fast needs an exactly spiked kernel (kernel=ideal or width=inf)"));
             }
             "fast" => {
-                fast_supports(d, SIGNAL_DIM, &task)?;
+                fast_supports(d, k, &task)?;
                 true
             }
             "dense" => false,

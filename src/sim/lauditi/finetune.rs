@@ -83,7 +83,8 @@ impl Reduced {
         }
     }
 
-    fn dim(&self) -> usize {
+    /// Dimension k of the signal subspace.
+    pub fn dim(&self) -> usize {
         self.t.len()
     }
 

@@ -12,6 +12,18 @@
 //! S <- E S E^T. At infinite width S starts at I and this is the exact (DMFT-equivalent) dynamics,
 //! O(D^2) per step; beta_hat = S[1:, 0] / gamma and the feature kernel is M = S[1:, 1:].
 //! The step is adaptive, dt = eta0 / (2 E[z^2] lambda_max(A)), which keeps it stable as the spike grows.
+//!
+//! Optional weight decay lambda_wd adds -lambda_wd (z_i, w_i) to the flow. It is a multiple of the identity,
+//! so it commutes with every boost: a step is E followed by the factor e^{-lambda_wd dt} on (z, w), i.e.
+//! S <- e^{-2 lambda_wd dt} E S E^T, still exact. Hence S/c obeys the Lorentz identity for the scalar c
+//! accumulated so far, and M = c (I + chi r r^T): isotropic part decaying, direction r unchanged in form.
+//!
+//! Stopping rule: without weight decay, |v| < tol (zero training gradient). With weight decay the
+//! equilibrium has |v| > 0, so the rule is stationarity of the regularised flow: the relative speed
+//! sqrt(E|d(z, w)/dt|^2 / E|(z, w)|^2) < tol, where with v = g u, E[z w] = gamma beta_hat:
+//!   E|d(z, w)/dt|^2 = gamma^2 g^2 (u^T M u + E[z^2]) - 4 gamma^2 lambda_wd g (beta_hat . u)
+//!                     + lambda_wd^2 (E[z^2] + tr M).
+//! (Its floating-point floor is about 1e-8 lambda_wd: use tol >= 1e-7 with weight decay.)
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, Mat, Par};
@@ -50,6 +62,8 @@ pub struct Training {
     /// Give up (error) after this many steps.
     pub max_steps: usize,
     pub integrator: Integrator,
+    /// Weight decay lambda_wd >= 0 on all weights (0 = plain gradient flow).
+    pub weight_decay: f64,
 }
 
 /// Result of stage 1.
@@ -80,7 +94,52 @@ pub struct Spike {
     pub q: f64,
 }
 
+/// The kernel in the plane of the source teacher b_s and g_hat, the unit vector along the part of
+/// beta_hat orthogonal to b_s (claim 3's notation):
+/// M - I = c2 b_s b_s^T + c1 (g_hat b_s^T + b_s g_hat^T) + c3 g_hat g_hat^T + (off-plane part).
+#[derive(Debug, Clone)]
+pub struct SourcePlane {
+    pub g_hat: Col<f64>,
+    pub c1: f64,
+    pub c2: f64,
+    pub c3: f64,
+    /// Frobenius norm of the off-plane part, |(M - I) - P (M - I) P|_F with P the plane's projector.
+    pub off: f64,
+    /// Mean diagonal of M outside the plane, (tr M - b_s^T M b_s - g_hat^T M g_hat) / (D - 2) (D >= 3).
+    pub iso: f64,
+}
+
 impl Pretrained {
+    /// Coefficients of M - I in the (b_s, g_hat) plane. When beta_hat has no part orthogonal to b_s
+    /// (population source), g_hat is a random unit vector orthogonal to b_s drawn from `rng`.
+    pub fn source_plane(&self, rng: &mut Rng) -> SourcePlane {
+        let d = self.b_s.nrows();
+        let along = self.b_s.transpose() * &self.beta_hat;
+        let perp = &self.beta_hat - &self.b_s * along;
+        let norm = perp.norm_l2();
+        let g_hat = if norm > 1e-12 * (1.0 + along.abs()) {
+            perp * (1.0 / norm)
+        } else {
+            crate::sim::gaussian::unit_vector_orthogonal_to(rng, &self.b_s)
+        };
+        let (mb, mg) = (&self.m * &self.b_s, &self.m * &g_hat);
+        let bmb = self.b_s.transpose() * &mb;
+        let gmg = g_hat.transpose() * &mg;
+        let (c2, c1, c3) = (bmb - 1.0, self.b_s.transpose() * &mg, gmg - 1.0);
+        let mut total = 0.0;
+        let mut trace = 0.0;
+        for j in 0..d {
+            trace += self.m[(j, j)];
+            for i in 0..d {
+                let e = self.m[(i, j)] - if i == j { 1.0 } else { 0.0 };
+                total += e * e;
+            }
+        }
+        let off = (total - (c2 * c2 + 2.0 * c1 * c1 + c3 * c3)).max(0.0).sqrt();
+        let iso = (trace - bmb - gmg) / d.saturating_sub(2).max(1) as f64;
+        SourcePlane { g_hat, c1, c2, c3, off, iso }
+    }
+
     /// Spike of M - I along the learned direction and the size of everything else.
     pub fn spike(&self) -> Spike {
         let q = self.beta_hat.squared_norm_l2();
@@ -99,6 +158,16 @@ impl Pretrained {
     }
 }
 
+/// The source sample (X, y = X b_s + sigma_s eps) with P1 = nu1 D rows; None for the population loss.
+fn source_data(task: &SourceTask, b_s: &Col<f64>, rng: &mut Rng) -> Result<Option<(Mat<f64>, Col<f64>)>> {
+    let Some(nu1) = task.nu1 else { return Ok(None) };
+    let p = sample_count("nu1", nu1, task.d)?;
+    let x = normal_matrix(rng, p, task.d);
+    let noise = normal_col(rng, p);
+    let y = &x * b_s + noise * task.sigma_s;
+    Ok(Some((x, y)))
+}
+
 /// The source gradient v(beta) = c - A beta.
 struct SourceGradient {
     a: Option<Mat<f64>>,
@@ -108,16 +177,17 @@ struct SourceGradient {
 
 impl SourceGradient {
     fn new(task: &SourceTask, b_s: &Col<f64>, rng: &mut Rng) -> Result<Self> {
-        let Some(nu1) = task.nu1 else {
-            return Ok(SourceGradient { a: None, c: b_s.clone(), a_max: 1.0 });
-        };
-        let p = sample_count("nu1", nu1, task.d)?;
-        let x = normal_matrix(rng, p, task.d);
-        let noise = normal_col(rng, p);
-        let y = &x * b_s + noise * task.sigma_s;
-        let scale = 1.0 / p as f64;
-        let a = (x.transpose() * &x) * scale;
-        let c = (x.transpose() * &y) * scale;
+        match source_data(task, b_s, rng)? {
+            None => Ok(SourceGradient { a: None, c: b_s.clone(), a_max: 1.0 }),
+            Some((x, y)) => SourceGradient::from_data(&x, &y),
+        }
+    }
+
+    /// A = X^T X / P, c = X^T y / P.
+    fn from_data(x: &Mat<f64>, y: &Col<f64>) -> Result<Self> {
+        let scale = 1.0 / x.nrows() as f64;
+        let a = (x.transpose() * x) * scale;
+        let c = (x.transpose() * y) * scale;
         let eig = a
             .self_adjoint_eigenvalues(faer::Side::Lower)
             .map_err(|e| Error::numerical(format!("eigenvalues of the source covariance: {e:?}")))?;
@@ -146,6 +216,16 @@ fn step_matrix(integrator: Integrator, theta: f64) -> [[f64; 2]; 2] {
     }
 }
 
+/// Second moments of the current network that the stopping rule needs under weight decay.
+struct NetMoments {
+    /// E[z^2].
+    ez2: f64,
+    /// u^T M u for the current unit gradient direction u.
+    utmu: f64,
+    /// tr M.
+    trm: f64,
+}
+
 /// Controls one training run: gradient, step size, stopping, step counting.
 struct Stepper<'a> {
     training: &'a Training,
@@ -153,34 +233,61 @@ struct Stepper<'a> {
     steps: usize,
     /// The unit gradient direction u of the current step (reused buffer).
     u: Col<f64>,
+    /// |v| of the current step.
+    g: f64,
 }
 
 impl<'a> Stepper<'a> {
     fn new(training: &'a Training, grad: &'a SourceGradient) -> Self {
-        Stepper { training, grad, steps: 0, u: Col::zeros(grad.c.nrows()) }
+        Stepper { training, grad, steps: 0, u: Col::zeros(grad.c.nrows()), g: 0.0 }
     }
 
-    /// Given the current beta_hat and E[z^2], sets `self.u` and returns the 2x2 matrix C of the next
-    /// step E = I + U C U^T, or None when converged.
-    fn next(&mut self, beta: &Col<f64>, ez2: f64) -> Result<Option<[[f64; 2]; 2]>> {
+    /// Evaluates the gradient v at `beta`, sets `self.u = v/|v|` and `self.g = |v|`.
+    fn gradient(&mut self, beta: &Col<f64>) -> Result<()> {
         self.grad.eval_into(beta, &mut self.u);
         let g = self.u.norm_l2();
         if !g.is_finite() {
             return Err(Error::numerical(format!("training diverged at step {} (|v| = {g})", self.steps)));
         }
-        if g < self.training.tol {
+        self.g = g;
+        if g > 0.0 {
+            self.u /= g;
+        }
+        Ok(())
+    }
+
+    /// Whether the stopping rule of the module doc holds.
+    fn converged(&self, beta: &Col<f64>, m: &NetMoments) -> (bool, f64) {
+        let t = self.training;
+        let wd = t.weight_decay;
+        if wd == 0.0 {
+            return (self.g < t.tol, self.g);
+        }
+        let (gamma, g) = (t.gamma, self.g);
+        let bu = (0..beta.nrows()).map(|i| beta[i] * self.u[i]).sum::<f64>();
+        let speed2 =
+            gamma * gamma * g * g * (m.utmu + m.ez2) - 4.0 * gamma * gamma * wd * g * bu + wd * wd * (m.ez2 + m.trm);
+        let speed = (speed2.max(0.0) / (m.ez2 + m.trm)).sqrt();
+        (speed < t.tol, speed)
+    }
+
+    /// After [`Stepper::gradient`], returns the 2x2 matrix C of the next step E = I + U C U^T and the
+    /// weight-decay factor e^{-lambda_wd dt} on (z, w), or None when converged.
+    fn next(&mut self, beta: &Col<f64>, m: &NetMoments) -> Result<Option<([[f64; 2]; 2], f64)>> {
+        let (done, residual) = self.converged(beta, m);
+        if done {
             return Ok(None);
         }
         if self.steps >= self.training.max_steps {
             return Err(Error::numerical(format!(
-                "stage-1 training did not converge in {} steps (|v| = {g:.3e} > tol {:.1e})",
+                "stage-1 training did not converge in {} steps (stationarity residual {residual:.3e} > tol {:.1e})",
                 self.steps, self.training.tol
             )));
         }
         self.steps += 1;
-        self.u /= g;
-        let dt = self.training.eta0 / (2.0 * ez2 * self.grad.a_max);
-        Ok(Some(step_matrix(self.training.integrator, self.training.gamma * dt * g)))
+        let dt = self.training.eta0 / (2.0 * m.ez2 * self.grad.a_max);
+        let c = step_matrix(self.training.integrator, self.training.gamma * dt * self.g);
+        Ok(Some((c, (-self.training.weight_decay * dt).exp())))
     }
 }
 
@@ -192,9 +299,38 @@ pub fn pretrain_moments(
     b_s: Col<f64>,
     rng: &mut Rng,
 ) -> Result<Pretrained> {
-    let d = task.d;
     let grad = SourceGradient::new(task, &b_s, rng)?;
-    let mut stepper = Stepper::new(training, &grad);
+    let (beta_hat, m, ez2, steps, _) = train_moments(&grad, training, s0)?;
+    Ok(Pretrained { b_s, beta_hat, m, ez2, steps })
+}
+
+/// Infinite width with P1 < D source samples, in the row space of X: every gradient v = c - A beta lies
+/// in row(X) (c = X^T y/P1, A = X^T X/P1, beta starts at 0), so with X^T = Q R (thin QR, Q: D x P1) the
+/// dynamics of S = I + (changes on e0 + range(Q)) are the moment dynamics of the P1-dimensional problem
+/// X Q = R^T, and M = c I + Q (M_R - c I) Q^T, beta_hat = Q beta_R, where c is the accumulated weight-decay
+/// factor (1 without weight decay) that shrinks S outside the row space. Same result as
+/// [`pretrain_moments`] at O(P1^2) instead of O(D^2) per step.
+fn pretrain_row_space(x: Mat<f64>, y: Col<f64>, training: &Training, b_s: Col<f64>) -> Result<Pretrained> {
+    let (p, d) = (x.nrows(), x.ncols());
+    let qr = x.transpose().qr();
+    let q = qr.compute_thin_Q();
+    let xr = qr.thin_R().transpose().to_owned();
+    let grad = SourceGradient::from_data(&xr, &y)?;
+    let (beta_r, m_r, ez2, steps, c) = train_moments(&grad, training, Mat::identity(p + 1, p + 1))?;
+    let beta_hat = &q * &beta_r;
+    let m = Mat::<f64>::identity(d, d) * c + &q * (m_r - Mat::<f64>::identity(p, p) * c) * q.transpose();
+    Ok(Pretrained { b_s, beta_hat, m, ez2, steps })
+}
+
+/// The moment dynamics S <- E S E^T from `s0` until the stopping rule; returns (beta_hat, M, E[z^2], steps,
+/// accumulated weight-decay factor on S).
+fn train_moments(
+    grad: &SourceGradient,
+    training: &Training,
+    s0: Mat<f64>,
+) -> Result<(Col<f64>, Mat<f64>, f64, usize, f64)> {
+    let d = s0.nrows() - 1;
+    let mut stepper = Stepper::new(training, grad);
     let mut s = s0;
     let gamma = training.gamma;
     let beta_into = |s: &Mat<f64>, beta: &mut Col<f64>| {
@@ -205,7 +341,9 @@ pub fn pretrain_moments(
     let mut beta = Col::<f64>::zeros(d);
     beta_into(&s, &mut beta);
     let (mut y, mut z) = (Mat::<f64>::zeros(d + 1, 2), Mat::<f64>::zeros(d + 1, 2));
-    while let Some(c) = stepper.next(&beta, s[(0, 0)])? {
+    let mut shrink = 1.0;
+    loop {
+        stepper.gradient(&beta)?;
         let u = &stepper.u;
         // Y = S U with U = [e0, (0, u)].
         // S is symmetric, so row i of S is column i: contiguous access.
@@ -216,6 +354,9 @@ pub fn pretrain_moments(
         }
         // G = U^T Y (2 x 2, symmetric), then Z = Y C + U (C G C) / 2 and S += Z U^T + U Z^T.
         let g = [[y[(0, 0)], y[(0, 1)]], [y[(0, 1)], (0..d).map(|j| u[j] * y[(j + 1, 1)]).sum::<f64>()]];
+        let moments = NetMoments { ez2: s[(0, 0)], utmu: g[1][1], trm: (1..=d).map(|i| s[(i, i)]).sum() };
+        let Some((c, decay)) = stepper.next(&beta, &moments)? else { break };
+        let u = &stepper.u;
         let cgc = mul2(&mul2(&c, &g), &c);
         for i in 0..=d {
             for k in 0..2 {
@@ -238,10 +379,14 @@ pub fn pretrain_moments(
                 col[i] += z[(i, 0)] * u0j + z[(i, 1)] * u1j + u[i - 1] * z1j;
             }
         }
+        if decay != 1.0 {
+            s *= decay * decay;
+            shrink *= decay * decay;
+        }
         beta_into(&s, &mut beta);
     }
     let m = Mat::from_fn(d, d, |i, j| s[(i + 1, j + 1)]);
-    Ok(Pretrained { b_s, beta_hat: beta, m, ez2: s[(0, 0)], steps: stepper.steps })
+    Ok((beta, m, s[(0, 0)], stepper.steps, shrink))
 }
 
 fn mul2(a: &[[f64; 2]; 2], b: &[[f64; 2]; 2]) -> [[f64; 2]; 2] {
@@ -275,16 +420,27 @@ pub fn pretrain_network(
     let mut beta = Col::<f64>::zeros(w.ncols());
     let mut s = Col::<f64>::zeros(n);
     beta_into(&z, &w, &mut beta);
-    while let Some(c) = stepper.next(&beta, z.squared_norm_l2() / n as f64)? {
-        let u = &stepper.u;
+    let inv_n = 1.0 / n as f64;
+    loop {
+        stepper.gradient(&beta)?;
         // s = W u; then z += C00 z + C01 s and s <- C10 z + C11 s (old z), and W += s u^T.
-        matmul(s.as_mat_mut(), Accum::Replace, &w, u.as_mat(), 1.0, Par::Seq);
+        matmul(s.as_mat_mut(), Accum::Replace, &w, stepper.u.as_mat(), 1.0, Par::Seq);
+        let moments = NetMoments {
+            ez2: z.squared_norm_l2() * inv_n,
+            utmu: s.squared_norm_l2() * inv_n,
+            trm: if training.weight_decay > 0.0 { w.squared_norm_l2() * inv_n } else { 0.0 },
+        };
+        let Some((c, decay)) = stepper.next(&beta, &moments)? else { break };
         for i in 0..n {
             let (zi, si) = (z[i], s[i]);
             z[i] = zi + c[0][0] * zi + c[0][1] * si;
             s[i] = c[1][0] * zi + c[1][1] * si;
         }
-        matmul(&mut w, Accum::Add, s.as_mat(), u.as_mat().transpose(), 1.0, Par::Seq);
+        matmul(&mut w, Accum::Add, s.as_mat(), stepper.u.as_mat().transpose(), 1.0, Par::Seq);
+        if decay != 1.0 {
+            z *= decay;
+            w *= decay;
+        }
         beta_into(&z, &w, &mut beta);
     }
     let m = (w.transpose() * &w) * (1.0 / n as f64);
@@ -302,7 +458,16 @@ pub enum Width {
 pub fn pretrain(task: &SourceTask, training: &Training, width: Width, rng: &mut Rng) -> Result<Pretrained> {
     let b_s = unit_vector(rng, task.d);
     match width {
-        Width::Infinite => pretrain_moments(task, training, Mat::identity(task.d + 1, task.d + 1), b_s, rng),
+        Width::Infinite => match source_data(task, &b_s, rng)? {
+            Some((x, y)) if x.nrows() < task.d => pretrain_row_space(x, y, training, b_s),
+            Some((x, y)) => {
+                let grad = SourceGradient::from_data(&x, &y)?;
+                let (beta_hat, m, ez2, steps, _) =
+                    train_moments(&grad, training, Mat::identity(task.d + 1, task.d + 1))?;
+                Ok(Pretrained { b_s, beta_hat, m, ez2, steps })
+            }
+            None => pretrain_moments(task, training, Mat::identity(task.d + 1, task.d + 1), b_s, rng),
+        },
         Width::Finite(n) => {
             let z = Col::from_fn(n, |_| normal(rng));
             let w = normal_matrix(rng, n, task.d);
