@@ -107,3 +107,26 @@ fn transfer_loss_uses_common_random_numbers_across_gamma1() {
         (Estimate::from_samples(&a.column("loss").unwrap()), Estimate::from_samples(&b.column("loss").unwrap()));
     assert!(lb.mean < la.mean, "richer pre-training helps readout fine-tuning: {} vs {}", lb.mean, la.mean);
 }
+
+/// The fast fine-tuning path of `lauditi.transfer_loss` (iso I + spike r r^T, rotational invariance)
+/// and the dense path agree: z-test of the mean difference of loss and lazy loss at 4 standard errors,
+/// for every variant with a fast path, at finite source data and with weight decay.
+#[test]
+fn transfer_loss_fast_and_dense_paths_agree() {
+    let cases: [&[&str]; 4] = [
+        &["variant=readout", "nu1=0.5", "alpha_g=0.4"],
+        &["variant=ridge", "lambda=0.1", "nu1=0.5", "sigma=0.3"],
+        &["variant=ntk", "nu2=0.75"],
+        &["variant=readout", "lambda_wd=0.5", "tol=1e-7", "nu2=0.25"],
+    ];
+    for case in cases {
+        let base = [&["d=80", "gamma1=2", "alpha_s=0.7"][..], case].concat();
+        let fast = run("lauditi.transfer_loss", &[&base[..], &["method=fast"]].concat(), 300, 1);
+        let dense = run("lauditi.transfer_loss", &[&base[..], &["method=dense"]].concat(), 300, 2);
+        for out in ["loss", "lazy"] {
+            let (a, b) = (fast.estimate(out).unwrap(), dense.estimate(out).unwrap());
+            let z = (a.mean - b.mean) / (a.se * a.se + b.se * b.se).sqrt();
+            assert!(z.abs() < 4.0, "{case:?} {out}: fast {:.4} +- {:.4}, dense {:.4} +- {:.4}", a.mean, a.se, b.mean, b.se);
+        }
+    }
+}

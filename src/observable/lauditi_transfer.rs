@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::{Rng, derive};
 use crate::sim::gaussian::normal_col;
-use crate::sim::lauditi::pretrain::{Pretrained, SourceTask, Training, Width, pretrain};
+use crate::sim::lauditi::finetune::{Reduced, TargetTask, fast_supports, loss_fast};
+use crate::sim::lauditi::pretrain::{IsoSpike, Pretrained, SourceTask, Training, Width, pretrain};
 use crate::sim::lauditi::transfer::{TargetData, Variant, finetune_loss, memory_bytes};
 use crate::sim::sample_count;
 
@@ -172,6 +173,21 @@ const TARGET_PARAMS: &[ParamSpec] = &[
         doc: "target label-noise standard deviation",
         used_when: None,
     },
+    ParamSpec {
+        name: "repeats",
+        kind: Kind::Count(1, 1_000_000),
+        default: "1",
+        doc: "independent target draws per pre-trained network; a trial's outputs are their averages",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "method",
+        kind: Kind::Choice(&["auto", "fast", "dense"]),
+        default: "auto",
+        doc: "fine-tuning path: fast = rotational invariance (O(P2), exact for M = iso I + spike r r^T, not for \
+              early_stop), dense = explicit O(P2 D^2); auto = fast where exact",
+        used_when: None,
+    },
 ];
 
 fn transfer_params() -> &'static [ParamSpec] {
@@ -191,7 +207,19 @@ struct TransferRunner {
     alpha_g: f64,
     sigma: f64,
     variant: Variant,
+    repeats: usize,
+    method: Method,
 }
+
+#[derive(Clone, Copy, PartialEq)]
+enum Method {
+    Auto,
+    Fast,
+    Dense,
+}
+
+/// Off-spike part of M below this (relative to |M|_F) counts as exactly iso I + spike r r^T.
+const EXACT_TOL: f64 = 1e-9;
 
 /// Unit target teacher b_t = alpha_s b_s + alpha_g g_hat + sqrt(1 - alpha_s^2 - alpha_g^2) n, with n a
 /// random unit vector orthogonal to b_s and g_hat.
@@ -206,17 +234,75 @@ fn target_teacher(b_s: &Col<f64>, g_hat: &Col<f64>, alpha_s: f64, alpha_g: f64, 
     b_s * alpha_s + g_hat * alpha_g + n * (rest / norm)
 }
 
+impl TransferRunner {
+    /// (loss, lazy) of one target draw by the fast path: the kernel iso I + spike r r^T regresses like
+    /// I + (spike/iso) r r^T with ridge lambda/iso; the lazy kernel I uses the same basis and draws.
+    fn fast_draw(
+        &self,
+        form: &IsoSpike,
+        ez2: f64,
+        b_t: &Col<f64>,
+        rng: &mut Rng,
+        scratch: &mut Vec<f64>,
+    ) -> Result<(f64, f64)> {
+        let (iso, lambda) = match self.variant {
+            Variant::Readout => (form.iso, 0.0),
+            Variant::Ridge(l) => (form.iso, l),
+            Variant::Ntk => (form.iso + ez2, 0.0),
+            Variant::EarlyStop(_) => return Err(Error::input("early_stop has no fast path; use method=dense")),
+        };
+        let task = TargetTask { p: self.p2, lambda: lambda / iso, sigma: self.sigma };
+        let lazy_task = TargetTask { lambda, ..task };
+        let transfer = Reduced::spiked(form.spike / iso, form.r.as_ref(), b_t.as_ref())?;
+        let lazy = Reduced::spiked(0.0, form.r.as_ref(), b_t.as_ref())?;
+        let lazy_loss = loss_fast(&lazy, &lazy_task, &mut rng.clone(), scratch)?;
+        Ok((loss_fast(&transfer, &task, rng, scratch)?, lazy_loss))
+    }
+
+    fn fast_ok(&self, form: &IsoSpike, pre: &Pretrained) -> bool {
+        let k = 2; // span{r, b_t}
+        !matches!(self.variant, Variant::EarlyStop(_))
+            && form.iso > 0.0
+            && form.off <= EXACT_TOL * pre.m.norm_l2()
+            && fast_supports(pre.m.nrows(), k, &TargetTask { p: self.p2, lambda: 0.0, sigma: 0.0 }).is_ok()
+    }
+}
+
 impl TrialRunner for TransferRunner {
-    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+    fn run(&self, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         self.stage1.with(rng, |pre, rng| {
             let plane = pre.source_plane(rng);
-            let b_t = target_teacher(&pre.b_s, &plane.g_hat, self.alpha_s, self.alpha_g, rng);
-            let data = TargetData::draw(b_t.as_ref(), self.p2, self.sigma, rng);
-            let loss = finetune_loss(Some(pre.m.as_ref()), pre.ez2, &data, b_t.as_ref(), self.variant)?;
-            let lazy = finetune_loss(None, 1.0, &data, b_t.as_ref(), self.variant)?;
-            let spike = pre.spike();
-            let rho = spike.r.transpose() * &b_t;
-            out.copy_from_slice(&[loss, lazy, lazy - loss, rho, spike.value]);
+            let form = pre.iso_spike();
+            let fast = match self.method {
+                Method::Dense => false,
+                Method::Fast if !self.fast_ok(&form, pre) => {
+                    return Err(Error::input(
+                        "method=fast needs an exactly spiked kernel (width=inf), a variant other than early_stop \
+                         and P2 <= D - 2 or P2 >= D; use method=dense",
+                    ));
+                }
+                Method::Fast => true,
+                Method::Auto => self.fast_ok(&form, pre),
+            };
+            let (mut loss, mut lazy, mut rho) = (0.0, 0.0, 0.0);
+            for _ in 0..self.repeats {
+                let b_t = target_teacher(&pre.b_s, &plane.g_hat, self.alpha_s, self.alpha_g, rng);
+                let (l, z) = if fast {
+                    self.fast_draw(&form, pre.ez2, &b_t, rng, scratch)?
+                } else {
+                    let data = TargetData::draw(b_t.as_ref(), self.p2, self.sigma, rng);
+                    (
+                        finetune_loss(Some(pre.m.as_ref()), pre.ez2, &data, b_t.as_ref(), self.variant)?,
+                        finetune_loss(None, 1.0, &data, b_t.as_ref(), self.variant)?,
+                    )
+                };
+                loss += l;
+                lazy += z;
+                rho += form.r.transpose() * &b_t;
+            }
+            let k = self.repeats as f64;
+            let chi = form.spike + form.iso - 1.0;
+            out.copy_from_slice(&[loss / k, lazy / k, (lazy - loss) / k, rho / k, chi]);
             Ok(())
         })
     }
@@ -252,8 +338,17 @@ impl Observable for TransferLoss {
             "ntk" => Variant::Ntk,
             _ => Variant::Readout,
         };
-        check_memory(memory_bytes(d, p2), "dense fine-tuning")?;
+        let method = match params.text("method")? {
+            "fast" => Method::Fast,
+            "dense" => Method::Dense,
+            _ => Method::Auto,
+        };
+        if method != Method::Fast {
+            check_memory(memory_bytes(d, p2), "dense fine-tuning")?;
+        }
         let stage1 = Stage1::prepare(params, seed)?;
-        Ok(Box::new(TransferRunner { stage1, p2, alpha_s, alpha_g, sigma: params.num("sigma")?, variant }))
+        let repeats = params.count("repeats")?.unwrap_or(1);
+        let sigma = params.num("sigma")?;
+        Ok(Box::new(TransferRunner { stage1, p2, alpha_s, alpha_g, sigma, variant, repeats, method }))
     }
 }

@@ -109,7 +109,38 @@ pub struct SourcePlane {
     pub iso: f64,
 }
 
+/// The kernel as an isotropic part plus a spike along r = beta_hat/|beta_hat|: M = iso I + spike r r^T + rest.
+#[derive(Debug, Clone)]
+pub struct IsoSpike {
+    pub r: Col<f64>,
+    /// iso = (tr M - r^T M r) / (D - 1).
+    pub iso: f64,
+    /// spike = r^T M r - iso.
+    pub spike: f64,
+    /// Frobenius norm of the rest (0 iff M is exactly iso I + spike r r^T).
+    pub off: f64,
+}
+
 impl Pretrained {
+    /// M = iso I + spike r r^T + rest (exact without rest at infinite width, with or without weight decay).
+    pub fn iso_spike(&self) -> IsoSpike {
+        let d = self.m.nrows();
+        let q = self.beta_hat.squared_norm_l2();
+        let r = if q > 0.0 { &self.beta_hat * (1.0 / q.sqrt()) } else { self.b_s.clone() };
+        let rmr = r.transpose() * &self.m * &r;
+        let trace: f64 = (0..d).map(|i| self.m[(i, i)]).sum();
+        let iso = (trace - rmr) / (d.max(2) - 1) as f64;
+        let spike = rmr - iso;
+        let mut off2 = 0.0;
+        for j in 0..d {
+            for i in 0..d {
+                let e = self.m[(i, j)] - if i == j { iso } else { 0.0 } - spike * r[i] * r[j];
+                off2 += e * e;
+            }
+        }
+        IsoSpike { r, iso, spike, off: off2.sqrt() }
+    }
+
     /// Coefficients of M - I in the (b_s, g_hat) plane. When beta_hat has no part orthogonal to b_s
     /// (population source), g_hat is a random unit vector orthogonal to b_s drawn from `rng`.
     pub fn source_plane(&self, rng: &mut Rng) -> SourcePlane {
