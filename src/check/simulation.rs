@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::regime::classify;
+use super::regime::classify_reports;
 use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point, least_compatible};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
@@ -144,7 +144,7 @@ impl SimulationCheck {
     }
 
     /// Grid points as (name, value text) lists, in lexicographic grid order.
-    fn points(&self) -> Vec<Vec<(String, String)>> {
+    pub(super) fn points(&self) -> Vec<Vec<(String, String)>> {
         let mut points = vec![Vec::new()];
         for (name, values) in &self.grid {
             points = points
@@ -165,7 +165,7 @@ impl SimulationCheck {
         }
     }
 
-    fn params(&self, point: &[(String, String)], size: Option<f64>, quick: bool) -> Result<ParamSet> {
+    pub(super) fn params(&self, point: &[(String, String)], size: Option<f64>, quick: bool) -> Result<ParamSet> {
         let mut given: Vec<(String, String)> = self.settings.clone();
         if quick {
             for (k, v) in &self.quick_settings {
@@ -228,6 +228,24 @@ impl SimulationCheck {
     }
 }
 
+impl SimulationCheck {
+    pub(super) fn observable(&self) -> &'static dyn Observable {
+        self.observable
+    }
+    pub(super) fn output(&self) -> &'static str {
+        self.output
+    }
+    pub(super) fn trial_count(&self, quick: bool) -> usize {
+        if quick { self.quick_trials } else { self.trials }
+    }
+    pub(super) fn tolerance(&self) -> &ToleranceSpec {
+        &self.tolerance
+    }
+    pub(super) fn stream(&self) -> u64 {
+        self.stream
+    }
+}
+
 impl Check for SimulationCheck {
     fn describe(&self) -> String {
         self.describe.clone()
@@ -251,11 +269,7 @@ impl Check for SimulationCheck {
         for (r, reject) in reports.iter_mut().zip(holm_reject(&p_values, self.tolerance.family_alpha)) {
             r.pass = !reject;
         }
-        let coords: Vec<(BTreeMap<String, f64>, bool)> = reports
-            .iter()
-            .map(|r| (r.at.iter().filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x))).collect(), r.pass))
-            .collect();
-        let (verdict, regime) = classify(&coords);
+        let (verdict, regime) = classify_reports(&reports);
         let worst = least_compatible(reports.iter()).cloned();
         let mut evidence = self.evidence(&reports, worst.as_ref(), &regime, ctx.quick);
         if undefined > 0 {

@@ -1,6 +1,6 @@
 //! Observables of Lauditi, Bordelon, Pehlevan (arXiv 2507.04448 v2), two-layer muP linear network.
 
-use faer::Col;
+use faer::{Col, Mat};
 
 use super::{Observable, OutputSpec, TrialRunner, check_memory};
 use crate::error::{Error, Result};
@@ -265,6 +265,7 @@ const FINETUNE_OUTPUTS: &[OutputSpec] = &[
     OutputSpec { name: "loss", doc: "test loss |beta_hat_2 - b_t|^2 (noise floor excluded)" },
     OutputSpec { name: "spike", doc: "spike of the kernel used, r^T (M - I) r" },
     OutputSpec { name: "rho", doc: "overlap r . b_t of the spike direction with the target teacher" },
+    OutputSpec { name: "gain", doc: "lazy loss (kernel I, same target samples) minus loss: > 0 when pre-training helps" },
 ];
 
 /// Where the kernel comes from.
@@ -307,11 +308,14 @@ impl FinetuneRunner {
                     spike.off
                 )));
             }
-            loss_fast(&Reduced::spiked(spike.value, spike.r.as_ref(), b_t.as_ref())?, &self.task, rng, scratch)?
+            let lazy = Reduced::spiked(0.0, spike.r.as_ref(), b_t.as_ref())?;
+            let lazy = loss_fast(&lazy, &self.task, &mut rng.clone(), scratch)?;
+            (loss_fast(&Reduced::spiked(spike.value, spike.r.as_ref(), b_t.as_ref())?, &self.task, rng, scratch)?, lazy)
         } else {
-            loss_dense(pre.m.as_ref(), b_t.as_ref(), &self.task, rng)?
+            let lazy = loss_dense(Mat::<f64>::identity(b_t.nrows(), b_t.nrows()).as_ref(), b_t.as_ref(), &self.task, &mut rng.clone())?;
+            (loss_dense(pre.m.as_ref(), b_t.as_ref(), &self.task, rng)?, lazy)
         };
-        out.copy_from_slice(&[loss, spike.value, rho]);
+        out.copy_from_slice(&[loss.0, spike.value, rho, loss.1 - loss.0]);
         Ok(())
     }
 }
@@ -320,13 +324,16 @@ impl TrialRunner for FinetuneRunner {
     fn run(&self, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         match &self.kernel {
             KernelSource::Ideal { red, spike, rho } => {
-                let loss = if self.fast {
-                    loss_fast(red, &self.task, rng, scratch)?
+                let (loss, lazy) = if self.fast {
+                    let lazy = loss_fast(&red.lazy()?, &self.task, &mut rng.clone(), scratch)?;
+                    (loss_fast(red, &self.task, rng, scratch)?, lazy)
                 } else {
                     let (m, b_t) = red.embed(rng);
-                    loss_dense(m.as_ref(), b_t.as_ref(), &self.task, rng)?
+                    let eye = Mat::<f64>::identity(b_t.nrows(), b_t.nrows());
+                    let lazy = loss_dense(eye.as_ref(), b_t.as_ref(), &self.task, &mut rng.clone())?;
+                    (loss_dense(m.as_ref(), b_t.as_ref(), &self.task, rng)?, lazy)
                 };
-                out.copy_from_slice(&[loss, *spike, *rho]);
+                out.copy_from_slice(&[loss, *spike, *rho, lazy - loss]);
                 Ok(())
             }
             KernelSource::Fixed(fixed) => self.run_pretrained(&fixed.0, &fixed.1, scratch, rng, out),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::monotone::MonotoneCheck;
 use crate::check::search::SearchCheck;
 use crate::check::simulation::SimulationCheck;
 use crate::check::{Check, Verdict};
@@ -112,6 +113,8 @@ pub enum CheckMethod {
     Simulation,
     /// Search the formula's domain for a counterexample (inequalities, monotonicity).
     Search,
+    /// Monotonicity of a simulated output along the claim's variable (paired, common random numbers).
+    Monotone,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -230,7 +233,8 @@ impl Claim {
                     .variable
                     .as_deref()
                     .ok_or_else(|| fail("a monotonicity claim needs claim.variable".into()))?;
-                if !formula.variables().iter().any(|x| x == v) {
+                let searched = file.checks.iter().any(|c| c.method == CheckMethod::Search);
+                if searched && !formula.variables().iter().any(|x| x == v) {
                     return Err(fail(format!("claim.variable `{v}` does not occur in the formula")));
                 }
             }
@@ -257,6 +261,10 @@ impl Claim {
                 CheckMethod::Search => {
                     Box::new(SearchCheck::compile(spec, &statement).map_err(|e| fail(format!("check {}: {e}", i + 1)))?)
                 }
+                CheckMethod::Monotone => Box::new(
+                    MonotoneCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
             };
             checks.push(check);
         }
