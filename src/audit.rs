@@ -32,6 +32,17 @@ pub struct ClaimReport {
     pub points: Vec<PointReport>,
 }
 
+/// A claim's verdict from its checks' verdicts. Checks labelled with a `regime` cover different settings
+/// of the claim: if some of them hold and others are refuted, the claim is regime-limited. Unlabelled
+/// checks test the same setting: any refutation among them refutes the claim ([`combine`]).
+pub fn combine_regimes(checks: &[(Verdict, bool)]) -> Verdict {
+    let plain: Vec<Verdict> = checks.iter().filter(|c| !c.1).map(|c| c.0).collect();
+    let regimes: Vec<Verdict> = checks.iter().filter(|c| c.1).map(|c| c.0).collect();
+    let mixed = regimes.contains(&Verdict::Refuted) && regimes.iter().any(|v| *v != Verdict::Refuted);
+    let regime_verdict = if mixed { Verdict::RegimeLimited } else { combine(&regimes) };
+    combine(&[combine(&plain), regime_verdict])
+}
+
 /// Runs one claim.
 pub fn run_claim(claim: &Claim, ctx: &RunContext) -> Result<ClaimReport> {
     let start = Instant::now();
@@ -44,7 +55,9 @@ pub fn run_claim(claim: &Claim, ctx: &RunContext) -> Result<ClaimReport> {
         })?;
         checks.push(report);
     }
-    let verdict = combine(&checks.iter().map(|c| c.verdict).collect::<Vec<_>>());
+    let labelled: Vec<(Verdict, bool)> =
+        checks.iter().zip(&claim.file.checks).map(|(c, spec)| (c.verdict, spec.regime.is_some())).collect();
+    let verdict = combine_regimes(&labelled);
     let points: Vec<PointReport> = checks.iter().flat_map(|c| c.points.iter().cloned()).collect();
     // The worst point: the least likely under the claim among the checks' worst points.
     let worst = least_compatible(checks.iter().filter_map(|c| c.worst.as_ref()));

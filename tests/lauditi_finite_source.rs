@@ -126,7 +126,14 @@ fn transfer_loss_fast_and_dense_paths_agree() {
         for out in ["loss", "lazy"] {
             let (a, b) = (fast.estimate(out).unwrap(), dense.estimate(out).unwrap());
             let z = (a.mean - b.mean) / (a.se * a.se + b.se * b.se).sqrt();
-            assert!(z.abs() < 4.0, "{case:?} {out}: fast {:.4} +- {:.4}, dense {:.4} +- {:.4}", a.mean, a.se, b.mean, b.se);
+            assert!(
+                z.abs() < 4.0,
+                "{case:?} {out}: fast {:.4} +- {:.4}, dense {:.4} +- {:.4}",
+                a.mean,
+                a.se,
+                b.mean,
+                b.se
+            );
         }
     }
 }

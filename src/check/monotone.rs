@@ -22,6 +22,9 @@ use crate::rng::derive;
 use crate::stats::{Estimate, holm_reject, normal_quantile, normal_sf};
 use crate::theorem::{CheckSpec, Relation, Statement};
 
+/// A grid point: (parameter, value text) pairs.
+type Point = Vec<(String, String)>;
+
 /// A compiled monotonicity check on simulated data.
 pub struct MonotoneCheck {
     /// Grid, settings and observable (compiled as a simulation check of the output itself).
@@ -69,13 +72,13 @@ impl MonotoneCheck {
     }
 
     /// Grid points grouped by everything but the variable, each group in the variable's order.
-    fn groups(&self) -> Vec<Vec<Vec<(String, String)>>> {
-        let mut groups: BTreeMap<Vec<(String, String)>, Vec<Vec<(String, String)>>> = BTreeMap::new();
+    fn groups(&self) -> Vec<Vec<Point>> {
+        let mut groups: BTreeMap<Point, Vec<Point>> = BTreeMap::new();
         for p in self.grid.points() {
             let key: Vec<(String, String)> = p.iter().filter(|(k, _)| *k != self.variable).cloned().collect();
             groups.entry(key).or_default().push(p);
         }
-        let value = |p: &Vec<(String, String)>| {
+        let value = |p: &Point| {
             p.iter().find(|(k, _)| *k == self.variable).and_then(|(_, v)| v.parse::<f64>().ok()).unwrap_or(f64::NAN)
         };
         groups
@@ -131,7 +134,13 @@ impl Check for MonotoneCheck {
                     at.insert(format!("{}_next", self.variable), json(next));
                 }
                 let excess = est.mean - tol.abs;
-                let p = if est.se > 0.0 { normal_sf(excess / est.se) } else if excess > 0.0 { 0.0 } else { 1.0 };
+                let p = if est.se > 0.0 {
+                    normal_sf(excess / est.se)
+                } else if excess > 0.0 {
+                    0.0
+                } else {
+                    1.0
+                };
                 reports.push(PointReport {
                     at,
                     claimed: None,
@@ -190,6 +199,14 @@ impl Check for MonotoneCheck {
         }
         evidence += &format!("; budget: {}", tol.budget_reason);
         let failures = reports.iter().map(|r| !r.pass).collect();
-        Ok(CheckReport { method: "monotone".into(), describe: self.describe(), verdict, evidence, worst, points: reports, failures })
+        Ok(CheckReport {
+            method: "monotone".into(),
+            describe: self.describe(),
+            verdict,
+            evidence,
+            worst,
+            points: reports,
+            failures,
+        })
     }
 }

@@ -74,6 +74,7 @@ enum Cond {
     AtMost(String, f64),
     AtLeast(String, f64),
     Is(String, String),
+    IsNot(String, String),
 }
 
 impl Cond {
@@ -82,6 +83,7 @@ impl Cond {
             Cond::AtMost(n, v) => matches!(p.get(n), Some(Coord::Num(x)) if x <= v),
             Cond::AtLeast(n, v) => matches!(p.get(n), Some(Coord::Num(x)) if x >= v),
             Cond::Is(n, w) => matches!(p.get(n), Some(Coord::Word(x)) if x == w),
+            Cond::IsNot(n, w) => matches!(p.get(n), Some(Coord::Word(x)) if x != w),
         }
     }
 
@@ -90,6 +92,7 @@ impl Cond {
             Cond::AtMost(n, v) => format!("{n} <= {}", fmt_num(*v)),
             Cond::AtLeast(n, v) => format!("{n} >= {}", fmt_num(*v)),
             Cond::Is(n, w) => format!("{n} = {w}"),
+            Cond::IsNot(n, w) => format!("{n} != {w}"),
         }
     }
 }
@@ -119,7 +122,10 @@ fn conditions(points: &[(BTreeMap<String, Coord>, bool)]) -> Vec<Cond> {
             }
         }
         if words.len() > 1 {
-            out.extend(words.into_iter().map(|w| Cond::Is(name.clone(), w)));
+            out.extend(words.iter().map(|w| Cond::Is(name.clone(), w.clone())));
+        }
+        if words.len() > 2 {
+            out.extend(words.into_iter().map(|w| Cond::IsNot(name.clone(), w)));
         }
     }
     out
@@ -142,9 +148,8 @@ pub fn classify_coords(points: &[(BTreeMap<String, Coord>, bool)]) -> (Verdict, 
     }
     let (n, passing) = (points.len(), points.iter().filter(|(_, ok)| *ok).count());
     let conds = conditions(points);
-    let exactly = |f: &dyn Fn(&BTreeMap<String, Coord>) -> bool, want: bool| {
-        points.iter().all(|(p, ok)| f(p) == (*ok == want))
-    };
+    let exactly =
+        |f: &dyn Fn(&BTreeMap<String, Coord>) -> bool, want: bool| points.iter().all(|(p, ok)| f(p) == (*ok == want));
     for c in &conds {
         if exactly(&|p| c.holds(p), true) {
             return (Verdict::RegimeLimited, format!("holds only where {} ({passing} of {n} points)", c.text()));
@@ -171,15 +176,14 @@ pub fn classify_reports(reports: &[PointReport]) -> (Verdict, String) {
     let coords: Vec<(BTreeMap<String, Coord>, bool)> = reports
         .iter()
         .map(|r| {
-            let at = r
-                .at
-                .iter()
-                .filter_map(|(k, v)| match v {
-                    serde_json::Value::Number(x) => x.as_f64().map(|x| (k.clone(), Coord::Num(x))),
-                    serde_json::Value::String(w) => Some((k.clone(), Coord::Word(w.clone()))),
-                    _ => None,
-                })
-                .collect();
+            let at =
+                r.at.iter()
+                    .filter_map(|(k, v)| match v {
+                        serde_json::Value::Number(x) => x.as_f64().map(|x| (k.clone(), Coord::Num(x))),
+                        serde_json::Value::String(w) => Some((k.clone(), Coord::Word(w.clone()))),
+                        _ => None,
+                    })
+                    .collect();
             (at, r.pass)
         })
         .collect();
@@ -211,10 +215,8 @@ mod tests {
     }
 
     fn mixed(variant: &str, wd: f64, pass: bool) -> (BTreeMap<String, Coord>, bool) {
-        let at = BTreeMap::from([
-            ("variant".to_string(), Coord::Word(variant.into())),
-            ("wd".to_string(), Coord::Num(wd)),
-        ]);
+        let at =
+            BTreeMap::from([("variant".to_string(), Coord::Word(variant.into())), ("wd".to_string(), Coord::Num(wd))]);
         (at, pass)
     }
 
@@ -224,10 +226,16 @@ mod tests {
         let (v, text) = classify_coords(&[pts.clone(), vec![mixed("early", 1.0, true)]].concat());
         assert_eq!(v, Verdict::RegimeLimited);
         assert!(text.contains("variant = early"), "{text}");
-        let (v, text) = classify_coords(&[pts, vec![mixed("early", 1.0, true)]].concat().iter().map(|(p, _)| {
-            let ok = p["variant"] == Coord::Word("early".into()) && p["wd"] == Coord::Num(1.0);
-            (p.clone(), ok)
-        }).collect::<Vec<_>>());
+        let (v, text) = classify_coords(
+            &[pts, vec![mixed("early", 1.0, true)]]
+                .concat()
+                .iter()
+                .map(|(p, _)| {
+                    let ok = p["variant"] == Coord::Word("early".into()) && p["wd"] == Coord::Num(1.0);
+                    (p.clone(), ok)
+                })
+                .collect::<Vec<_>>(),
+        );
         assert_eq!(v, Verdict::RegimeLimited);
         assert!(text.contains("wd >= 1") && text.contains("variant = early"), "{text}");
     }

@@ -174,6 +174,27 @@ impl SimulationCheck {
             }
         }
         given.extend(point.iter().cloned());
+        // A fixed setting that only matters for some grid values (e.g. `steps` with variant=early_stop)
+        // is dropped where it has no effect.
+        let value_of = |name: &str, given: &[(String, String)]| {
+            given
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| self.observable.params().iter().find(|p| p.name == name).map(|p| p.default.to_string()))
+        };
+        let inactive: Vec<String> = self
+            .settings
+            .iter()
+            .filter(|(k, _)| !point.iter().any(|(pk, _)| pk == k))
+            .filter_map(|(k, _)| {
+                let spec = self.observable.params().iter().find(|p| p.name == k)?;
+                let (other, value) = spec.used_when?;
+                (value_of(other, &given).as_deref() != Some(value)).then(|| k.clone())
+            })
+            .collect();
+        given.retain(|(k, _)| !inactive.contains(k));
         if let (Some(x), Some(s)) = (&self.extrapolate, size) {
             given.push((x.param.clone(), s.to_string()));
         }

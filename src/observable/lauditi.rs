@@ -265,7 +265,10 @@ const FINETUNE_OUTPUTS: &[OutputSpec] = &[
     OutputSpec { name: "loss", doc: "test loss |beta_hat_2 - b_t|^2 (noise floor excluded)" },
     OutputSpec { name: "spike", doc: "spike of the kernel used, r^T (M - I) r" },
     OutputSpec { name: "rho", doc: "overlap r . b_t of the spike direction with the target teacher" },
-    OutputSpec { name: "gain", doc: "lazy loss (kernel I, same target samples) minus loss: > 0 when pre-training helps" },
+    OutputSpec {
+        name: "gain",
+        doc: "lazy loss (kernel I, same target samples) minus loss: > 0 when pre-training helps",
+    },
 ];
 
 /// Where the kernel comes from.
@@ -312,7 +315,12 @@ impl FinetuneRunner {
             let lazy = loss_fast(&lazy, &self.task, &mut rng.clone(), scratch)?;
             (loss_fast(&Reduced::spiked(spike.value, spike.r.as_ref(), b_t.as_ref())?, &self.task, rng, scratch)?, lazy)
         } else {
-            let lazy = loss_dense(Mat::<f64>::identity(b_t.nrows(), b_t.nrows()).as_ref(), b_t.as_ref(), &self.task, &mut rng.clone())?;
+            let lazy = loss_dense(
+                Mat::<f64>::identity(b_t.nrows(), b_t.nrows()).as_ref(),
+                b_t.as_ref(),
+                &self.task,
+                &mut rng.clone(),
+            )?;
             (loss_dense(pre.m.as_ref(), b_t.as_ref(), &self.task, rng)?, lazy)
         };
         out.copy_from_slice(&[loss.0, spike.value, rho, loss.1 - loss.0]);

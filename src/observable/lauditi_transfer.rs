@@ -218,6 +218,10 @@ enum Method {
     Dense,
 }
 
+/// A ridgeless refit needs an isotropic part of M above this fraction of its spike (condition number
+/// of the kernel below 1e10); weight decay can shrink it to rounding level.
+const ILL_POSED: f64 = 1e-10;
+
 /// Off-spike part of M below this (relative to |M|_F) counts as exactly iso I + spike r r^T.
 const EXACT_TOL: f64 = 1e-9;
 
@@ -273,6 +277,13 @@ impl TrialRunner for TransferRunner {
         self.stage1.with(rng, |pre, rng| {
             let plane = pre.source_plane(rng);
             let form = pre.iso_spike();
+            if self.variant == Variant::Readout && form.iso <= ILL_POSED * (form.iso + form.spike.abs()) {
+                return Err(Error::numerical(format!(
+                    "the pre-trained kernel is numerically rank-deficient (isotropic part {:.1e} of spike {:.1e}): \
+                     a ridgeless refit is ill-posed in f64; use variant=ridge or early_stop",
+                    form.iso, form.spike
+                )));
+            }
             let fast = match self.method {
                 Method::Dense => false,
                 Method::Fast if !self.fast_ok(&form, pre) => {

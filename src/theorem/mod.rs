@@ -144,6 +144,9 @@ pub struct CheckSpec {
     pub quick: QuickSpec,
     /// Search: sample points per domain axis before local refinement.
     pub points_per_axis: Option<usize>,
+    /// The setting this check covers (e.g. "weight decay"), when a claim's checks cover different
+    /// settings: a claim that holds in some and fails in others is regime-limited.
+    pub regime: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -86,7 +86,12 @@ impl Reduced {
     /// The lazy kernel I in the same basis, with the same target (for paired comparisons).
     pub fn lazy(&self) -> Result<Reduced> {
         let k = self.dim();
-        Reduced::new(self.d, 1.0, (0..k * k).map(|i| if i % (k + 1) == 0 { 1.0 } else { 0.0 }).collect(), self.t.clone())
+        Reduced::new(
+            self.d,
+            1.0,
+            (0..k * k).map(|i| if i % (k + 1) == 0 { 1.0 } else { 0.0 }).collect(),
+            self.t.clone(),
+        )
     }
 
     /// Dimension k of the signal subspace.

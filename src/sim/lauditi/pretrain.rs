@@ -11,7 +11,8 @@
 //! Every neuron sees the same E, so the second-moment matrix S = (1/N) sum (z, w)(z, w)^T evolves as
 //! S <- E S E^T. At infinite width S starts at I and this is the exact (DMFT-equivalent) dynamics,
 //! O(D^2) per step; beta_hat = S[1:, 0] / gamma and the feature kernel is M = S[1:, 1:].
-//! The step is adaptive, dt = eta0 / (2 E[z^2] lambda_max(A)), which keeps it stable as the spike grows.
+//! The step is adaptive, dt = eta0 / (2 E[z^2] lambda_max(A)), which keeps it stable as the spike grows,
+//! capped so that the boost angle gamma dt |v| stays below 2 (large angles cancel catastrophically).
 //!
 //! Optional weight decay lambda_wd adds -lambda_wd (z_i, w_i) to the flow. It is a multiple of the identity,
 //! so it commutes with every boost: a step is E followed by the factor e^{-lambda_wd dt} on (z, w), i.e.
@@ -247,6 +248,9 @@ fn step_matrix(integrator: Integrator, theta: f64) -> [[f64; 2]; 2] {
     }
 }
 
+/// Largest boost angle gamma dt |v| of one step.
+const THETA_MAX: f64 = 2.0;
+
 /// Second moments of the current network that the stopping rule needs under weight decay.
 struct NetMoments {
     /// E[z^2].
@@ -316,7 +320,9 @@ impl<'a> Stepper<'a> {
             )));
         }
         self.steps += 1;
-        let dt = self.training.eta0 / (2.0 * m.ez2 * self.grad.a_max);
+        // The boost angle gamma dt |v| is capped at THETA_MAX: cosh of a large angle cancels
+        // catastrophically in S <- E S E^T (the Lorentz identity then fails numerically).
+        let dt = (self.training.eta0 / (2.0 * m.ez2 * self.grad.a_max)).min(THETA_MAX / (self.training.gamma * self.g));
         let c = step_matrix(self.training.integrator, self.training.gamma * dt * self.g);
         Ok(Some((c, (-self.training.weight_decay * dt).exp())))
     }
@@ -331,8 +337,8 @@ pub fn pretrain_moments(
     rng: &mut Rng,
 ) -> Result<Pretrained> {
     let grad = SourceGradient::new(task, &b_s, rng)?;
-    let (beta_hat, m, ez2, steps, _) = train_moments(&grad, training, s0)?;
-    Ok(Pretrained { b_s, beta_hat, m, ez2, steps })
+    let t = train_moments(&grad, training, s0)?;
+    Ok(Pretrained { b_s, beta_hat: t.beta, m: t.m, ez2: t.ez2, steps: t.steps })
 }
 
 /// Infinite width with P1 < D source samples, in the row space of X: every gradient v = c - A beta lies
@@ -347,19 +353,25 @@ fn pretrain_row_space(x: Mat<f64>, y: Col<f64>, training: &Training, b_s: Col<f6
     let q = qr.compute_thin_Q();
     let xr = qr.thin_R().transpose().to_owned();
     let grad = SourceGradient::from_data(&xr, &y)?;
-    let (beta_r, m_r, ez2, steps, c) = train_moments(&grad, training, Mat::identity(p + 1, p + 1))?;
-    let beta_hat = &q * &beta_r;
-    let m = Mat::<f64>::identity(d, d) * c + &q * (m_r - Mat::<f64>::identity(p, p) * c) * q.transpose();
-    Ok(Pretrained { b_s, beta_hat, m, ez2, steps })
+    let t = train_moments(&grad, training, Mat::identity(p + 1, p + 1))?;
+    let beta_hat = &q * &t.beta;
+    let c = t.shrink;
+    let m = Mat::<f64>::identity(d, d) * c + &q * (t.m - Mat::<f64>::identity(p, p) * c) * q.transpose();
+    Ok(Pretrained { b_s, beta_hat, m, ez2: t.ez2, steps: t.steps })
 }
 
-/// The moment dynamics S <- E S E^T from `s0` until the stopping rule; returns (beta_hat, M, E[z^2], steps,
-/// accumulated weight-decay factor on S).
-fn train_moments(
-    grad: &SourceGradient,
-    training: &Training,
-    s0: Mat<f64>,
-) -> Result<(Col<f64>, Mat<f64>, f64, usize, f64)> {
+/// What the moment dynamics end with.
+struct Trained {
+    beta: Col<f64>,
+    m: Mat<f64>,
+    ez2: f64,
+    steps: usize,
+    /// Accumulated weight-decay factor on S (1 without weight decay).
+    shrink: f64,
+}
+
+/// The moment dynamics S <- E S E^T from `s0` until the stopping rule.
+fn train_moments(grad: &SourceGradient, training: &Training, s0: Mat<f64>) -> Result<Trained> {
     let d = s0.nrows() - 1;
     let mut stepper = Stepper::new(training, grad);
     let mut s = s0;
@@ -417,7 +429,7 @@ fn train_moments(
         beta_into(&s, &mut beta);
     }
     let m = Mat::from_fn(d, d, |i, j| s[(i + 1, j + 1)]);
-    Ok((beta, m, s[(0, 0)], stepper.steps, shrink))
+    Ok(Trained { beta, m, ez2: s[(0, 0)], steps: stepper.steps, shrink })
 }
 
 fn mul2(a: &[[f64; 2]; 2], b: &[[f64; 2]; 2]) -> [[f64; 2]; 2] {
@@ -486,16 +498,30 @@ pub enum Width {
 }
 
 /// Stage 1 end to end: draws b_s (and the initial network at finite width) from `rng`, then trains.
+/// A run whose weights stop being finite is an error, never a result.
 pub fn pretrain(task: &SourceTask, training: &Training, width: Width, rng: &mut Rng) -> Result<Pretrained> {
+    let pre = pretrain_unchecked(task, training, width, rng)?;
+    let finite = pre.ez2.is_finite()
+        && pre.beta_hat.iter().all(|x| x.is_finite())
+        && (0..pre.m.ncols()).all(|j| pre.m.col(j).iter().all(|x| x.is_finite()));
+    if !finite {
+        return Err(Error::numerical(format!(
+            "stage-1 training produced non-finite weights (gamma {}, eta0 {}): reduce eta0",
+            training.gamma, training.eta0
+        )));
+    }
+    Ok(pre)
+}
+
+fn pretrain_unchecked(task: &SourceTask, training: &Training, width: Width, rng: &mut Rng) -> Result<Pretrained> {
     let b_s = unit_vector(rng, task.d);
     match width {
         Width::Infinite => match source_data(task, &b_s, rng)? {
             Some((x, y)) if x.nrows() < task.d => pretrain_row_space(x, y, training, b_s),
             Some((x, y)) => {
                 let grad = SourceGradient::from_data(&x, &y)?;
-                let (beta_hat, m, ez2, steps, _) =
-                    train_moments(&grad, training, Mat::identity(task.d + 1, task.d + 1))?;
-                Ok(Pretrained { b_s, beta_hat, m, ez2, steps })
+                let t = train_moments(&grad, training, Mat::identity(task.d + 1, task.d + 1))?;
+                Ok(Pretrained { b_s, beta_hat: t.beta, m: t.m, ez2: t.ez2, steps: t.steps })
             }
             None => pretrain_moments(task, training, Mat::identity(task.d + 1, task.d + 1), b_s, rng),
         },
