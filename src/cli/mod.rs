@@ -94,6 +94,11 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum PhaseCommand {
     /// Lauditi et al.: transfer gain (lazy loss - transfer loss) over two settings, e.g. nu2 and gamma1.
+    ///
+    /// The gain comes from the closed forms (derived, D -> infinity); the zero contour is located by
+    /// Brent root finding along each column where the gain changes sign. --simulate overlays simulated
+    /// gains at an evenly spread --points x --points subset. --variant early_stop and --lambda-wd > 0
+    /// have no closed form: they need --simulate, and then the whole grid is simulated (default 5 x 5).
     Lauditi(phase_lauditi::PhaseLauditiArgs),
 }
 

@@ -360,7 +360,7 @@ pub fn run(cmd: &OptimizeCommand) -> Result<i32> {
     }
     let what = if simulate {
         format!(
-            "simulation of {} ({} swept, D = {}, {} trials, seed {}, 95% bootstrap CI)",
+            "simulation of {} (its {} set from gamma1, D = {}, {} trials, seed {}, 95% bootstrap CI)",
             SIMULATED.observable, SIMULATED.richness, args.sim.d, args.sim.trials, args.sim.seed
         )
     } else {
