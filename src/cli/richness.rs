@@ -227,9 +227,10 @@ fn number(x: f64) -> Value {
 
 fn inputs_json(args: &RichnessArgs, t: &Transfer) -> Value {
     let s = &args.setting;
+    let nu2 = args.nu2_grid.as_ref().map_or(number(t.nu2), |g| json!(g));
     json!({
         "nu1": if t.nu1.is_infinite() { json!("inf") } else { number(t.nu1) },
-        "nu2": number(t.nu2), "alpha_s": t.alpha_s, "alpha_g": t.alpha_g, "sigma_s": t.sigma_s,
+        "nu2": nu2, "alpha_s": t.alpha_s, "alpha_g": t.alpha_g, "sigma_s": t.sigma_s,
         "sigma": t.sigma, "variant": s.variant.to_possible_value().map(|v| v.get_name().to_string()),
         "ridge": s.ridge, "steps": s.steps, "lambda_wd": s.lambda_wd.unwrap_or(0.0),
     })
