@@ -285,3 +285,19 @@ fn phase_lauditi_writes_a_labelled_svg_and_csv() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--simulate"));
 }
+
+#[test]
+fn wrong_variants_of_ridge_and_ntk_are_told_apart() {
+    use tlcheck::closed_form::lauditi::{ridge_kappa, ridge_loss};
+    // Ridge without its denominator 1 - a^2/(nu2 (a + kappa)^2) misses the lambda -> 0 readout limit.
+    let (nu2, rho, c) = (0.5, 0.8, 1.5);
+    let k = ridge_kappa(nu2, 1.0, 1e-9);
+    let no_den = k * k * (rho * rho / (1.0 + c + k).powi(2) + (1.0 - rho * rho) / (1.0 + k).powi(2));
+    let readout = finetune_loss(Variant::Readout, nu2, rho, c, 0.0).unwrap();
+    assert!((ridge_loss(nu2, rho, 1.0, c, 1e-9, 0.0).unwrap() - readout).abs() < 1e-6);
+    assert!((no_den - readout).abs() > 1e-2);
+    // ntk uses chi/(2 + chi), not chi: the two differ by more than any reference tolerance.
+    let ntk = finetune_loss(Variant::Ntk, nu2, rho, c, 0.0).unwrap();
+    assert!((ntk - readout).abs() > 1e-2);
+    assert!((ntk - finetune_loss(Variant::Readout, nu2, rho, c / (2.0 + c), 0.0).unwrap()).abs() < 1e-15);
+}
