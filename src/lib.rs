@@ -11,13 +11,16 @@
 //! - [`sim`]: the simulators; [`formula`]: parse, evaluate and differentiate printed formulas;
 //! - [`stats`]: estimates, Holm correction, extrapolation in size; [`params`]: parameter specs.
 //! - [`plot`]: SVG figures (heat maps with contours, curves with error bars).
+//! - [`closed_form`]: the papers' closed forms as functions; [`optimize`]: optimal richness gamma1*.
 
 pub mod audit;
 pub mod check;
 pub mod cli;
+pub mod closed_form;
 pub mod error;
 pub mod formula;
 pub mod observable;
+pub mod optimize;
 pub mod params;
 pub mod plot;
 pub mod report;

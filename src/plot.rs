@@ -30,7 +30,7 @@ pub enum Scale {
     Sequential,
 }
 
-/// Values on a rectangular grid of cell centres: `values[iy * xs.len() + ix]` at (xs[ix], ys[iy]).
+/// Values on a rectangular grid of cell centres: `values[iy * xs.len() + ix]` at `(xs[ix], ys[iy])`.
 /// Non-finite values are drawn grey ("not defined").
 #[derive(Clone, Debug)]
 pub struct HeatMap {
@@ -42,7 +42,8 @@ pub struct HeatMap {
     pub scale: Scale,
 }
 
-/// A polyline (e.g. a printed or a computed contour, or a closed-form curve).
+/// A polyline (e.g. a printed or a computed contour, or a closed-form curve); an empty label
+/// leaves it out of the legend (e.g. further branches of one contour).
 #[derive(Clone, Debug)]
 pub struct Curve {
     pub label: String,
@@ -191,7 +192,7 @@ pub fn write_svg(fig: &Figure, path: &Path) -> Result<()> {
         let mut first = true;
         for piece in series {
             let drawn = chart.draw_series(LineSeries::new(piece, style)).map_err(&err)?;
-            if first {
+            if first && !c.label.is_empty() {
                 drawn.label(c.label.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
                 first = false;
             }
