@@ -315,27 +315,8 @@ fn identity(x: f64) -> f64 {
     x
 }
 
-/// chi = sqrt(1 + gamma1^2) - 1 of a population source (q = 1).
-fn population_chi(gamma1: f64) -> f64 {
-    crate::closed_form::lauditi::chi(gamma1, 1.0)
-}
-
-/// Stand-in until `lauditi.transfer_loss` exists: readout fine-tuning on the ideal kernel
-/// I + chi b_s b_s^T of a population source, chi = sqrt(1 + gamma1^2) - 1 (derived).
-pub const FINETUNE_STAND_IN: SimTarget = SimTarget {
-    observable: "lauditi.finetune_loss",
-    richness: "chi",
-    from_gamma1: population_chi,
-    output: "loss",
-    gain_output: None,
-    lazy_output: None,
-    accepts: &["d", "nu2", "alpha_s", "lambda", "sigma"],
-    implied: &[("nu1", "inf"), ("sigma_s", "0"), ("alpha_g", "0"), ("lambda_wd", "0"), ("variant", "readout")],
-    fixed: &[("kernel", "ideal")],
-};
-
 /// The target the command line simulates.
-pub const SIMULATED: SimTarget = FINETUNE_STAND_IN;
+pub const SIMULATED: SimTarget = TRANSFER_LOSS;
 
 impl SimTarget {
     /// Resolves `settings` (name, text) at source richness `gamma1` into the observable's

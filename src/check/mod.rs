@@ -3,6 +3,7 @@
 //! [`Verdict`] and its evidence. A claim's verdict combines its checks ([`combine`]).
 
 pub mod monotone;
+pub mod optimum;
 pub mod regime;
 pub mod search;
 pub mod simulation;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::check::monotone::MonotoneCheck;
+use crate::check::optimum::OptimumCheck;
 use crate::check::search::SearchCheck;
 use crate::check::simulation::SimulationCheck;
 use crate::check::{Check, Verdict};
@@ -115,6 +116,8 @@ pub enum CheckMethod {
     Search,
     /// Monotonicity of a simulated output along the claim's variable (paired, common random numbers).
     Monotone,
+    /// Existence of a simulated optimum over `sweep` and its trend along the claim's variable.
+    Optimum,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -147,6 +150,8 @@ pub struct CheckSpec {
     /// The setting this check covers (e.g. "weight decay"), when a claim's checks cover different
     /// settings: a claim that holds in some and fails in others is regime-limited.
     pub regime: Option<String>,
+    /// Optimum checks: the swept parameter (its grid values are the sweep).
+    pub sweep: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -237,6 +242,7 @@ impl Claim {
                     .as_deref()
                     .ok_or_else(|| fail("a monotonicity claim needs claim.variable".into()))?;
                 let searched = file.checks.iter().any(|c| c.method == CheckMethod::Search);
+                // Simulated monotonicity and optimum checks name an observed quantity, not a formula variable.
                 if searched && !formula.variables().iter().any(|x| x == v) {
                     return Err(fail(format!("claim.variable `{v}` does not occur in the formula")));
                 }
@@ -264,6 +270,10 @@ impl Claim {
                 CheckMethod::Search => {
                     Box::new(SearchCheck::compile(spec, &statement).map_err(|e| fail(format!("check {}: {e}", i + 1)))?)
                 }
+                CheckMethod::Optimum => Box::new(
+                    OptimumCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
                 CheckMethod::Monotone => Box::new(
                     MonotoneCheck::compile(&file.id, i, spec, &statement)
                         .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,

@@ -1,0 +1,233 @@
+//! Existence and trend of a simulated optimum ("an optimal gamma1*(nu2) exists and decreases in nu2").
+//!
+//! For every grid point outside the swept parameter (`sweep`, e.g. gamma1), the observable is simulated
+//! at each grid value of the sweep with the same seed (common random numbers), and the optimum of the
+//! mean curve is located with a percentile bootstrap interval over trials at level 1 - family alpha
+//! ([`crate::optimize::minimize_simulated`]). A point passes when the optimum is interior with both
+//! interval ends finite (not running off to the grid's ends), and, along the claim's variable, when the
+//! optimum does not move the wrong way significantly: for `decreasing`, a point fails if its interval
+//! lies entirely above the previous point's.
+
+use std::collections::BTreeMap;
+
+use super::regime::classify_reports;
+use super::simulation::SimulationCheck;
+use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point};
+use crate::error::{Error, Result};
+use crate::formula::Formula;
+use crate::observable::simulate;
+use crate::optimize::{Location, SimOptimum, minimize_simulated};
+use crate::rng::derive;
+use crate::stats::Estimate;
+use crate::theorem::{CheckSpec, Relation, Statement};
+
+/// Bootstrap resamples per optimum.
+const RESAMPLES: usize = 1000;
+
+/// A grid point: (parameter, value text) pairs.
+type Point = Vec<(String, String)>;
+
+/// A compiled optimum check.
+pub struct OptimumCheck {
+    grid: SimulationCheck,
+    sweep: String,
+    sweep_values: Vec<f64>,
+    variable: String,
+    decreasing: bool,
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+}
+
+impl OptimumCheck {
+    pub fn compile(claim_id: &str, index: usize, spec: &CheckSpec, st: &Statement) -> Result<OptimumCheck> {
+        let decreasing = match st.relation {
+            Relation::Decreasing => true,
+            Relation::Increasing => false,
+            _ => return Err(Error::input("method = \"optimum\" needs relation increasing or decreasing")),
+        };
+        let variable = st.variable.clone().ok_or_else(|| Error::input("an optimum check needs claim.variable"))?;
+        let sweep = spec.sweep.clone().ok_or_else(|| Error::input("an optimum check needs `sweep`"))?;
+        let sweep_values: Vec<f64> = spec
+            .grid
+            .get(&sweep)
+            .ok_or_else(|| Error::input(format!("grid.{sweep} must list the swept values")))?
+            .iter()
+            .map(number)
+            .collect::<Option<_>>()
+            .ok_or_else(|| Error::input(format!("grid.{sweep} must be numbers")))?;
+        if sweep_values.len() < 3 || sweep_values.windows(2).any(|w| !(w[0] > 0.0 && w[1] > w[0])) {
+            return Err(Error::input(format!("grid.{sweep} needs at least 3 positive increasing values")));
+        }
+        if !spec.grid.contains_key(&variable) || spec.extrapolate.is_some() {
+            return Err(Error::input(format!("an optimum check needs grid.{variable} and no extrapolation")));
+        }
+        let output = spec.output.clone().ok_or_else(|| Error::input("an optimum check needs `output`"))?;
+        let identity = Statement {
+            relation: Relation::Equal,
+            formula: Formula::parse(&output)?,
+            bound: None,
+            variable: None,
+            strict: false,
+            domain: BTreeMap::new(),
+        };
+        let grid = SimulationCheck::compile(claim_id, index, spec, &identity)?;
+        Ok(OptimumCheck { grid, sweep, sweep_values, variable, decreasing })
+    }
+
+    /// Points without the sweep, grouped by everything but the variable, in the variable's order.
+    fn groups(&self) -> Vec<Vec<Point>> {
+        let mut groups: BTreeMap<Point, Vec<Point>> = BTreeMap::new();
+        for p in self.grid.points() {
+            let Some((_, v)) = p.iter().find(|(k, _)| *k == self.sweep) else { continue };
+            if v.parse::<f64>().ok() != self.sweep_values.first().copied() {
+                continue; // one entry per point outside the sweep
+            }
+            let point: Point = p.iter().filter(|(k, _)| *k != self.sweep).cloned().collect();
+            let key: Point = point.iter().filter(|(k, _)| *k != self.variable).cloned().collect();
+            groups.entry(key).or_default().push(point);
+        }
+        let value = |p: &Point| {
+            p.iter().find(|(k, _)| *k == self.variable).and_then(|(_, v)| v.parse::<f64>().ok()).unwrap_or(f64::NAN)
+        };
+        groups
+            .into_values()
+            .map(|mut g| {
+                g.sort_by(|a, b| value(a).total_cmp(&value(b)));
+                g
+            })
+            .collect()
+    }
+
+    fn optimum(&self, point: &Point, seed: u64, ctx: &RunContext) -> Result<SimOptimum> {
+        let trials = self.grid.trial_count(ctx.quick);
+        let mut losses = Vec::with_capacity(self.sweep_values.len());
+        for g in &self.sweep_values {
+            let mut p = point.clone();
+            p.push((self.sweep.clone(), g.to_string()));
+            let params = self.grid.params(&p, None, ctx.quick)?;
+            let sample = simulate(self.grid.observable(), &params, trials, seed, ctx.progress.as_ref())?;
+            losses.push(sample.column(self.grid.output())?);
+        }
+        minimize_simulated(&self.sweep_values, &losses, RESAMPLES, 1.0 - self.grid.tolerance().family_alpha, seed)
+    }
+}
+
+/// "15.8 [13.9, 17.7]" or "unbounded (P = 0.88)".
+fn describe_optimum(o: &SimOptimum) -> String {
+    let end = |x: Option<f64>| x.map_or_else(|| "inf".to_string(), fmt_num);
+    match o.optimum.location {
+        Location::Interior => {
+            format!("{} [{}, {}]", fmt_num(o.optimum.gamma1_star.unwrap_or(f64::NAN)), end(o.ci.lo), end(o.ci.hi))
+        }
+        Location::Unbounded => format!("unbounded ({:.0}% of resamples)", 100.0 * o.ci.fraction_unbounded),
+        Location::Lazy => format!("at 0 ({:.0}% of resamples)", 100.0 * o.ci.fraction_lazy),
+        Location::Flat => "flat".to_string(),
+    }
+}
+
+impl Check for OptimumCheck {
+    fn describe(&self) -> String {
+        format!("optimum over {} exists and is {} in {}", self.sweep, self.direction(), self.variable)
+    }
+
+    fn trials(&self, ctx: &RunContext) -> u64 {
+        (self.grid.points().len() * self.grid.trial_count(ctx.quick)) as u64
+    }
+
+    fn run(&self, ctx: &RunContext) -> Result<CheckReport> {
+        let base = derive(ctx.seed, &[self.grid.stream()]);
+        let mut reports = Vec::new();
+        let mut lines = Vec::new();
+        for (gi, group) in self.groups().iter().enumerate() {
+            let mut previous: Option<SimOptimum> = None;
+            let mut texts = Vec::new();
+            for (k, point) in group.iter().enumerate() {
+                let o = self.optimum(point, derive(base, &[gi as u64, k as u64]), ctx)?;
+                let exists = o.optimum.location == Location::Interior && o.ci.lo.is_some() && o.ci.hi.is_some();
+                let wrong_way = match (&previous, exists) {
+                    (Some(p), true) if p.ci.lo.is_some() && p.ci.hi.is_some() => {
+                        if self.decreasing {
+                            o.ci.lo.unwrap_or(0.0) > p.ci.hi.unwrap_or(f64::INFINITY)
+                        } else {
+                            o.ci.hi.unwrap_or(f64::INFINITY) < p.ci.lo.unwrap_or(0.0)
+                        }
+                    }
+                    _ => false,
+                };
+                let var = point.iter().find(|(n, _)| *n == self.variable).map_or("?", |(_, v)| v.as_str());
+                texts.push(format!("{}={var}: {}", self.variable, describe_optimum(&o)));
+                let at: BTreeMap<String, serde_json::Value> = point
+                    .iter()
+                    .map(|(n, v)| {
+                        let value = v
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64)
+                            .map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number);
+                        (n.clone(), value)
+                    })
+                    .collect();
+                let star = o.optimum.gamma1_star.filter(|_| exists);
+                let half = match (o.ci.lo, o.ci.hi) {
+                    (Some(lo), Some(hi)) if exists => (hi - lo) / 2.0,
+                    _ => 0.0,
+                };
+                reports.push(PointReport {
+                    at,
+                    claimed: None,
+                    simulated: star.map(|s| Estimate { mean: s, se: half, trials: self.grid.trial_count(ctx.quick) }),
+                    residual: star.unwrap_or(0.0),
+                    budget: 0.0,
+                    z: None,
+                    two_sided: false,
+                    p: if exists && !wrong_way { 1.0 } else { 0.0 },
+                    pass: exists && !wrong_way,
+                    undefined: false,
+                    sizes: Vec::new(),
+                });
+                previous = Some(o);
+            }
+            let key: Vec<String> =
+                group[0].iter().filter(|(n, _)| *n != self.variable).map(|(n, v)| format!("{n}={v}")).collect();
+            lines.push(format!("{}: {}", key.join(" "), texts.join(", ")));
+        }
+        let (verdict, regime) = classify_reports(&reports);
+        let fails = reports.iter().filter(|r| !r.pass).count();
+        let mut evidence = format!(
+            "optimum over {} ({} values, {}) per point, {} trials, bootstrap level {}: {fails} of {} points without an \
+             interior optimum or moving the wrong way; {}",
+            self.sweep,
+            self.sweep_values.len(),
+            self.grid.observable().name(),
+            self.grid.trial_count(ctx.quick),
+            1.0 - self.grid.tolerance().family_alpha,
+            reports.len(),
+            lines.join("; ")
+        );
+        if !regime.is_empty() {
+            evidence += &format!("; {regime}");
+        }
+        let worst = reports.iter().find(|r| !r.pass).cloned();
+        if let Some(w) = &worst {
+            evidence += &format!("; first failing point {}", fmt_point(&w.at));
+        }
+        let failures = reports.iter().map(|r| !r.pass).collect();
+        Ok(CheckReport {
+            method: "optimum".into(),
+            describe: self.describe(),
+            verdict,
+            evidence,
+            worst,
+            points: reports,
+            failures,
+        })
+    }
+}
+
+impl OptimumCheck {
+    fn direction(&self) -> &'static str {
+        if self.decreasing { "decreasing" } else { "increasing" }
+    }
+}
