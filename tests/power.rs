@@ -4,29 +4,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use tlcheck::audit::{ClaimReport, run_claim};
+use common::{file, rejected, run};
 use tlcheck::check::Verdict;
-use tlcheck::theorem::{Claim, TheoremFile};
-
-/// The theorem file of a claim id.
-pub fn file(id: &str) -> TheoremFile {
-    common::claims().into_iter().find(|c| c.id() == id).unwrap_or_else(|| panic!("no claim {id}")).file
-}
-
-/// Runs a (possibly edited) theorem file at the quick precision.
-pub fn run(file: TheoremFile) -> ClaimReport {
-    let claim = Claim::compile(file, PathBuf::from("edited.toml")).expect("claim compiles");
-    run_claim(&claim, &common::quick()).expect("claim runs")
-}
-
-/// Whether `variant` fails at some point where `original` passes (same checks, same points).
-pub fn rejected(original: &ClaimReport, variant: &ClaimReport) -> bool {
-    original.checks.iter().zip(&variant.checks).any(|(a, b)| {
-        a.failures.len() != b.failures.len() || a.failures.iter().zip(&b.failures).any(|(fa, fb)| *fb && !*fa)
-    })
-}
 
 fn assert_all_rejected(id: &str, edit: impl Fn(&mut tlcheck::theorem::TheoremFile, &str), variants: &[&str]) {
     let original = run(file(id));

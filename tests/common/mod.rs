@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use tlcheck::audit::{ClaimReport, run_claim};
 use tlcheck::check::RunContext;
-use tlcheck::theorem::{Claim, load_dir};
+use tlcheck::theorem::{Claim, TheoremFile, load_dir};
 
 /// Fixed base seed of the test suite.
 pub const SEED: u64 = 2025;
@@ -18,4 +19,25 @@ pub fn claims() -> Vec<Claim> {
 
 pub fn quick() -> RunContext {
     RunContext { quick: true, seed: SEED, progress: None }
+}
+
+/// The theorem file of a claim id.
+#[allow(dead_code)] // not every test binary uses every helper
+pub fn file(id: &str) -> TheoremFile {
+    claims().into_iter().find(|c| c.id() == id).unwrap_or_else(|| panic!("no claim {id}")).file
+}
+
+/// Runs a (possibly edited) theorem file at the quick precision.
+#[allow(dead_code)]
+pub fn run(file: TheoremFile) -> ClaimReport {
+    let claim = Claim::compile(file, PathBuf::from("edited.toml")).expect("claim compiles");
+    run_claim(&claim, &quick()).expect("claim runs")
+}
+
+/// Whether `variant` fails at some point where `original` passes (same checks, same points).
+#[allow(dead_code)]
+pub fn rejected(original: &ClaimReport, variant: &ClaimReport) -> bool {
+    original.checks.iter().zip(&variant.checks).any(|(a, b)| {
+        a.failures.len() != b.failures.len() || a.failures.iter().zip(&b.failures).any(|(fa, fb)| *fb && !*fa)
+    })
 }
