@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::boundary::BoundaryCheck;
+use crate::check::exhibit::ExhibitCheck;
 use crate::check::search::SearchCheck;
 use crate::check::simulation::SimulationCheck;
 use crate::check::{Check, Verdict};
@@ -112,6 +114,18 @@ pub enum CheckMethod {
     Simulation,
     /// Search the formula's domain for a counterexample (inequalities, monotonicity).
     Search,
+    /// Compare a printed sign region along a scanned parameter with the simulated sign.
+    Boundary,
+    /// Exhibit two grid points of equal key (the formula) with outputs of opposite sign.
+    Exhibit,
+}
+
+/// A scanned parameter of a boundary check.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSpec {
+    pub param: String,
+    pub values: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -141,6 +155,11 @@ pub struct CheckSpec {
     pub quick: QuickSpec,
     /// Search: sample points per domain axis before local refinement.
     pub points_per_axis: Option<usize>,
+    /// Boundary: the scanned parameter and its values.
+    pub scan: Option<ScanSpec>,
+    /// Boundary: the printed region where the output is negative, as (lo, hi) formula pairs.
+    #[serde(default)]
+    pub negative: Vec<[String; 2]>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -257,6 +276,13 @@ impl Claim {
                 CheckMethod::Search => {
                     Box::new(SearchCheck::compile(spec, &statement).map_err(|e| fail(format!("check {}: {e}", i + 1)))?)
                 }
+                CheckMethod::Boundary => Box::new(
+                    BoundaryCheck::compile(&file.id, i, spec).map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
+                CheckMethod::Exhibit => Box::new(
+                    ExhibitCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
             };
             checks.push(check);
         }
