@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing (clap) and dispatch. The binary is a thin wrapper:
 //! errors travel up as values and are printed once, in [`main`].
 
+pub mod phase;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -67,6 +69,11 @@ enum Command {
         claim: String,
         #[command(flatten)]
         run: RunArgs,
+    },
+    /// Phase diagrams of transferability (closed forms, printed boundaries, optional simulated points).
+    Phase {
+        #[command(subcommand)]
+        which: phase::PhaseCommand,
     },
     /// Decide every claim (or the given ones). Exit 0 iff every verdict equals the recorded one.
     Audit {
@@ -162,6 +169,7 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Check { claim, run } => audit_cmd(&[claim], &run, true),
         Command::Audit { claims, run } => audit_cmd(&claims, &run, false),
+        Command::Phase { which } => phase::run(which),
     }
 }
 
