@@ -235,3 +235,8 @@ fn wrong_phase_boundary_order_is_rejected_and_corrected_order_passes() {
     let (corrected, _) = run_variant("tahir2025.c6_phase_boundary", 1, None);
     assert!(printed.iter().any(|f| *f) && !corrected.iter().any(|f| *f));
 }
+
+#[test]
+fn wrong_relu_projection_laws_are_rejected() {
+    assert_rejected("tahir2025.c9_relu_lt_error", 0, &["C_n + 2*fraction", "C_n + fraction/2", "C_n + sqrt(fraction)"]);
+}

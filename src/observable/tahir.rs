@@ -271,21 +271,31 @@ const RELU_PARAMS: &[ParamSpec] = &[
     spec("d", Kind::Count(2, 100_000), "100", "input dimension d"),
     spec("m", Kind::Count(1, 20_000), "100", "number m* of unit teacher neurons (output weights 1/m*)"),
     spec("mu", Kind::Real("[0, 1]"), "0.2", "fraction of teacher neurons removed from the source (mu m* whole)"),
+    spec("n", Kind::Count(1, 10_000_000), "2000", "samples of the linear-transfer fit (lt_error only)"),
+    spec("n_test", Kind::Count(1, 10_000_000), "2000", "fresh test samples measuring lt_error"),
 ];
 
-const RELU_OUTPUTS: &[OutputSpec] =
-    &[OutputSpec { name: "fraction", doc: "|P_perp f_t|^2 / |f_t|^2, the target's part outside the source span" }];
+const RELU_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "fraction", doc: "|P_perp f_t|^2 / |f_t|^2, the target's part outside the source span" },
+    OutputSpec {
+        name: "lt_error",
+        doc: "relative test error of least squares on the source neurons' features from n samples (linear transfer)",
+    },
+];
 
 struct ReluRunner {
     d: usize,
     m: usize,
     removed: usize,
+    n: usize,
+    n_test: usize,
 }
 
 impl TrialRunner for ReluRunner {
     fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         let w = relu::teacher(rng, self.d, self.m);
         out[0] = relu::projection_fraction(&w, self.removed)?;
+        out[1] = relu::lt_error(rng, &w, self.removed, self.n, self.n_test)?;
         Ok(())
     }
 }
@@ -296,7 +306,8 @@ impl Observable for ReluProjection {
     }
     fn doc(&self) -> &'static str {
         "ReLU teacher of m* random unit neurons in dimension d; the source keeps a fraction 1 - mu of them. \
-         Fraction of the target's L2 norm outside the span of the source neurons (arc-cosine kernel)."
+         Fraction of the target's L2 norm outside the span of the source neurons (arc-cosine kernel), and the \
+         test error of linear transfer on the source neurons' features from n samples."
     }
     fn params(&self) -> &'static [ParamSpec] {
         RELU_PARAMS
@@ -310,7 +321,8 @@ impl Observable for ReluProjection {
         if (r - r.round()).abs() > 1e-9 * m as f64 {
             return Err(Error::input(format!("mu * m = {mu} * {m} = {r} is not a whole number of neurons")));
         }
-        check_memory(8.0 * (m * m + d * m) as f64 * 3.0, "relu projection")?;
-        Ok(Box::new(ReluRunner { d, m, removed: r.round() as usize }))
+        let (n, n_test) = (params.size("n")?, params.size("n_test")?);
+        check_memory(8.0 * ((m * m + d * m) as f64 * 3.0 + (n.max(n_test) * (d + 2 * m)) as f64), "relu projection")?;
+        Ok(Box::new(ReluRunner { d, m, removed: r.round() as usize, n, n_test }))
     }
 }

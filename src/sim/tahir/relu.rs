@@ -45,3 +45,25 @@ pub fn projection_fraction(w: &Mat<f64>, removed: usize) -> Result<f64> {
     let explained = c.transpose() * llt.solve(&c);
     Ok((1.0 - explained / total).max(0.0))
 }
+
+/// Relative test error |f_t - F c|^2 / |f_t|^2 of linear transfer on the source neurons: least
+/// squares c of f_t on the features F = relu(X W_S) from `n` noiseless samples, measured on `n_test`
+/// fresh samples. By Pythagoras in L2 its expectation is |P_perp f_t|^2/|f_t|^2 + C(n) with C(n) >= 0
+/// the estimation error of the projection, C(n) -> 0 as n -> infinity.
+pub fn lt_error(rng: &mut Rng, w: &Mat<f64>, removed: usize, n: usize, n_test: usize) -> Result<f64> {
+    let (d, m) = (w.nrows(), w.ncols());
+    let kept = m - removed;
+    let data = |rng: &mut Rng, rows: usize| {
+        let pre = crate::sim::gaussian::normal_matrix(rng, rows, d) * w;
+        let f = Col::from_fn(rows, |i| (0..m).map(|j| pre[(i, j)].max(0.0)).sum::<f64>() / m as f64);
+        let feats = Mat::from_fn(rows, kept, |i, j| pre[(i, j)].max(0.0));
+        (feats, f)
+    };
+    let (feats, f) = data(rng, n);
+    if kept == 0 {
+        return Ok(1.0);
+    }
+    let c = super::exact::min_norm(&feats, &f, None)?;
+    let (ft, yt) = data(rng, n_test);
+    Ok((&yt - &ft * &c).squared_norm_l2() / yt.squared_norm_l2().max(f64::MIN_POSITIVE))
+}
