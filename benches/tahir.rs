@@ -44,10 +44,10 @@ fn diagram_fast() -> f64 {
 
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn point_gd(b: Bencher) {
-    b.bench(|| point(0.5, 0.785398, "gd", 7));
+    b.bench(|| point(0.5, std::f64::consts::FRAC_PI_4, "gd", 7));
 }
 
 #[divan::bench(sample_count = 20)]
 fn point_fast(b: Bencher) {
-    b.bench(|| point(0.5, 0.785398, "exact", 7));
+    b.bench(|| point(0.5, std::f64::consts::FRAC_PI_4, "exact", 7));
 }
