@@ -240,3 +240,36 @@ fn wrong_phase_boundary_order_is_rejected_and_corrected_order_passes() {
 fn wrong_relu_projection_laws_are_rejected() {
     assert_rejected("tahir2025.c9_relu_lt_error", 0, &["C_n + 2*fraction", "C_n + fraction/2", "C_n + sqrt(fraction)"]);
 }
+
+#[test]
+fn phase_diagram_writes_svg_and_csv_and_refuses_bad_input() {
+    let dir = std::env::temp_dir().join(format!("tlcheck-tahir-phase-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (svg, csv) = (dir.join("lt.svg"), dir.join("lt.csv"));
+    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().unwrap();
+    let out = run(&[
+        "phase",
+        "tahir",
+        "--procedure",
+        "lt",
+        "--sigma",
+        "0.5",
+        "--points",
+        "10",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + 100, "header + 10 x 10 cells");
+    assert!(!text.contains("NaN"));
+    let bad = run(&["phase", "tahir", "--procedure", "ft", "--lambda", "0.5", "--svg", svg.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = run(&["phase", "tahir", "--procedure", "lt", "--simulate", "--d", "55", "--svg", svg.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a whole positive number"));
+    std::fs::remove_dir_all(&dir).ok();
+}
