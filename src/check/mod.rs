@@ -2,6 +2,8 @@
 //! observable on a grid, or a search over the formula's domain) and returns a [`CheckReport`] with a
 //! [`Verdict`] and its evidence. A claim's verdict combines its checks ([`combine`]).
 
+pub mod boundary;
+pub mod exhibit;
 pub mod monotone;
 pub mod optimum;
 pub mod regime;

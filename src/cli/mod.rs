@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing (clap) and dispatch. The binary is a thin wrapper:
 //! errors travel up as values and are printed once, in [`main`].
 
+pub mod phase;
 pub mod phase_lauditi;
 pub mod richness;
 
@@ -86,20 +87,8 @@ enum Command {
     /// Phase diagrams: where transfer helps (gain > 0) or hurts, with the zero contour.
     Phase {
         #[command(subcommand)]
-        command: PhaseCommand,
+        command: phase::PhaseCommand,
     },
-}
-
-/// Nested subcommands of `tlcheck phase`, one per paper.
-#[derive(Subcommand, Debug)]
-enum PhaseCommand {
-    /// Lauditi et al.: transfer gain (lazy loss - transfer loss) over two settings, e.g. nu2 and gamma1.
-    ///
-    /// The gain comes from the closed forms (derived, D -> infinity); the zero contour is located by
-    /// Brent root finding along each column where the gain changes sign. --simulate overlays simulated
-    /// gains at an evenly spread --points x --points subset. --variant early_stop and --lambda-wd > 0
-    /// have no closed form: they need --simulate, and then the whole grid is simulated (default 5 x 5).
-    Lauditi(phase_lauditi::PhaseLauditiArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -188,7 +177,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Check { claim, run } => audit_cmd(&[claim], &run, true),
         Command::Audit { claims, run } => audit_cmd(&claims, &run, false),
         Command::Optimize { command } => richness::run(&command),
-        Command::Phase { command: PhaseCommand::Lauditi(args) } => phase_lauditi::run(&args),
+        Command::Phase { command } => phase::run(command),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod lauditi;
 pub mod lauditi_transfer;
+pub mod tahir;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -55,6 +56,9 @@ pub fn registry() -> &'static [&'static dyn Observable] {
         &lauditi::FinetuneLoss,
         &lauditi_transfer::FiniteSourceKernel,
         &lauditi_transfer::TransferLoss,
+        &tahir::Risk,
+        &tahir::Transferability,
+        &tahir::ReluProjection,
     ]
 }
 

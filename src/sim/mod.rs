@@ -1,11 +1,13 @@
 //! Simulators of the learning procedures that claims are checked against.
 //!
 //! - [`lauditi`]: two-layer muP linear networks (pre-training, feature kernel, readout fine-tuning).
+//! - [`tahir`]: deep linear networks of Tahir et al. (scratch, linear transfer, fine-tuning).
 //! - [`wishart`]: exact low-cost sampling of Gaussian Gram matrices (tridiagonal model).
 //! - [`gaussian`]: Gaussian vectors and matrices from the project's generator.
 
 pub mod gaussian;
 pub mod lauditi;
+pub mod tahir;
 pub mod wishart;
 
 use crate::error::{Error, Result};

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::boundary::BoundaryCheck;
+use crate::check::exhibit::ExhibitCheck;
 use crate::check::monotone::MonotoneCheck;
 use crate::check::optimum::OptimumCheck;
 use crate::check::search::SearchCheck;
@@ -118,6 +120,18 @@ pub enum CheckMethod {
     Monotone,
     /// Existence of a simulated optimum over `sweep` and its trend along the claim's variable.
     Optimum,
+    /// Compare a printed sign region along a scanned parameter with the simulated sign.
+    Boundary,
+    /// Exhibit two grid points of equal key (the formula) with outputs of opposite sign.
+    Exhibit,
+}
+
+/// A scanned parameter of a boundary check.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSpec {
+    pub param: String,
+    pub values: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -152,6 +166,11 @@ pub struct CheckSpec {
     pub regime: Option<String>,
     /// Optimum checks: the swept parameter (its grid values are the sweep).
     pub sweep: Option<String>,
+    /// Boundary: the scanned parameter and its values.
+    pub scan: Option<ScanSpec>,
+    /// Boundary: the printed region where the output is negative, as (lo, hi) formula pairs.
+    #[serde(default)]
+    pub negative: Vec<[String; 2]>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -276,6 +295,13 @@ impl Claim {
                 ),
                 CheckMethod::Monotone => Box::new(
                     MonotoneCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
+                CheckMethod::Boundary => Box::new(
+                    BoundaryCheck::compile(&file.id, i, spec).map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
+                CheckMethod::Exhibit => Box::new(
+                    ExhibitCheck::compile(&file.id, i, spec, &statement)
                         .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
                 ),
             };

@@ -1,0 +1,328 @@
+//! Observables of Tahir, Ganguli, Rotskoff (arXiv 2410.08194 v2): deep linear transfer
+//! (`tahir.risk`, `tahir.transferability`) and the ReLU projection of the nonlinear extension
+//! (`tahir.relu_projection`). Note gamma = n/d is a data ratio here.
+
+use super::{Observable, OutputSpec, TrialRunner, check_memory};
+use crate::error::{Error, Result};
+use crate::params::{Kind, ParamSet, ParamSpec};
+use crate::rng::Rng;
+use crate::sim::sample_count;
+use crate::sim::tahir::{
+    Config, Method, Pretrained, Procedure, Source, Target, beta_s, gd, pretrain, relu, streams, train_target,
+};
+
+const fn spec(name: &'static str, kind: Kind, default: &'static str, doc: &'static str) -> ParamSpec {
+    ParamSpec { name, kind, default, doc, used_when: None }
+}
+
+const COMMON: [ParamSpec; 13] = [
+    spec("d", Kind::Count(3, 100_000), "200", "input dimension d (hidden width d)"),
+    spec("gamma", Kind::Real("(0, inf)"), "0.5", "target data ratio n/d; n = gamma d must be a whole number"),
+    spec(
+        "theta",
+        Kind::Real("[0, 3.141593]"),
+        "0.785398",
+        "angle between the unit source and target teachers (radians)",
+    ),
+    spec("sigma", Kind::Real("[0, inf)"), "0", "target label-noise standard deviation"),
+    spec(
+        "lambda",
+        Kind::Real("[0, inf)"),
+        "0",
+        "ridge of the transferred head, c = (F^T F + n lambda I)^-1 F^T y (lt only)",
+    ),
+    spec("depth", Kind::Count(2, 8), "2", "number of layers L (square hidden layers)"),
+    spec(
+        "gamma_s",
+        Kind::RealOrInf("(0, inf)"),
+        "inf",
+        "source data ratio n_s/d (n_s whole); inf = population source loss",
+    ),
+    spec("sigma_s", Kind::Real("[0, inf)"), "0", "source label-noise standard deviation (finite gamma_s only)"),
+    spec(
+        "method",
+        Kind::Choice(&["exact", "gd"]),
+        "exact",
+        "exact = closed-form fast paths; gd = gradient descent on the network",
+    ),
+    spec(
+        "alpha",
+        Kind::Real("(0, 1]"),
+        "1e-5",
+        "gd: initialisation scale (hidden alpha N(0, 1/d), last alpha N(0, 1))",
+    ),
+    spec(
+        "eta",
+        Kind::Real("(0, 1.5]"),
+        "0.5",
+        "gd: step = eta / curvature bound (L lambda_max(X^T X/n) max(1, |y|^2/n))",
+    ),
+    spec("tol", Kind::Real("(0, 1)"), "1e-8", "gd: stop when the end-to-end gradient norm is below tol"),
+    spec(
+        "max_steps",
+        Kind::Count(1, 100_000_000),
+        "200000",
+        "gd: stop (reported as not converged) after this many steps",
+    ),
+];
+
+const fn with_procedure(choices: &'static [&'static str], default: &'static str) -> [ParamSpec; 14] {
+    let mut out = [spec("procedure", Kind::Choice(choices), default, "target procedure"); 14];
+    let mut i = 0;
+    while i < 13 {
+        out[i + 1] = COMMON[i];
+        i += 1;
+    }
+    out
+}
+
+const RISK_PARAMS: [ParamSpec; 14] = with_procedure(&["scratch", "lt", "ft"], "scratch");
+const TRANSFER_PARAMS: [ParamSpec; 14] = with_procedure(&["lt", "ft"], "lt");
+
+fn config(params: &ParamSet) -> Result<Config> {
+    let d = params.size("d")?;
+    let n = sample_count("gamma", params.num("gamma")?, d)?;
+    let gamma_s = params.num("gamma_s")?;
+    let source = if gamma_s.is_finite() {
+        Source::Finite { n_s: sample_count("gamma_s", gamma_s, d)?, sigma_s: params.num("sigma_s")? }
+    } else {
+        Source::Population
+    };
+    let method = if params.text("method")? == "gd" { Method::Gd } else { Method::Exact };
+    let depth = params.size("depth")?;
+    let n_s = match source {
+        Source::Finite { n_s, .. } => n_s,
+        Source::Population => 0,
+    };
+    check_memory(8.0 * d as f64 * ((n + n_s) as f64 + 2.0 * depth as f64 * d as f64 + 4.0 * d as f64), "tahir trial")?;
+    Ok(Config {
+        target: Target {
+            d,
+            n,
+            theta: params.num("theta")?,
+            sigma: params.num("sigma")?,
+            lambda: params.num("lambda")?,
+        },
+        depth,
+        source,
+        method,
+        gd: gd::Settings {
+            alpha: params.num("alpha")?,
+            eta: params.num("eta")?,
+            tol: params.num("tol")?,
+            max_steps: params.size("max_steps")?,
+        },
+    })
+}
+
+fn procedure(params: &ParamSet) -> Result<Procedure> {
+    let word = params.text("procedure")?;
+    Procedure::parse(word).ok_or_else(|| Error::input(format!("unknown procedure `{word}`")))
+}
+
+fn steps_converged(fits: &[Option<gd::Fit>]) -> (f64, f64) {
+    let steps = fits.iter().flatten().map(|f| f.steps).sum::<usize>() as f64;
+    (steps, if fits.iter().flatten().all(|f| f.converged) { 1.0 } else { 0.0 })
+}
+
+/// `tahir.risk`: excess risk of one target procedure.
+pub struct Risk;
+
+const RISK_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "risk", doc: "excess risk |beta_hat - beta_t|^2" },
+    OutputSpec {
+        name: "rank_ratio",
+        doc: "sigma_2/sigma_1 of the pre-trained representation W_1...W_{L-1} (gd with lt/ft; 0 when no network is pre-trained)",
+    },
+    OutputSpec {
+        name: "misalignment",
+        doc: "1 - |M^T beta_s|^2/sigma_1(M)^2 of the pre-trained representation M (0 iff its top direction is beta_s)",
+    },
+    OutputSpec { name: "steps", doc: "gradient-descent steps of pre-training plus target training (0 for exact)" },
+    OutputSpec { name: "converged", doc: "1 if every gradient-descent run met its tolerance, else 0" },
+    OutputSpec {
+        name: "exact_risk",
+        doc: "risk of the closed-form fast path on the same source and target data (validates gd trial by trial)",
+    },
+];
+
+/// The same trial computed with the closed-form fast paths.
+fn exact_twin(cfg: &Config) -> Config {
+    Config { method: Method::Exact, ..*cfg }
+}
+
+struct RiskRunner {
+    cfg: Config,
+    procedure: Procedure,
+}
+
+impl TrialRunner for RiskRunner {
+    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let mut s = streams(rng);
+        let source_rng = s.pre.clone();
+        let (pre, rank) = if self.procedure == Procedure::Scratch {
+            (None, (0.0, 0.0))
+        } else {
+            let pre = pretrain(&self.cfg, &mut s.pre)?;
+            let rank = match &pre.net {
+                Some(net) => net.rank_one(&beta_s(self.cfg.target.d))?,
+                None => (0.0, 0.0),
+            };
+            (Some(pre), rank)
+        };
+        let data = self.cfg.target.sample(&mut s.data);
+        let empty = Pretrained { beta: beta_s(1), net: None, fit: None };
+        let outcome = train_target(&self.cfg, self.procedure, pre.as_ref().unwrap_or(&empty), &data, &mut s.init)?;
+        let (steps, converged) = steps_converged(&[pre.as_ref().and_then(|p| p.fit), outcome.fit]);
+        let exact = if self.cfg.method == Method::Exact {
+            outcome.risk
+        } else {
+            let twin = exact_twin(&self.cfg);
+            let pre = pretrain(&twin, &mut source_rng.clone())?;
+            train_target(&twin, self.procedure, &pre, &data, &mut s.init)?.risk
+        };
+        out.copy_from_slice(&[outcome.risk, rank.0, rank.1, steps, converged, exact]);
+        Ok(())
+    }
+}
+
+impl Observable for Risk {
+    fn name(&self) -> &'static str {
+        "tahir.risk"
+    }
+    fn doc(&self) -> &'static str {
+        "Deep linear network (depth L, width d), teachers at angle theta, n = gamma d noisy target samples: \
+         pre-train on the source (population or n_s = gamma_s d samples), then train the target by \
+         scratch / linear transfer (lt) / fine-tuning (ft); excess risk |beta_hat - beta_t|^2."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        &RISK_PARAMS
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        RISK_OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+        Ok(Box::new(RiskRunner { cfg: config(params)?, procedure: procedure(params)? }))
+    }
+}
+
+/// `tahir.transferability`: R_scratch - R_transfer on common target data.
+pub struct Transferability;
+
+const TRANSFER_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "transfer", doc: "R_scratch - R_transfer on the same target data (> 0: positive transfer)" },
+    OutputSpec { name: "r_scratch", doc: "excess risk of scratch training" },
+    OutputSpec { name: "r_transfer", doc: "excess risk of the transfer procedure" },
+    OutputSpec { name: "steps", doc: "gradient-descent steps in total (0 for exact)" },
+    OutputSpec { name: "converged", doc: "1 if every gradient-descent run met its tolerance, else 0" },
+    OutputSpec { name: "exact_transfer", doc: "transfer of the closed-form fast paths on the same data" },
+];
+
+struct TransferRunner {
+    cfg: Config,
+    procedure: Procedure,
+}
+
+impl TrialRunner for TransferRunner {
+    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let mut s = streams(rng);
+        let source_rng = s.pre.clone();
+        let pre = pretrain(&self.cfg, &mut s.pre)?;
+        let data = self.cfg.target.sample(&mut s.data);
+        let tr = train_target(&self.cfg, self.procedure, &pre, &data, &mut s.init)?;
+        let sc = train_target(&self.cfg, Procedure::Scratch, &pre, &data, &mut s.init)?;
+        let (steps, converged) = steps_converged(&[pre.fit, tr.fit, sc.fit]);
+        let exact = if self.cfg.method == Method::Exact {
+            sc.risk - tr.risk
+        } else {
+            let twin = exact_twin(&self.cfg);
+            let pre = pretrain(&twin, &mut source_rng.clone())?;
+            let tr = train_target(&twin, self.procedure, &pre, &data, &mut s.init)?;
+            train_target(&twin, Procedure::Scratch, &pre, &data, &mut s.init)?.risk - tr.risk
+        };
+        out.copy_from_slice(&[sc.risk - tr.risk, sc.risk, tr.risk, steps, converged, exact]);
+        Ok(())
+    }
+}
+
+impl Observable for Transferability {
+    fn name(&self) -> &'static str {
+        "tahir.transferability"
+    }
+    fn doc(&self) -> &'static str {
+        "Transferability R_scratch - R_transfer of linear transfer (lt) or fine-tuning (ft), both trained on \
+         the same n = gamma d target samples after one pre-training (see tahir.risk)."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        &TRANSFER_PARAMS
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        TRANSFER_OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+        Ok(Box::new(TransferRunner { cfg: config(params)?, procedure: procedure(params)? }))
+    }
+}
+
+/// `tahir.relu_projection`: |P_perp f_t|^2 / |f_t|^2 for the arc-cosine kernel.
+pub struct ReluProjection;
+
+const RELU_PARAMS: &[ParamSpec] = &[
+    spec("d", Kind::Count(2, 100_000), "100", "input dimension d"),
+    spec("m", Kind::Count(1, 20_000), "100", "number m* of unit teacher neurons (output weights 1/m*)"),
+    spec("mu", Kind::Real("[0, 1]"), "0.2", "fraction of teacher neurons removed from the source (mu m* whole)"),
+    spec("n", Kind::Count(1, 10_000_000), "2000", "samples of the linear-transfer fit (lt_error only)"),
+    spec("n_test", Kind::Count(1, 10_000_000), "2000", "fresh test samples measuring lt_error"),
+];
+
+const RELU_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "fraction", doc: "|P_perp f_t|^2 / |f_t|^2, the target's part outside the source span" },
+    OutputSpec {
+        name: "lt_error",
+        doc: "relative test error of least squares on the source neurons' features from n samples (linear transfer)",
+    },
+];
+
+struct ReluRunner {
+    d: usize,
+    m: usize,
+    removed: usize,
+    n: usize,
+    n_test: usize,
+}
+
+impl TrialRunner for ReluRunner {
+    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let w = relu::teacher(rng, self.d, self.m);
+        out[0] = relu::projection_fraction(&w, self.removed)?;
+        out[1] = relu::lt_error(rng, &w, self.removed, self.n, self.n_test)?;
+        Ok(())
+    }
+}
+
+impl Observable for ReluProjection {
+    fn name(&self) -> &'static str {
+        "tahir.relu_projection"
+    }
+    fn doc(&self) -> &'static str {
+        "ReLU teacher of m* random unit neurons in dimension d; the source keeps a fraction 1 - mu of them. \
+         Fraction of the target's L2 norm outside the span of the source neurons (arc-cosine kernel), and the \
+         test error of linear transfer on the source neurons' features from n samples."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        RELU_PARAMS
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        RELU_OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+        let (d, m, mu) = (params.size("d")?, params.size("m")?, params.num("mu")?);
+        let r = mu * m as f64;
+        if (r - r.round()).abs() > 1e-9 * m as f64 {
+            return Err(Error::input(format!("mu * m = {mu} * {m} = {r} is not a whole number of neurons")));
+        }
+        let (n, n_test) = (params.size("n")?, params.size("n_test")?);
+        check_memory(8.0 * ((m * m + d * m) as f64 * 3.0 + (n.max(n_test) * (d + 2 * m)) as f64), "relu projection")?;
+        Ok(Box::new(ReluRunner { d, m, removed: r.round() as usize, n, n_test }))
+    }
+}

@@ -1,0 +1,275 @@
+//! Tahir, Ganguli, Rotskoff (deep linear transfer): simulator validation and checker power.
+//!
+//! - Gradient descent on the deep network reaches the closed-form fast paths (scratch, linear
+//!   transfer) trial by trial at d = 100; fine-tuning agrees at sigma = 0.
+//! - Exact identities of the fast paths (interpolation, row space, gamma > 1 fine-tuning = scratch,
+//!   arc-cosine kernel values, projection fraction against a Monte Carlo least-squares fit).
+//! - Wrong variants of every closed form are rejected by the same checks.
+
+mod common;
+
+use std::path::PathBuf;
+
+use faer::{Col, Mat};
+use rand::SeedableRng;
+use tlcheck::audit::run_claim;
+use tlcheck::check::Verdict;
+use tlcheck::observable::{find, simulate};
+use tlcheck::rng::Rng;
+use tlcheck::sim::gaussian::normal_matrix;
+use tlcheck::sim::tahir::{exact, relu};
+use tlcheck::stats::Estimate;
+use tlcheck::theorem::Claim;
+
+fn sample(obs: &str, set: &[(&str, &str)], trials: usize) -> tlcheck::observable::Sample {
+    let o = find(obs).unwrap();
+    let given: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    simulate(o, &o.resolve(&given).unwrap(), trials, 11, None).unwrap()
+}
+
+/// Per-trial |gd - exact| of risk for one procedure at d = 100.
+fn gd_gap(procedure: &str, gamma: &str, lambda: &str) -> f64 {
+    let s = sample(
+        "tahir.risk",
+        &[
+            ("procedure", procedure),
+            ("method", "gd"),
+            ("d", "100"),
+            ("gamma", gamma),
+            ("sigma", "0.5"),
+            ("theta", "1"),
+            ("lambda", lambda),
+        ],
+        3,
+    );
+    let (gd, ex, conv) = (s.column("risk").unwrap(), s.column("exact_risk").unwrap(), s.column("converged").unwrap());
+    assert!(conv.iter().all(|c| *c == 1.0), "{procedure} gamma={gamma}: gradient descent did not converge");
+    let gap = gd.iter().zip(&ex).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    println!(
+        "gd vs exact, {procedure} gamma={gamma} lambda={lambda}: max |risk gap| = {gap:.2e} (risk ~ {:.3})",
+        ex[0]
+    );
+    gap
+}
+
+#[test]
+fn gradient_descent_reaches_the_fast_paths_at_d_100() {
+    // Budget 1e-4: the untouched initial part of the hidden layers has norm ~2 alpha = 2e-5.
+    for (p, g, l) in [("scratch", "0.5", "0"), ("scratch", "1.5", "0"), ("lt", "0.5", "0"), ("lt", "2", "0.5")] {
+        assert!(gd_gap(p, g, l) < 1e-4, "{p} gamma={g}");
+    }
+}
+
+#[test]
+fn gradient_descent_fine_tuning_matches_the_projector_path_without_noise() {
+    let s = sample(
+        "tahir.transferability",
+        &[("procedure", "ft"), ("method", "gd"), ("d", "100"), ("gamma", "0.5"), ("sigma", "0"), ("theta", "0.5")],
+        6,
+    );
+    let diff: Vec<f64> =
+        s.column("transfer").unwrap().iter().zip(s.column("exact_transfer").unwrap()).map(|(a, b)| a - b).collect();
+    let e = Estimate::from_samples(&diff);
+    println!("ft gd - projector at sigma = 0: {:.4} +- {:.4}", e.mean, e.se);
+    assert!(e.mean.abs() < 4.0 * e.se + 0.01, "{e:?}");
+}
+
+#[test]
+fn exact_paths_satisfy_their_identities() {
+    let mut rng = Rng::seed_from_u64(3);
+    let (n, d) = (30, 50);
+    let x = normal_matrix(&mut rng, n, d);
+    let y = Col::<f64>::from_fn(n, |i| (i as f64).sin());
+    let prior = Col::<f64>::from_fn(d, |i| if i == 0 { 1.0 } else { 0.0 });
+    // Interpolation, and the fine-tuned vector differs from the prior only inside row(X).
+    let b0 = exact::min_norm(&x, &y, None).unwrap();
+    let b1 = exact::min_norm(&x, &y, Some(&prior)).unwrap();
+    assert!((&x * &b0 - &y).norm_l2() < 1e-9);
+    assert!((&x * &b1 - &y).norm_l2() < 1e-9);
+    let shift = &b1 - &prior;
+    let in_row = exact::min_norm(&x, &(&x * &shift), None).unwrap();
+    assert!((in_row - &shift).norm_l2() < 1e-9, "fine-tuning moved outside row(X)");
+    // Over-determined: least squares, independent of the prior.
+    let xt = normal_matrix(&mut rng, 80, d);
+    let yt = Col::<f64>::from_fn(80, |i| (i as f64).cos());
+    let a = exact::min_norm(&xt, &yt, None).unwrap();
+    let b = exact::min_norm(&xt, &yt, Some(&prior)).unwrap();
+    assert!((a - b).norm_l2() < 1e-10);
+    // Linear transfer on feature v: 1-D least squares along v.
+    let v = Col::<f64>::from_fn(d, |i| if i < 2 { 0.6 } else { 0.0 });
+    let lt = exact::linear_transfer(&x, &y, &v, 0.0);
+    let z = &x * &v;
+    let resid = &y - &x * &lt;
+    assert!((z.transpose() * &resid).abs() < 1e-9, "normal equation of the 1-D regression");
+}
+
+#[test]
+fn fine_tuning_above_interpolation_threshold_transfers_nothing() {
+    let s = sample("tahir.transferability", &[("procedure", "ft"), ("d", "40"), ("gamma", "1.5"), ("sigma", "0.3")], 5);
+    assert!(s.column("transfer").unwrap().iter().all(|t| t.abs() < 1e-9));
+}
+
+#[test]
+fn arc_cosine_kernel_and_projection() {
+    let pi = std::f64::consts::PI;
+    assert!((relu::arc_cosine(1.0) - 0.5).abs() < 1e-15, "E relu(z)^2 = 1/2");
+    assert!((relu::arc_cosine(0.0) - 1.0 / (2.0 * pi)).abs() < 1e-15, "E relu(z) relu(z') = 1/(2 pi)");
+    assert!(relu::arc_cosine(-1.0).abs() < 1e-15);
+    let mut rng = Rng::seed_from_u64(5);
+    let (d, m, removed) = (10, 6, 3);
+    let w = relu::teacher(&mut rng, d, m);
+    assert!(relu::projection_fraction(&w, 0).unwrap() < 1e-12);
+    let exact_fraction = relu::projection_fraction(&w, removed).unwrap();
+    // Brute force: least-squares fit of f_t on the kept neurons over many Gaussian inputs.
+    let samples = 200_000;
+    let x: Mat<f64> = normal_matrix(&mut rng, samples, d);
+    let pre = &x * &w;
+    let feats = Mat::from_fn(samples, m - removed, |i, j| pre[(i, j)].max(0.0));
+    let f = Col::from_fn(samples, |i| (0..m).map(|j| pre[(i, j)].max(0.0)).sum::<f64>() / m as f64);
+    let coef = exact::min_norm(&feats, &f, None).unwrap();
+    let mc = (&f - &feats * &coef).squared_norm_l2() / f.squared_norm_l2();
+    println!("projection fraction: arc-cosine {exact_fraction:.5}, Monte Carlo {mc:.5}");
+    assert!((mc - exact_fraction).abs() < 0.05 * exact_fraction + 1e-3, "{mc} vs {exact_fraction}");
+}
+
+#[test]
+fn non_integer_sample_counts_are_refused() {
+    let o = find("tahir.risk").unwrap();
+    let given = vec![("d".to_string(), "100".to_string()), ("gamma".to_string(), "0.333".to_string())];
+    let err = o.prepare(&o.resolve(&given).unwrap(), 1).err().expect("must refuse");
+    assert!(err.to_string().contains("not a whole positive number"), "{err}");
+    let r = find("tahir.relu_projection").unwrap();
+    let given = vec![("m".to_string(), "10".to_string()), ("mu".to_string(), "0.25".to_string())];
+    assert!(r.prepare(&r.resolve(&given).unwrap(), 1).is_err());
+}
+
+/// Runs check `index` of claim `id` with the claim formula replaced; returns (failing points, verdict).
+fn run_variant(id: &str, index: usize, formula: Option<&str>) -> (Vec<bool>, Verdict) {
+    let mut file = common::claims().into_iter().find(|c| c.id() == id).unwrap().file;
+    file.checks = vec![file.checks[index].clone()];
+    if let Some(f) = formula {
+        file.claim.formula = f.to_string();
+    }
+    let claim = Claim::compile(file, PathBuf::from("variant.toml")).unwrap();
+    let report = run_claim(&claim, &common::quick()).unwrap();
+    (report.checks[0].failures.clone(), report.verdict)
+}
+
+fn assert_rejected(id: &str, index: usize, variants: &[&str]) {
+    let (base, _) = run_variant(id, index, None);
+    for v in variants {
+        let (fails, verdict) = run_variant(id, index, Some(v));
+        let newly = fails.iter().zip(&base).any(|(f, b)| *f && !*b);
+        assert!(newly, "{id}: wrong variant `{v}` not rejected ({verdict})");
+    }
+}
+
+#[test]
+fn wrong_scratch_risks_are_rejected() {
+    assert_rejected(
+        "tahir2025.c2_scratch_under",
+        0,
+        &[
+            "(1 - gamma) + sigma^2*gamma/(1 - gamma)^2",
+            "(1 - gamma)^2 + sigma^2*gamma/(1 - gamma)",
+            "(1 - gamma) + sigma*gamma/(1 - gamma)",
+        ],
+    );
+    assert_rejected("tahir2025.c2_scratch_over", 0, &["sigma^2/(gamma - 1)^2", "sigma^2*gamma/(gamma - 1)"]);
+}
+
+/// Note: replacing n - 2 by n - 1 in eq. 10 changes the risk by O(1/n^2) (at most 0.03 on the grid),
+/// below the resolution of the quick precision; it is not among the variants.
+#[test]
+fn wrong_linear_transfer_risks_are_rejected() {
+    assert_rejected(
+        "tahir2025.c3_lt_exact",
+        0,
+        &[
+            "sin(theta)^2 + (sigma^2 + sin(theta)^2)/(n - 2)^2",
+            "sin(theta)^2 + (sigma^2 + cos(theta)^2)/(n - 2)",
+            "sin(theta)^2 + sigma^2/(n - 2)",
+        ],
+    );
+    assert_rejected(
+        "tahir2025.c4_ridge",
+        0,
+        &[
+            "1 - (1 + lambda)*cos(theta)^2/(1 + lambda)^2",
+            "1 - (1 + 2*lambda)*cos(theta)^2/(1 + lambda)",
+            "1 - (1 + 2*lambda)*sin(theta)^2/(1 + lambda)^2",
+        ],
+    );
+}
+
+#[test]
+fn wrong_fine_tuning_transfers_are_rejected() {
+    assert_rejected(
+        "tahir2025.c5_ft_under",
+        0,
+        &["(1 - gamma)*(2*cos(theta) - 1)^2", "(1 - gamma)*(cos(theta) - 1)", "(1 - gamma)^2*(2*cos(theta) - 1)"],
+    );
+    // Claim 7 with the sign flipped, and with the noise term's 1/(1 - gamma_s) dropped.
+    let mut file = common::claims().into_iter().find(|c| c.id() == "tahir2025.c7_finite_source_ft").unwrap().file;
+    file.checks.truncate(1);
+    let base = Claim::compile(file.clone(), PathBuf::from("c7.toml")).unwrap();
+    let base = run_claim(&base, &common::quick()).unwrap();
+    for (formula, t) in
+        [("(1 - gamma)*t", None), ("-(1 - gamma)*t", Some("gamma_s*(1 - 2*cos(theta)) + sigma_s^2*gamma_s"))]
+    {
+        let mut f = file.clone();
+        f.claim.formula = formula.to_string();
+        if let Some(t) = t {
+            f.checks[0].define.insert("t".into(), t.into());
+        }
+        let report = run_claim(&Claim::compile(f, PathBuf::from("c7v.toml")).unwrap(), &common::quick()).unwrap();
+        let newly = report.checks[0].failures.iter().zip(&base.checks[0].failures).any(|(a, b)| *a && !*b);
+        assert!(newly, "claim 7 variant {formula} / {t:?} not rejected");
+    }
+}
+
+#[test]
+fn wrong_phase_boundary_order_is_rejected_and_corrected_order_passes() {
+    // Check 2 of claim 6 encodes the increasing order; putting the printed order there must fail.
+    let (printed, _) = run_variant("tahir2025.c6_phase_boundary", 0, None);
+    let (corrected, _) = run_variant("tahir2025.c6_phase_boundary", 1, None);
+    assert!(printed.iter().any(|f| *f) && !corrected.iter().any(|f| *f));
+}
+
+#[test]
+fn wrong_relu_projection_laws_are_rejected() {
+    assert_rejected("tahir2025.c9_relu_lt_error", 0, &["C_n + 2*fraction", "C_n + fraction/2", "C_n + sqrt(fraction)"]);
+}
+
+#[test]
+fn phase_diagram_writes_svg_and_csv_and_refuses_bad_input() {
+    let dir = std::env::temp_dir().join(format!("tlcheck-tahir-phase-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (svg, csv) = (dir.join("lt.svg"), dir.join("lt.csv"));
+    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().unwrap();
+    let out = run(&[
+        "phase",
+        "tahir",
+        "--procedure",
+        "lt",
+        "--sigma",
+        "0.5",
+        "--points",
+        "10",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + 100, "header + 10 x 10 cells");
+    assert!(!text.contains("NaN"));
+    let bad = run(&["phase", "tahir", "--procedure", "ft", "--lambda", "0.5", "--svg", svg.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = run(&["phase", "tahir", "--procedure", "lt", "--simulate", "--d", "55", "--svg", svg.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a whole positive number"));
+    std::fs::remove_dir_all(&dir).ok();
+}
