@@ -6,6 +6,7 @@
 //! trial order, so results are identical for any thread count.
 
 pub mod lauditi;
+pub mod yuan;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -49,7 +50,7 @@ pub trait TrialRunner: Sync {
 
 /// All observables tlcheck knows.
 pub fn registry() -> &'static [&'static dyn Observable] {
-    &[&lauditi::KernelSpike, &lauditi::FinetuneLoss]
+    &[&lauditi::KernelSpike, &lauditi::FinetuneLoss, &yuan::TestError]
 }
 
 /// Looks an observable up by name.

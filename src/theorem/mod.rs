@@ -13,6 +13,7 @@ use crate::check::simulation::SimulationCheck;
 use crate::check::{Check, Verdict};
 use crate::error::{Error, Result};
 use crate::formula::{Formula, Interval};
+use crate::order::OrderCheck;
 
 /// Status of a claim (see `../shared/theory/00-conventions.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -37,6 +38,11 @@ pub enum Relation {
     Increasing,
     /// `formula` decreases with `variable`.
     Decreasing,
+    /// The observable is governed by `formula`: a decreasing function of it alone, with a
+    /// transition (checked by `collapse` and `monotone`, see `crate::order`).
+    OrderParameter,
+    /// `formula` exceeds `bound` somewhere on the check's grid (an existence claim; method `exists`).
+    ExceedsSomewhere,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -112,6 +118,12 @@ pub enum CheckMethod {
     Simulation,
     /// Search the formula's domain for a counterexample (inequalities, monotonicity).
     Search,
+    /// Order-parameter collapse audit: fitted exponents, scale audit, transition (`crate::order`).
+    Collapse,
+    /// Paired simulated changes along each swept constituent against the formula's direction.
+    Monotone,
+    /// Exhibit grid points where the simulated `formula` exceeds `bound` (Holm, one-sided).
+    Exists,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -141,6 +153,15 @@ pub struct CheckSpec {
     pub quick: QuickSpec,
     /// Search: sample points per domain axis before local refinement.
     pub points_per_axis: Option<usize>,
+    /// Collapse / monotone: values of each swept constituent (the others stay at `settings`).
+    #[serde(default)]
+    pub sweep: BTreeMap<String, Vec<toml::Value>>,
+    /// Collapse: declared symmetry as scaling weights, e.g. "u_norm=1,sigma_p1=1".
+    pub symmetry: Option<String>,
+    /// Collapse: constituent whose exponent is held at its printed value (fixes the overall scale).
+    pub reference: Option<String>,
+    /// Collapse: bootstrap resamples for the exponents' confidence intervals.
+    pub bootstrap: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -221,7 +242,7 @@ impl Claim {
         }
         let relation = file.claim.relation;
         match relation {
-            Relation::AtMost | Relation::AtLeast if bound.is_none() => {
+            Relation::AtMost | Relation::AtLeast | Relation::ExceedsSomewhere if bound.is_none() => {
                 return Err(fail("an inequality needs claim.bound".into()));
             }
             Relation::Increasing | Relation::Decreasing => {
@@ -257,6 +278,10 @@ impl Claim {
                 CheckMethod::Search => {
                     Box::new(SearchCheck::compile(spec, &statement).map_err(|e| fail(format!("check {}: {e}", i + 1)))?)
                 }
+                CheckMethod::Collapse | CheckMethod::Monotone | CheckMethod::Exists => Box::new(
+                    OrderCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
             };
             checks.push(check);
         }

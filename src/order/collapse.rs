@@ -1,0 +1,168 @@
+//! Collapse fit of a product-form order parameter.
+//!
+//! Points k carry constituents c_k (one value per swept variable) and a simulated mean y_k. A
+//! product form Gamma = Gamma_base prod_i (c_i / c_i,base)^{e_i} orders the points along
+//! x_k = ln Gamma_base + sum_i e_i ln(c_{k,i} / c_{i,base}). The exponents are fitted by minimising
+//! the spread S(e) = mean_k (y_k - yhat_{-k}(x_k))^2 of the points about a leave-one-out
+//! Nadaraya-Watson curve yhat (Gaussian kernel, bandwidth h) with Nelder-Mead (argmin). S is
+//! invariant under e -> t e together with h -> t h, so one exponent (the reference) is held at its
+//! printed value and h is a fixed fraction of the reference's printed log-range.
+
+use argmin::core::{CostFunction, Executor, State};
+use argmin::solver::neldermead::NelderMead;
+
+use crate::error::{Error, Result};
+
+/// The data of a collapse fit.
+#[derive(Debug, Clone)]
+pub struct CollapseData {
+    /// `logs[k][i]` = ln(c_{k,i} / c_{i,base}).
+    pub logs: Vec<Vec<f64>>,
+    /// Simulated means y_k.
+    pub values: Vec<f64>,
+    /// Printed exponents e_i.
+    pub printed: Vec<f64>,
+    /// Index of the exponent held at its printed value.
+    pub reference: usize,
+    /// Kernel bandwidth h in units of x.
+    pub bandwidth: f64,
+}
+
+impl CollapseData {
+    /// Position x_k - ln Gamma_base of every point under exponents `e`.
+    pub fn positions(&self, e: &[f64]) -> Vec<f64> {
+        self.logs.iter().map(|l| l.iter().zip(e).map(|(a, b)| a * b).sum()).collect()
+    }
+
+    /// Full exponent vector from the free ones (the reference keeps its printed value).
+    pub fn exponents(&self, free: &[f64]) -> Vec<f64> {
+        let mut e = Vec::with_capacity(self.printed.len());
+        let mut it = free.iter();
+        for i in 0..self.printed.len() {
+            e.push(if i == self.reference { self.printed[i] } else { it.next().copied().unwrap_or(0.0) });
+        }
+        e
+    }
+
+    /// Spread S(e) of `values` about the leave-one-out kernel curve.
+    pub fn spread(&self, e: &[f64], values: &[f64]) -> f64 {
+        let x = self.positions(e);
+        let h2 = 2.0 * self.bandwidth * self.bandwidth;
+        let mut total = 0.0;
+        for k in 0..x.len() {
+            let dmin = (0..x.len()).filter(|&j| j != k).map(|j| (x[j] - x[k]).powi(2)).fold(f64::INFINITY, f64::min);
+            let (mut num, mut den) = (0.0, 0.0);
+            for j in (0..x.len()).filter(|&j| j != k) {
+                let w = (-((x[j] - x[k]).powi(2) - dmin) / h2).exp();
+                num += w * values[j];
+                den += w;
+            }
+            total += (values[k] - num / den).powi(2);
+        }
+        total / x.len() as f64
+    }
+
+    /// Smoothed curve (all points) at positions `at`.
+    pub fn curve(&self, e: &[f64], at: &[f64]) -> Vec<f64> {
+        let x = self.positions(e);
+        let h2 = 2.0 * self.bandwidth * self.bandwidth;
+        at.iter()
+            .map(|&t| {
+                let dmin = x.iter().map(|xj| (xj - t).powi(2)).fold(f64::INFINITY, f64::min);
+                let (mut num, mut den) = (0.0, 0.0);
+                for (xj, yj) in x.iter().zip(&self.values) {
+                    let w = (-((xj - t).powi(2) - dmin) / h2).exp();
+                    num += w * yj;
+                    den += w;
+                }
+                num / den
+            })
+            .collect()
+    }
+
+    /// Fits the free exponents to `values` by Nelder-Mead from the printed exponents and from 0;
+    /// returns the full exponent vector and its spread.
+    pub fn fit(&self, values: &[f64]) -> Result<(Vec<f64>, f64)> {
+        let n_free = self.printed.len() - 1;
+        if n_free == 0 {
+            let e = self.printed.clone();
+            return Ok((e.clone(), self.spread(&e, values)));
+        }
+        let printed_free: Vec<f64> =
+            self.printed.iter().enumerate().filter(|(i, _)| *i != self.reference).map(|(_, e)| *e).collect();
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        for start in [printed_free, vec![0.0; n_free]] {
+            let mut simplex = vec![start.clone()];
+            for k in 0..n_free {
+                let mut s = start.clone();
+                s[k] += 0.5;
+                simplex.push(s);
+            }
+            let solver =
+                NelderMead::new(simplex).with_sd_tolerance(1e-12).map_err(|e| Error::numerical(e.to_string()))?;
+            let result = Executor::new(Spread { data: self, values }, solver)
+                .configure(|s| s.max_iters(400))
+                .run()
+                .map_err(|e| Error::numerical(format!("collapse fit (Nelder-Mead): {e}")))?;
+            let free = result.state().get_best_param().cloned().unwrap_or(start);
+            let e = self.exponents(&free);
+            let s = self.spread(&e, values);
+            if best.as_ref().is_none_or(|(_, b)| s < *b) {
+                best = Some((e, s));
+            }
+        }
+        best.ok_or_else(|| Error::numerical("collapse fit found no exponents"))
+    }
+}
+
+/// argmin problem: the spread as a function of the free exponents.
+struct Spread<'a> {
+    data: &'a CollapseData,
+    values: &'a [f64],
+}
+
+impl CostFunction for Spread<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, free: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        let s = self.data.spread(&self.data.exponents(free), self.values);
+        Ok(if s.is_finite() { s } else { f64::MAX })
+    }
+}
+
+/// Transition along the fitted order parameter: the smoothed curve's high and low plateaus, the
+/// position x0 of the midpoint crossing and the width between its 25 % and 75 % crossings (in
+/// e-folds of Gamma, i.e. units of ln Gamma).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Transition {
+    pub high: f64,
+    pub low: f64,
+    /// ln Gamma_fit at the midpoint crossing, relative to ln Gamma_base.
+    pub location: f64,
+    pub width: f64,
+}
+
+/// Locates the drop of the smoothed curve over the range of the points (None if it never drops).
+pub fn transition(data: &CollapseData, e: &[f64]) -> Option<Transition> {
+    let x = data.positions(e);
+    let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let grid: Vec<f64> = (0..=400).map(|i| lo + (hi - lo) * i as f64 / 400.0).collect();
+    let y = data.curve(e, &grid);
+    let (high, low) =
+        (y.iter().copied().fold(f64::NEG_INFINITY, f64::max), y.iter().copied().fold(f64::INFINITY, f64::min));
+    if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let crossing = |level: f64| -> Option<f64> {
+        let target = high - level * (high - low);
+        grid.windows(2).zip(y.windows(2)).find_map(|(g, v)| {
+            ((v[0] - target) * (v[1] - target) <= 0.0 && v[0] != v[1])
+                .then(|| g[0] + (g[1] - g[0]) * (v[0] - target) / (v[0] - v[1]))
+        })
+    };
+    let (a, mid, b) = (crossing(0.25)?, crossing(0.5)?, crossing(0.75)?);
+    Some(Transition { high, low, location: mid, width: (b - a).abs() })
+}
