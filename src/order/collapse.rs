@@ -11,7 +11,10 @@
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 
+use rand::RngExt;
+
 use crate::error::{Error, Result};
+use crate::rng::Rng;
 
 /// The data of a collapse fit.
 #[derive(Debug, Clone)]
@@ -165,4 +168,87 @@ pub fn transition(data: &CollapseData, e: &[f64]) -> Option<Transition> {
     };
     let (a, mid, b) = (crossing(0.25)?, crossing(0.5)?, crossing(0.75)?);
     Some(Transition { high, low, location: mid, width: (b - a).abs() })
+}
+
+/// Paired-bootstrap intervals of the fitted exponents: `draws` resamples of the trials (the same
+/// trial indices at every point, which share seeds), refitted; percentile interval at two-sided
+/// level `level` ([e, e] for the reference). `cols[k]` are the per-trial values of point k.
+pub fn bootstrap_ci(
+    data: &CollapseData,
+    cols: &[impl AsRef<Vec<f64>>],
+    draws: usize,
+    level: f64,
+    rng: &mut Rng,
+) -> Result<Vec<(f64, f64)>> {
+    let n = cols.first().map_or(0, |c| c.as_ref().len());
+    if n == 0 || draws == 0 {
+        return Err(Error::input("bootstrap needs trials and at least one resample"));
+    }
+    let mut boots: Vec<Vec<f64>> = Vec::with_capacity(draws);
+    let mut idx = vec![0usize; n];
+    for _ in 0..draws {
+        for i in idx.iter_mut() {
+            *i = rng.random_range(0..n);
+        }
+        let v: Vec<f64> = cols.iter().map(|c| idx.iter().map(|&i| c.as_ref()[i]).sum::<f64>() / n as f64).collect();
+        boots.push(data.fit(&v)?.0);
+    }
+    Ok((0..data.printed.len())
+        .map(|i| {
+            if i == data.reference {
+                return (data.printed[i], data.printed[i]);
+            }
+            let mut xs: Vec<f64> = boots.iter().map(|b| b[i]).collect();
+            xs.sort_by(f64::total_cmp);
+            let q = |p: f64| xs[((p * (xs.len() - 1) as f64).round() as usize).min(xs.len() - 1)];
+            (q(level / 2.0), q(1.0 - level / 2.0))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::sim::gaussian::normal;
+
+    /// Synthetic error curve y = 0.4 / (1 + Gamma^2) with Gamma = N^1 u^2 s^-2, plus trial noise;
+    /// one-at-a-time sweeps of N, u, s.
+    fn synthetic(trials: usize, printed: Vec<f64>) -> (CollapseData, Vec<Vec<f64>>) {
+        let truth: [f64; 3] = [1.0, 2.0, -2.0];
+        let sweeps: Vec<Vec<f64>> = vec![vec![0.0; 3]]
+            .into_iter()
+            .chain([0.25_f64, 0.5, 2.0, 4.0].iter().flat_map(|f| {
+                (0..3).map(move |i| {
+                    let mut l = vec![0.0; 3];
+                    l[i] = f.ln() / truth[i].abs().sqrt();
+                    l
+                })
+            }))
+            .collect();
+        let mut rng = Rng::seed_from_u64(7);
+        let mut cols = Vec::new();
+        for l in &sweeps {
+            let g: f64 = l.iter().zip(&truth).map(|(a, b)| a * b).sum::<f64>().exp();
+            cols.push((0..trials).map(|_| 0.4 / (1.0 + g * g) + 0.01 * normal(&mut rng)).collect::<Vec<_>>());
+        }
+        let values = cols.iter().map(|c| c.iter().sum::<f64>() / trials as f64).collect();
+        (CollapseData { logs: sweeps, values, printed, reference: 0, bandwidth: 2f64.ln() / 2.0 }, cols)
+    }
+
+    #[test]
+    fn fit_recovers_true_exponents_and_rejects_wrong_variants() {
+        let (data, cols) = synthetic(20, vec![1.0, 2.0, -2.0]);
+        let (e, _) = data.fit(&data.values).unwrap();
+        assert!((e[1] - 2.0).abs() < 0.2 && (e[2] + 2.0).abs() < 0.2, "{e:?}");
+        let ci = bootstrap_ci(&data, &cols, 100, 0.01, &mut Rng::seed_from_u64(3)).unwrap();
+        assert!(ci[1].0 <= 2.0 && 2.0 <= ci[1].1 && ci[2].0 <= -2.0 && -2.0 <= ci[2].1, "{ci:?}");
+        // Wrong variants: changed exponent, sign flip, swapped u and s.
+        for (i, wrong) in [(1, 3.0), (1, 1.0), (2, -3.0), (1, -2.0), (2, 2.0)] {
+            assert!(wrong < ci[i].0 || wrong > ci[i].1, "variant {wrong} of exponent {i} not rejected: {ci:?}");
+        }
+        let t = transition(&data, &e).unwrap();
+        assert!(t.location.abs() < 0.3 && t.high > 0.3 && t.low < 0.05, "{t:?}");
+    }
 }

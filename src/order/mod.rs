@@ -19,7 +19,7 @@ pub mod collapse;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use serde_json::json;
 
 use crate::check::{Check, CheckReport, PointReport, RunContext, Verdict, fmt_num};
@@ -31,7 +31,7 @@ use crate::params::ParamSet;
 use crate::rng::{Rng, derive, derive_label};
 use crate::stats::{Estimate, holm_reject, normal_quantile, normal_sf};
 use crate::theorem::{CheckMethod, CheckSpec, Relation, Statement, value_text};
-use collapse::{CollapseData, Transition, transition};
+use collapse::{CollapseData, Transition, bootstrap_ci, transition};
 
 /// Scale factor of the simulated symmetry check.
 const SYMMETRY_FACTOR: f64 = 2.0;
@@ -340,6 +340,29 @@ impl OrderCheck {
         })
     }
 
+    /// Higher precision: `factor` times the trials (at both precisions) and 1000 bootstrap resamples.
+    pub fn precise(&mut self, factor: usize) {
+        self.trials *= factor;
+        self.quick_trials *= factor;
+        self.bootstrap = self.bootstrap.max(1000);
+    }
+
+    /// The swept constituents with their values.
+    pub fn sweep(&self) -> &[(String, Vec<f64>)] {
+        &self.sweep
+    }
+
+    /// Mean output at the base point with `overrides` (common random numbers with the sweeps).
+    pub fn mean_at(&self, overrides: &[(String, f64)], ctx: &RunContext) -> Result<Estimate> {
+        Ok(Estimate::from_samples(&self.column(&self.params(overrides, ctx.quick)?, ctx)?))
+    }
+
+    /// The verdict and evidence of a collapse result, as the audit reports them.
+    pub fn verdict(&self, r: &CollapseResult) -> (Verdict, String) {
+        let (_, bad, evidence) = self.assess(r);
+        (if bad.is_empty() { Verdict::Holds } else { Verdict::Refuted }, evidence)
+    }
+
     fn params(&self, overrides: &[(String, f64)], quick: bool) -> Result<ParamSet> {
         let mut given = self.settings.clone();
         let extra = if quick { self.quick_settings.clone() } else { Vec::new() };
@@ -367,7 +390,8 @@ impl OrderCheck {
         Ok(col)
     }
 
-    fn base(&self, quick: bool) -> Result<BTreeMap<String, f64>> {
+    /// Numeric parameters at the base point.
+    pub fn base(&self, quick: bool) -> Result<BTreeMap<String, f64>> {
         Ok(self.params(&[], quick)?.numbers())
     }
 
@@ -421,6 +445,8 @@ pub struct CollapseResult {
     /// Printed Gamma at the base point.
     pub gamma_base: f64,
     pub transition: Option<Transition>,
+    /// Transition midpoint along the printed Gamma (ln Gamma - ln Gamma_base).
+    pub printed_location: Option<f64>,
     /// Drop of the output from the lowest- to the highest-Gamma point (paired).
     pub drop: Estimate,
     pub scale: Option<ScaleResult>,
@@ -477,31 +503,10 @@ impl OrderCheck {
         };
         let (fitted, spread_fitted) = data.fit(&values)?;
         let spread_printed = data.spread(&printed, &values);
-        // Paired bootstrap: the same resampled trials at every point.
-        let n = cols[0].len();
+        let draws = if ctx.quick { self.bootstrap.min(60) } else { self.bootstrap };
+        let level = self.family_alpha / (self.sweep.len() - 1).max(1) as f64;
         let mut rng = Rng::seed_from_u64(derive(ctx.seed, &[0xB007]));
-        let mut boots: Vec<Vec<f64>> = Vec::with_capacity(self.bootstrap);
-        let mut idx = vec![0usize; n];
-        for _ in 0..if ctx.quick { self.bootstrap.min(60) } else { self.bootstrap } {
-            for i in idx.iter_mut() {
-                *i = rng.random_range(0..n);
-            }
-            let v: Vec<f64> = cols.iter().map(|c| idx.iter().map(|&i| c[i]).sum::<f64>() / n as f64).collect();
-            boots.push(data.fit(&v)?.0);
-        }
-        let free = (self.sweep.len() - 1).max(1) as f64;
-        let level = self.family_alpha / free;
-        let ci = (0..printed.len())
-            .map(|i| {
-                if i == self.reference {
-                    return (printed[i], printed[i]);
-                }
-                let mut xs: Vec<f64> = boots.iter().map(|b| b[i]).collect();
-                xs.sort_by(f64::total_cmp);
-                let q = |p: f64| xs[((p * (xs.len() - 1) as f64).round() as usize).min(xs.len() - 1)];
-                (q(level / 2.0), q(1.0 - level / 2.0))
-            })
-            .collect();
+        let ci = bootstrap_ci(&data, &cols, draws, level, &mut rng)?;
         let x = data.positions(&fitted);
         let (lo, hi) =
             (0..x.len()).fold((0, 0), |(a, b), k| (if x[k] < x[a] { k } else { a }, if x[k] > x[b] { k } else { b }));
@@ -521,6 +526,7 @@ impl OrderCheck {
             spread_printed,
             gamma_base,
             transition: transition(&data, &fitted),
+            printed_location: transition(&data, &data.printed).map(|t| t.location),
             drop,
             scale,
             points: report_points,
@@ -567,8 +573,8 @@ impl OrderCheck {
 
     fn run_collapse(&self, ctx: &RunContext) -> Result<CheckReport> {
         let r = self.collapse(ctx)?;
-        let (points, bad, evidence) = self.assess(&r);
-        let verdict = if bad.is_empty() { Verdict::Holds } else { Verdict::Refuted };
+        let (points, _, evidence) = self.assess(&r);
+        let verdict = self.verdict(&r).0;
         let failures = points.iter().map(|p| !p.pass).collect();
         let worst = points.iter().find(|p| !p.pass).cloned();
         Ok(CheckReport {
