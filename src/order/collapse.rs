@@ -86,6 +86,12 @@ impl CollapseData {
     /// Fits the free exponents to `values` by Nelder-Mead from the printed exponents and from 0;
     /// returns the full exponent vector and its spread.
     pub fn fit(&self, values: &[f64]) -> Result<(Vec<f64>, f64)> {
+        self.fit_from(values, None)
+    }
+
+    /// As [`CollapseData::fit`], with one more start (full exponent vector), e.g. the fit to the
+    /// full data when refitting a bootstrap resample; the best of all starts is returned.
+    pub fn fit_from(&self, values: &[f64], extra: Option<&[f64]>) -> Result<(Vec<f64>, f64)> {
         let n_free = self.printed.len() - 1;
         if n_free == 0 {
             let e = self.printed.clone();
@@ -94,7 +100,11 @@ impl CollapseData {
         let printed_free: Vec<f64> =
             self.printed.iter().enumerate().filter(|(i, _)| *i != self.reference).map(|(_, e)| *e).collect();
         let mut best: Option<(Vec<f64>, f64)> = None;
-        for start in [printed_free, vec![0.0; n_free]] {
+        let mut starts = vec![printed_free, vec![0.0; n_free]];
+        if let Some(e) = extra {
+            starts.push(e.iter().enumerate().filter(|(i, _)| *i != self.reference).map(|(_, x)| *x).collect());
+        }
+        for start in starts {
             let mut simplex = vec![start.clone()];
             for k in 0..n_free {
                 let mut s = start.clone();
@@ -184,6 +194,7 @@ pub fn bootstrap_ci(
     if n == 0 || draws == 0 {
         return Err(Error::input("bootstrap needs trials and at least one resample"));
     }
+    let full = data.fit(&data.values)?.0;
     let mut boots: Vec<Vec<f64>> = Vec::with_capacity(draws);
     let mut idx = vec![0usize; n];
     for _ in 0..draws {
@@ -191,7 +202,7 @@ pub fn bootstrap_ci(
             *i = rng.random_range(0..n);
         }
         let v: Vec<f64> = cols.iter().map(|c| idx.iter().map(|&i| c.as_ref()[i]).sum::<f64>() / n as f64).collect();
-        boots.push(data.fit(&v)?.0);
+        boots.push(data.fit_from(&v, Some(&full))?.0);
     }
     Ok((0..data.printed.len())
         .map(|i| {
