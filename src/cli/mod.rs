@@ -79,7 +79,9 @@ enum Command {
     },
     /// Order-parameter audit of a claim with a collapse check: fitted exponents with bootstrap
     /// confidence intervals next to the printed ones, transition location and width, scale audit.
-    /// Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores).
+    /// Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores). With --json
+    /// it prints {claim, formula, verdict, evidence, collapse: {names, printed, fitted, ci, transition,
+    /// scale, points}} instead of the audit's JSON.
     OrderParameter {
         /// Claim id, e.g. yuan2025.gamma_order_parameter (must have a `collapse` check).
         claim: String,
@@ -95,8 +97,6 @@ enum Command {
         /// (one to a few minutes for a Yuan claim on 2 cores).
         #[arg(long)]
         precise: bool,
-        /// --json prints {claim, formula, verdict, evidence, collapse: {names, printed, fitted, ci,
-        /// transition, scale, points}}; --quick uses the claim's quick trials.
         #[command(flatten)]
         run: RunArgs,
     },
