@@ -195,3 +195,22 @@ reason = "r"
     let reversed = run("alpha^2 * N1 / (u_norm^2 * sigma_p1^2 * sigma_p2^2 * d)");
     assert_eq!(reversed.verdict, Verdict::Refuted, "{}", reversed.evidence);
 }
+
+fn tlcheck(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().expect("binary runs")
+}
+
+#[test]
+fn order_parameter_cli_reports_exponents_and_refuses_bad_claims() {
+    let out = tlcheck(&["order-parameter", "yuan2025.scratch_order_parameter", "--quick", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let fitted = doc["collapse"]["fitted"].as_array().expect("fitted exponents");
+    assert_eq!(fitted.len(), 4);
+    assert!(doc["evidence"].as_str().is_some_and(|e| e.contains("scale audit")));
+    for args in [&["order-parameter", "nope"][..], &["order-parameter", "lauditi2025.finetune_never_worse"]] {
+        let out = tlcheck(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "{args:?}");
+    }
+}
