@@ -10,6 +10,7 @@
 //! - [`audit`]: runs claims and compares verdicts with the recorded ones; [`report`] prints them;
 //! - [`sim`]: the simulators; [`formula`]: parse, evaluate and differentiate printed formulas;
 //! - [`stats`]: estimates, Holm correction, extrapolation in size; [`params`]: parameter specs.
+//! - [`order`]: order-parameter audit (scale audit, collapse fit of exponents, transition).
 //! - [`plot`]: SVG figures (heat maps with contours, curves with error bars).
 //! - [`closed_form`]: the papers' closed forms as functions; [`optimize`]: optimal richness gamma1*.
 
@@ -21,6 +22,7 @@ pub mod error;
 pub mod formula;
 pub mod observable;
 pub mod optimize;
+pub mod order;
 pub mod params;
 pub mod plot;
 pub mod report;

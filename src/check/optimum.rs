@@ -48,7 +48,7 @@ impl OptimumCheck {
             _ => return Err(Error::input("method = \"optimum\" needs relation increasing or decreasing")),
         };
         let variable = st.variable.clone().ok_or_else(|| Error::input("an optimum check needs claim.variable"))?;
-        let sweep = spec.sweep.clone().ok_or_else(|| Error::input("an optimum check needs `sweep`"))?;
+        let sweep = spec.optimize_over.clone().ok_or_else(|| Error::input("an optimum check needs `optimize_over`"))?;
         let sweep_values: Vec<f64> = spec
             .grid
             .get(&sweep)

@@ -66,6 +66,11 @@ impl SearchCheck {
                 }
             }
             Relation::Equal => return Err(Error::input("equalities are checked with method = \"simulation\"")),
+            Relation::OrderParameter | Relation::ExceedsSomewhere => {
+                return Err(Error::input(
+                    "order-parameter and existence claims are checked with collapse, monotone or exists",
+                ));
+            }
         };
         let mut vars: Vec<String> = f.variables().to_vec();
         for v in st.bound.iter().flat_map(|b| b.variables()) {

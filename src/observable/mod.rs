@@ -8,6 +8,7 @@
 pub mod lauditi;
 pub mod lauditi_transfer;
 pub mod tahir;
+pub mod yuan;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -59,6 +60,7 @@ pub fn registry() -> &'static [&'static dyn Observable] {
         &tahir::Risk,
         &tahir::Transferability,
         &tahir::ReluProjection,
+        &yuan::TestError,
     ]
 }
 

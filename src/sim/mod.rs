@@ -3,12 +3,14 @@
 //! - [`lauditi`]: two-layer muP linear networks (pre-training, feature kernel, readout fine-tuning).
 //! - [`tahir`]: deep linear networks of Tahir et al. (scratch, linear transfer, fine-tuning).
 //! - [`wishart`]: exact low-cost sampling of Gaussian Gram matrices (tridiagonal model).
+//! - [`yuan`]: two-layer ReLU CNN, parameter transfer (upstream, transfer, downstream, scratch).
 //! - [`gaussian`]: Gaussian vectors and matrices from the project's generator.
 
 pub mod gaussian;
 pub mod lauditi;
 pub mod tahir;
 pub mod wishart;
+pub mod yuan;
 
 use crate::error::{Error, Result};
 

@@ -17,6 +17,7 @@ use crate::check::simulation::SimulationCheck;
 use crate::check::{Check, Verdict};
 use crate::error::{Error, Result};
 use crate::formula::{Formula, Interval};
+use crate::order::OrderCheck;
 
 /// Status of a claim (see `../shared/theory/00-conventions.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -41,6 +42,11 @@ pub enum Relation {
     Increasing,
     /// `formula` decreases with `variable`.
     Decreasing,
+    /// The observable is governed by `formula`: a decreasing function of it alone, with a
+    /// transition (checked by `collapse` and `monotone`, see `crate::order`).
+    OrderParameter,
+    /// `formula` exceeds `bound` somewhere on the check's grid (an existence claim; method `exists`).
+    ExceedsSomewhere,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -118,12 +124,18 @@ pub enum CheckMethod {
     Search,
     /// Monotonicity of a simulated output along the claim's variable (paired, common random numbers).
     Monotone,
-    /// Existence of a simulated optimum over `sweep` and its trend along the claim's variable.
+    /// Existence of a simulated optimum over `optimize_over` and its trend along the claim's variable.
     Optimum,
     /// Compare a printed sign region along a scanned parameter with the simulated sign.
     Boundary,
     /// Exhibit two grid points of equal key (the formula) with outputs of opposite sign.
     Exhibit,
+    /// Order-parameter collapse audit: fitted exponents, scale audit, transition (`crate::order`).
+    Collapse,
+    /// Paired simulated changes along each swept constituent against the formula's direction.
+    Directions,
+    /// Exhibit grid points where the simulated `formula` exceeds `bound` (Holm, one-sided).
+    Exists,
 }
 
 /// A scanned parameter of a boundary check.
@@ -164,13 +176,22 @@ pub struct CheckSpec {
     /// The setting this check covers (e.g. "weight decay"), when a claim's checks cover different
     /// settings: a claim that holds in some and fails in others is regime-limited.
     pub regime: Option<String>,
-    /// Optimum checks: the swept parameter (its grid values are the sweep).
-    pub sweep: Option<String>,
+    /// Optimum checks: the parameter optimised over (its grid values are the candidates).
+    pub optimize_over: Option<String>,
     /// Boundary: the scanned parameter and its values.
     pub scan: Option<ScanSpec>,
     /// Boundary: the printed region where the output is negative, as (lo, hi) formula pairs.
     #[serde(default)]
     pub negative: Vec<[String; 2]>,
+    /// Collapse / monotone: values of each swept constituent (the others stay at `settings`).
+    #[serde(default)]
+    pub sweep: BTreeMap<String, Vec<toml::Value>>,
+    /// Collapse: declared symmetry as scaling weights, e.g. "u_norm=1,sigma_p1=1".
+    pub symmetry: Option<String>,
+    /// Collapse: constituent whose exponent is held at its printed value (fixes the overall scale).
+    pub reference: Option<String>,
+    /// Collapse: bootstrap resamples for the exponents' confidence intervals.
+    pub bootstrap: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -251,7 +272,7 @@ impl Claim {
         }
         let relation = file.claim.relation;
         match relation {
-            Relation::AtMost | Relation::AtLeast if bound.is_none() => {
+            Relation::AtMost | Relation::AtLeast | Relation::ExceedsSomewhere if bound.is_none() => {
                 return Err(fail("an inequality needs claim.bound".into()));
             }
             Relation::Increasing | Relation::Decreasing => {
@@ -302,6 +323,10 @@ impl Claim {
                 ),
                 CheckMethod::Exhibit => Box::new(
                     ExhibitCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
+                CheckMethod::Collapse | CheckMethod::Directions | CheckMethod::Exists => Box::new(
+                    OrderCheck::compile(&file.id, i, spec, &statement)
                         .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
                 ),
             };

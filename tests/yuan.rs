@@ -1,0 +1,216 @@
+//! Yuan, Meng et al. parameter transfer: simulator validation (methods agree, exact symmetry,
+//! gradient by finite differences, test-error shortcut against explicit test samples) and power of
+//! the order-parameter checks.
+
+use std::path::Path;
+
+use faer::Mat;
+use rand::SeedableRng;
+use tlcheck::check::{RunContext, Verdict};
+use tlcheck::observable::{find, simulate};
+use tlcheck::params::split_assignment;
+use tlcheck::rng::Rng;
+use tlcheck::sim::gaussian::normal;
+use tlcheck::sim::yuan::{Data, Experiment, Method, Task, Training, test_errors, train, transfer_trial};
+use tlcheck::theorem::Claim;
+
+fn task(v_coord: usize, scale: f64) -> Task {
+    Task { u_norm: 0.8 * scale, v_norm: 1.2 * scale, v_coord, sigma_p: scale, flip: 0.1 }
+}
+
+fn experiment(scale: f64, eta: f64, sigma0: f64) -> Experiment {
+    Experiment {
+        d: 150,
+        m: 4,
+        n1: 30,
+        n2: 12,
+        upstream: task(1, scale),
+        downstream: task(2, scale),
+        inherited: 2,
+        stage1: Training { eta, steps: 80 },
+        stage2: Training { eta, steps: 80 },
+        sigma0,
+        n_test: 3000,
+    }
+}
+
+fn init(two_m: usize, d: usize, sigma0: f64, rng: &mut Rng) -> Mat<f64> {
+    Mat::from_fn(two_m, d, |_, _| sigma0 * normal(rng))
+}
+
+#[test]
+fn direct_and_coefficient_methods_agree_to_rounding() {
+    let mut rng = Rng::seed_from_u64(11);
+    let data = task(1, 1.0).sample(40, 200, &mut rng);
+    let w0 = init(10, 200, 0.05, &mut rng);
+    let (mut a, mut b) = (w0.clone(), w0);
+    let training = Training { eta: 0.5, steps: 200 };
+    train(&mut a, &data, &training, Method::Direct);
+    train(&mut b, &data, &training, Method::Coefficient);
+    let diff = (&a - &b).norm_max();
+    let moved = a.norm_max();
+    println!("direct vs coefficient: max |dW| = {diff:e}, max |W| = {moved}");
+    assert!(diff <= 1e-10 * moved, "max |W_direct - W_coefficient| = {diff:e} (filters up to {moved})");
+    // Whole trials on the same seed give the same test errors.
+    let e = experiment(1.0, 0.5, 0.05);
+    let x = transfer_trial(&e, Method::Direct, &mut Rng::seed_from_u64(5));
+    let y = transfer_trial(&e, Method::Coefficient, &mut Rng::seed_from_u64(5));
+    assert!((x.transfer - y.transfer).abs() < 1e-12 && (x.scratch - y.scratch).abs() < 1e-12, "{x:?} vs {y:?}");
+    assert!((x.upstream_snr - y.upstream_snr).abs() < 1e-9 * x.upstream_snr.abs().max(1.0));
+}
+
+/// x -> c x, w -> w / c, eta -> eta / c^2 leaves f(W, x) and every gradient step invariant, so
+/// the trial's test errors are identical (the same Gaussian draws are scaled).
+#[test]
+fn exact_symmetry_rescaling_data_step_and_init_leaves_the_errors_unchanged() {
+    let c: f64 = 2.0;
+    let a = transfer_trial(&experiment(1.0, 0.5, 0.05), Method::Coefficient, &mut Rng::seed_from_u64(9));
+    let b = transfer_trial(&experiment(c, 0.5 / (c * c), 0.05 / c), Method::Coefficient, &mut Rng::seed_from_u64(9));
+    assert!((a.transfer - b.transfer).abs() < 1e-12 && (a.scratch - b.scratch).abs() < 1e-12, "{a:?} vs {b:?}");
+}
+
+fn loss(w: &Mat<f64>, data: &Data) -> f64 {
+    let m = w.nrows() / 2;
+    let n = data.y.len();
+    (0..n)
+        .map(|i| {
+            let f: f64 = (0..2 * m)
+                .map(|r| {
+                    let j = if r < m { 1.0 } else { -1.0 };
+                    let s: f64 = (0..3).map(|k| w[(r, k)] * data.y[i] * data.signal[k]).sum();
+                    let z: f64 = (0..w.ncols()).map(|k| w[(r, k)] * data.noise[(i, k)]).sum();
+                    j * (s.max(0.0) + z.max(0.0))
+                })
+                .sum::<f64>()
+                / m as f64;
+            (1.0 + (-data.y_obs[i] * f).exp()).ln()
+        })
+        .sum::<f64>()
+        / n as f64
+}
+
+#[test]
+fn one_gradient_step_matches_finite_differences_of_the_logistic_loss() {
+    let mut rng = Rng::seed_from_u64(3);
+    let data = task(2, 1.0).sample(8, 12, &mut rng);
+    let w0 = init(6, 12, 0.5, &mut rng);
+    let mut w1 = w0.clone();
+    let eta = 1e-3;
+    train(&mut w1, &data, &Training { eta, steps: 1 }, Method::Direct);
+    let h = 1e-6;
+    for r in 0..6 {
+        for k in 0..12 {
+            let (mut p, mut q) = (w0.clone(), w0.clone());
+            p[(r, k)] += h;
+            q[(r, k)] -= h;
+            let fd = (loss(&p, &data) - loss(&q, &data)) / (2.0 * h);
+            let step = (w0[(r, k)] - w1[(r, k)]) / eta;
+            assert!((fd - step).abs() < 1e-6 * (1.0 + fd.abs()), "filter {r} coord {k}: fd {fd} vs step {step}");
+        }
+    }
+}
+
+/// The Gaussian-projection test error equals the error on explicit test samples in R^d.
+#[test]
+fn test_error_shortcut_matches_explicit_test_samples() {
+    let mut rng = Rng::seed_from_u64(21);
+    let t = task(2, 1.0);
+    let data = t.sample(20, 60, &mut rng);
+    let mut w = init(8, 60, 0.05, &mut rng);
+    train(&mut w, &data, &Training { eta: 0.5, steps: 100 }, Method::Coefficient);
+    let n = 40_000;
+    let (fast, _) = test_errors(&w, &w, &t, n, &mut rng);
+    let test = t.sample(n, 60, &mut rng);
+    let m = 4;
+    let mut wrong = 0.0;
+    for i in 0..n {
+        let f: f64 = (0..8)
+            .map(|r| {
+                let j = if r < m { 1.0 } else { -1.0 };
+                let s: f64 = (0..3).map(|k| w[(r, k)] * test.y[i] * test.signal[k]).sum();
+                let z: f64 = (0..60).map(|k| w[(r, k)] * test.noise[(i, k)]).sum();
+                j * (s.max(0.0) + z.max(0.0))
+            })
+            .sum();
+        wrong += if test.y_obs[i] * f > 0.0 { 0.0 } else { 1.0 };
+    }
+    let explicit = wrong / n as f64;
+    // Binomial standard errors of both estimates (the shortcut pairs y = +-1, so its se is smaller).
+    let se = (2.0 * explicit * (1.0 - explicit) / n as f64).sqrt();
+    assert!(explicit > 0.11, "the check needs a non-trivial error, got {explicit}");
+    assert!((fast - explicit).abs() < 4.0 * se, "shortcut {fast} vs explicit {explicit} (se {se})");
+}
+
+#[test]
+fn bad_parameters_are_refused_with_a_message() {
+    let obs = find("yuan.test_error").unwrap();
+    for (set, word) in [("alpha=0.33", "whole number"), ("d=3", "d"), ("p=0.5", "p"), ("u_norm=0", "u_norm")] {
+        let given = vec![split_assignment(set).unwrap()];
+        let err = obs.resolve(&given).and_then(|p| simulate(obs, &p, 1, 1, None).map(|_| ())).unwrap_err();
+        assert!(err.to_string().contains(word), "{set}: {err}");
+        assert_eq!(err.exit_code(), 2, "{set}");
+    }
+}
+
+/// Power of the monotone check: a claimed order parameter that decreases with N1 (so claims that
+/// more source data hurts) is rejected by the same machinery that accepts the printed direction.
+#[test]
+fn monotone_check_rejects_a_reversed_direction() {
+    let text = |formula: &str| {
+        format!(
+            r#"
+id = "power.yuan_direction"
+title = "t"
+status = "reconstructed"
+statement = "s"
+[source]
+paper = "p"
+arxiv = "0"
+version = "v1"
+location = "l"
+[claim]
+relation = "order_parameter"
+formula = "{formula}"
+[[check]]
+method = "monotone"
+describe = "d"
+observable = "yuan.test_error"
+output = "transfer_error"
+settings = {{ d = 300, m = 4, N1 = 40, N2 = 10, alpha = 0.5, u_norm = 1.5, steps1 = 150, steps2 = 150, n_test = 1000 }}
+sweep = {{ u_norm = [0.5, 1.5] }}
+trials = 10
+tolerance = {{ budget_reason = "none" }}
+[verdict]
+expected = "holds"
+reason = "r"
+"#
+        )
+    };
+    let run = |formula: &str| {
+        let claim = Claim::from_toml(&text(formula), Path::new("power.toml")).unwrap();
+        claim.checks[0].run(&RunContext { quick: true, seed: 2025, progress: None }).unwrap()
+    };
+    let printed = run("alpha^2 * N1 * u_norm^2 / (sigma_p1^2 * sigma_p2^2 * d)");
+    assert_eq!(printed.verdict, Verdict::Holds, "{}", printed.evidence);
+    let reversed = run("alpha^2 * N1 / (u_norm^2 * sigma_p1^2 * sigma_p2^2 * d)");
+    assert_eq!(reversed.verdict, Verdict::Refuted, "{}", reversed.evidence);
+}
+
+fn tlcheck(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().expect("binary runs")
+}
+
+#[test]
+fn order_parameter_cli_reports_exponents_and_refuses_bad_claims() {
+    let out = tlcheck(&["order-parameter", "yuan2025.scratch_order_parameter", "--quick", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let fitted = doc["collapse"]["fitted"].as_array().expect("fitted exponents");
+    assert_eq!(fitted.len(), 4);
+    assert!(doc["evidence"].as_str().is_some_and(|e| e.contains("scale audit")));
+    for args in [&["order-parameter", "nope"][..], &["order-parameter", "lauditi2025.finetune_never_worse"]] {
+        let out = tlcheck(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "{args:?}");
+    }
+}
