@@ -117,7 +117,7 @@ fn transfer_loss_fast_and_dense_paths_agree() {
         &["variant=readout", "nu1=0.5", "alpha_g=0.4"],
         &["variant=ridge", "lambda=0.1", "nu1=0.5", "sigma=0.3"],
         &["variant=ntk", "nu2=0.75"],
-        &["variant=readout", "lambda_wd=0.5", "tol=1e-7", "nu2=0.25"],
+        &["variant=ridge", "lambda=0.01", "lambda_wd=0.5", "tol=1e-7", "nu2=0.25"],
     ];
     for case in cases {
         let base = [&["d=80", "gamma1=2", "alpha_s=0.7"][..], case].concat();
@@ -136,4 +136,17 @@ fn transfer_loss_fast_and_dense_paths_agree() {
             );
         }
     }
+}
+
+/// Weight decay drives the isotropic part of the kernel to rounding level: a ridgeless refit is then
+/// ill-posed in f64 and refused with a message, never answered with rounding noise.
+#[test]
+fn ridgeless_refit_on_a_collapsed_kernel_is_refused() {
+    let o = find("lauditi.transfer_loss").unwrap();
+    let given: Vec<_> = ["d=40", "gamma1=4", "lambda_wd=0.5", "tol=1e-7", "variant=readout"]
+        .iter()
+        .map(|s| split_assignment(s).unwrap())
+        .collect();
+    let err = simulate(o, &o.resolve(&given).unwrap(), 2, 1, None).unwrap_err();
+    assert!(err.to_string().contains("rank-deficient"), "{err}");
 }

@@ -4,7 +4,8 @@
 //! at each grid value of the sweep with the same seed (common random numbers), and the optimum of the
 //! mean curve is located with a percentile bootstrap interval over trials at level 1 - family alpha
 //! ([`crate::optimize::minimize_simulated`]). A point passes when the optimum is interior with both
-//! interval ends finite (not running off to the grid's ends), and, along the claim's variable, when the
+//! interval ends finite (not running off to the grid's ends) and the loss rises significantly from the
+//! minimum to both ends of the sweep (paired, Bonferroni over points), and, along the claim's variable, when the
 //! optimum does not move the wrong way significantly: for `decreasing`, a point fails if its interval
 //! lies entirely above the previous point's.
 
@@ -18,7 +19,7 @@ use crate::formula::Formula;
 use crate::observable::simulate;
 use crate::optimize::{Location, SimOptimum, minimize_simulated};
 use crate::rng::derive;
-use crate::stats::Estimate;
+use crate::stats::{Estimate, normal_quantile};
 use crate::theorem::{CheckSpec, Relation, Statement};
 
 /// Bootstrap resamples per optimum.
@@ -100,7 +101,8 @@ impl OptimumCheck {
             .collect()
     }
 
-    fn optimum(&self, point: &Point, seed: u64, ctx: &RunContext) -> Result<SimOptimum> {
+    /// The simulated optimum and, per sweep value, the per-trial outputs (same trials at every value).
+    fn optimum(&self, point: &Point, seed: u64, ctx: &RunContext) -> Result<(SimOptimum, Vec<Vec<f64>>)> {
         let trials = self.grid.trial_count(ctx.quick);
         let mut losses = Vec::with_capacity(self.sweep_values.len());
         for g in &self.sweep_values {
@@ -110,8 +112,21 @@ impl OptimumCheck {
             let sample = simulate(self.grid.observable(), &params, trials, seed, ctx.progress.as_ref())?;
             losses.push(sample.column(self.grid.output())?);
         }
-        minimize_simulated(&self.sweep_values, &losses, RESAMPLES, 1.0 - self.grid.tolerance().family_alpha, seed)
+        let o = minimize_simulated(&self.sweep_values, &losses, RESAMPLES, 1.0 - self.grid.tolerance().family_alpha, seed)?;
+        Ok((o, losses))
     }
+}
+
+/// Smallest paired rise, in standard errors, from the grid minimum of the mean curve to both ends of
+/// the sweep: an interior optimum needs the loss to rise significantly on both sides.
+fn rise_z(o: &SimOptimum, losses: &[Vec<f64>]) -> f64 {
+    let i = (0..o.mean.len()).min_by(|&a, &b| o.mean[a].total_cmp(&o.mean[b])).unwrap_or(0);
+    let z = |end: usize| {
+        let diffs: Vec<f64> = losses[end].iter().zip(&losses[i]).map(|(a, b)| a - b).collect();
+        let e = Estimate::from_samples(&diffs);
+        if e.se > 0.0 { e.mean / e.se } else if e.mean > 0.0 { f64::INFINITY } else { 0.0 }
+    };
+    z(0).min(z(losses.len() - 1))
 }
 
 /// "15.8 [13.9, 17.7]" or "unbounded (P = 0.88)".
@@ -138,14 +153,19 @@ impl Check for OptimumCheck {
 
     fn run(&self, ctx: &RunContext) -> Result<CheckReport> {
         let base = derive(ctx.seed, &[self.grid.stream()]);
+        let n_points = self.groups().iter().map(Vec::len).sum::<usize>().max(1);
+        let z_crit = normal_quantile(1.0 - self.grid.tolerance().family_alpha / n_points as f64);
         let mut reports = Vec::new();
         let mut lines = Vec::new();
         for (gi, group) in self.groups().iter().enumerate() {
             let mut previous: Option<SimOptimum> = None;
             let mut texts = Vec::new();
             for (k, point) in group.iter().enumerate() {
-                let o = self.optimum(point, derive(base, &[gi as u64, k as u64]), ctx)?;
-                let exists = o.optimum.location == Location::Interior && o.ci.lo.is_some() && o.ci.hi.is_some();
+                let (o, losses) = self.optimum(point, derive(base, &[gi as u64, k as u64]), ctx)?;
+                let exists = o.optimum.location == Location::Interior
+                    && o.ci.lo.is_some()
+                    && o.ci.hi.is_some()
+                    && rise_z(&o, &losses) > z_crit;
                 let wrong_way = match (&previous, exists) {
                     (Some(p), true) if p.ci.lo.is_some() && p.ci.hi.is_some() => {
                         if self.decreasing {
