@@ -1,5 +1,8 @@
 //! Command-line interface: argument parsing (clap) and dispatch. The binary is a thin wrapper:
-//! errors travel up as values and are printed once, in [`main`].
+//! errors travel up as values and are printed once, in [`run_args`].
+
+pub mod formula;
+pub mod mutate;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -75,6 +78,12 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Audit a formula: equivalence with a claim's printed formula and agreement with its checks
+    /// (--claim), or agreement with an observable on a grid (--observable --grid); optional
+    /// --monotone, --at-most, --scaling statements. Exit 1 when refuted.
+    Formula(formula::FormulaArgs),
+    /// Checker power: run plausible typos of a claim's printed formula through its checks.
+    Mutate(mutate::MutateArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -99,14 +108,24 @@ struct RunArgs {
     dir: TheoremDir,
 }
 
-/// Parses the command line, runs, prints any error once; returns the process exit code.
+/// Parses the process's command line and runs it; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    run_args(std::env::args_os().map(|a| a.to_string_lossy().into_owned()))
+}
+
+/// Parses `args` (the first is the program name), runs, prints any error once; returns the exit code.
+pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            let text = e.render();
+            return if e.use_stderr() {
+                eprint!("{text}");
+                2
+            } else {
+                print!("{text}");
+                0
+            };
         }
     };
     match run(cli) {
@@ -162,6 +181,8 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Check { claim, run } => audit_cmd(&[claim], &run, true),
         Command::Audit { claims, run } => audit_cmd(&claims, &run, false),
+        Command::Formula(args) => formula::run(&args),
+        Command::Mutate(args) => mutate::run(&args),
     }
 }
 
