@@ -24,8 +24,8 @@ use crate::formula::scaling::{ScalingReport, parse_weights, scaling_weight};
 use crate::formula::{Expr, Formula, Interval};
 use crate::observable::find;
 use crate::theorem::{
-    CheckMethod, CheckSpec, Claim, ClaimSpec, ExtrapolateSpec, QuickSpec, RecordedVerdict, Relation, Source,
-    Statement, Status, TheoremFile, ToleranceSpec, default_dir, load_dir,
+    CheckMethod, CheckSpec, Claim, ClaimSpec, ExtrapolateSpec, QuickSpec, RecordedVerdict, Relation, Source, Statement,
+    Status, TheoremFile, ToleranceSpec, default_dir, load_dir,
 };
 
 /// Arguments of `tlcheck formula`.
@@ -167,7 +167,8 @@ pub fn run(args: &FormulaArgs) -> Result<i32> {
     } else {
         print!("{}", text(&report));
     }
-    let failed = report.verdict == FormulaVerdict::Refuted || report.statements.iter().any(|s| s.verdict != Verdict::Holds);
+    let failed =
+        report.verdict == FormulaVerdict::Refuted || report.statements.iter().any(|s| s.verdict != Verdict::Holds);
     Ok(if failed { 1 } else { 0 })
 }
 
@@ -274,19 +275,19 @@ fn parse_grid(spec: &str) -> Result<Grid> {
         match fields.as_slice() {
             [lo, hi, n] => {
                 let (lo, hi) = (parse_number(name, lo)?, parse_number(name, hi)?);
-                let n: usize = n
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| Error::input(format!("--grid {name}: {n:?} is not a count >= 1 (empty grid)")))?;
+                let n: usize =
+                    n.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        Error::input(format!("--grid {name}: {n:?} is not a count >= 1 (empty grid)"))
+                    })?;
                 if lo > hi {
                     return Err(Error::input(format!("--grid {name}: lower end {lo} exceeds upper end {hi}")));
                 }
                 points = points.saturating_mul(n);
-                let values: Vec<f64> = (0..n)
-                    .map(|i| if n == 1 { lo } else { lo + (hi - lo) * i as f64 / (n - 1) as f64 })
-                    .collect();
+                if points > MAX_POINTS {
+                    return Err(Error::input(format!("--grid has more than {MAX_POINTS} points")));
+                }
+                let values: Vec<f64> =
+                    (0..n).map(|i| if n == 1 { lo } else { lo + (hi - lo) * i as f64 / (n - 1) as f64 }).collect();
                 let closed = Interval { lo, hi, lo_open: false, hi_open: false };
                 grid.domain.push((name.to_string(), if n == 1 { Interval { hi: lo, ..closed } } else { closed }));
                 grid.axes.insert(name.to_string(), values.into_iter().map(toml::Value::Float).collect());
@@ -372,7 +373,13 @@ fn observable_mode(
         source: Source { paper: "command line".into(), arxiv: "-".into(), version: "-".into(), location: "-".into() },
         statement: args.expr.clone(),
         assumptions: None,
-        claim: ClaimSpec { relation: Relation::Equal, formula: args.expr.clone(), bound: None, variable: None, strict: false },
+        claim: ClaimSpec {
+            relation: Relation::Equal,
+            formula: args.expr.clone(),
+            bound: None,
+            variable: None,
+            strict: false,
+        },
         domain: BTreeMap::new(),
         checks: vec![check],
         verdict: RecordedVerdict { expected: Verdict::Holds, reason: "user formula".into() },
@@ -390,7 +397,12 @@ fn observable_mode(
         observable: Some(name.to_string()),
         verdict,
         equivalence: None,
-        simulation: Some(SimulationOutcome { verdict: report.verdict, printed_verdict: None, rejected: false, evidence }),
+        simulation: Some(SimulationOutcome {
+            verdict: report.verdict,
+            printed_verdict: None,
+            rejected: false,
+            evidence,
+        }),
         statements: Vec::new(),
         scaling: None,
     };
@@ -456,7 +468,8 @@ fn text(r: &FormulaReport) -> String {
                 e.points
             );
         } else if let Some(c) = &e.counterexample {
-            let at: BTreeMap<String, serde_json::Value> = c.at.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
+            let at: BTreeMap<String, serde_json::Value> =
+                c.at.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
             let val = |v: Option<f64>| v.map_or_else(|| "undefined".to_string(), fmt_num);
             out += &format!(
                 "equivalence: not equivalent; counterexample at {}: printed {} vs yours {} (relative discrepancy {})\n",

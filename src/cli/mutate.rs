@@ -147,14 +147,13 @@ pub fn mutation_power(claim: &Claim, ctx: &RunContext, max: usize) -> Result<Pow
     let original = run_claim(claim, ctx)?;
     let domain = claim_domain(claim);
     let st = &claim.statement;
-    let uses_printed =
-        claim.file.checks.iter().any(|c| c.method == CheckMethod::Simulation && c.formula.is_none());
+    let uses_printed = claim.file.checks.iter().any(|c| c.method == CheckMethod::Simulation && c.formula.is_none());
     let not_applicable = match st.relation {
         Relation::Equal if uses_printed => None,
         Relation::Equal => Some("no simulation check compares the printed formula (every check has its own formula)"),
-        Relation::AtMost | Relation::AtLeast => Some(
-            "an inequality: a typo can give a looser bound that is still true, which no checker should reject",
-        ),
+        Relation::AtMost | Relation::AtLeast => {
+            Some("an inequality: a typo can give a looser bound that is still true, which no checker should reject")
+        }
         Relation::Increasing | Relation::Decreasing => Some(
             "a monotonicity statement: a typo can give another function with the same monotonicity, a true statement",
         ),
@@ -180,9 +179,9 @@ pub fn mutation_power(claim: &Claim, ctx: &RunContext, max: usize) -> Result<Pow
                 Ok(variant) => {
                     let report = run_claim(&variant, ctx)?;
                     let why = first_rejection(&original, &report);
-                    let evidence = why.clone().unwrap_or_else(|| {
-                        format!("not rejected: {} and no new failing point", report.verdict)
-                    });
+                    let evidence = why
+                        .clone()
+                        .unwrap_or_else(|| format!("not rejected: {} and no new failing point", report.verdict));
                     (Some(report.verdict), why.is_some(), evidence)
                 }
             };
@@ -253,12 +252,15 @@ fn text(r: &PowerReport) -> String {
         (Some(p), _) => format!(
             "power: {:.1}% ({} of {} tested mutants rejected; {} non-equivalent mutants generated)\n",
             100.0 * p,
-            r.rejected, r.tested, r.generated
+            r.rejected,
+            r.tested,
+            r.generated
         ),
         (None, why) => format!(
             "power: not applicable ({}); {} of {} tested mutants change the outcome\n",
             why.as_deref().unwrap_or("-"),
-            r.rejected, r.tested
+            r.rejected,
+            r.tested
         ),
     };
     out

@@ -1,10 +1,12 @@
 //! Symbolic-numeric equivalence of two formulas over a domain box.
 //!
-//! The discrepancy at a point x is delta(x) = |f(x) - g(x)| / max(|f(x)|, |g(x)|, floor), where
-//! floor = 1e-9 times the median of max(|f|, |g|) over the sampled points (so that values that are
-//! both rounding-level zeros, e.g. sqrt(1 + t^2) - 1 against t^2/(sqrt(1 + t^2) + 1) at t = 1e-9,
-//! do not count as different). A point where exactly one formula is undefined (not finite) has
-//! delta = inf; points where both are undefined are skipped.
+//! The discrepancy at a point x is delta(x) = |f(x) - g(x)| / max(|f(x)|, |g(x)|, floor(x)), where
+//! floor(x) = 1e-7 (m_f(x) + m_g(x)) + 1e-9 median(max(|f|, |g|)) over the sampled points. The
+//! magnitude m bounds the size of the intermediate terms (m(a + b) = m(a) + m(b), m(a b) = m(a) m(b),
+//! m(a/b) = m(a)/|b|, and functions and powers scale it by their relative derivative), so values
+//! that are rounding-level remnants of a cancellation, e.g. sqrt(1 + t^2) - 1 against
+//! t^2/(sqrt(1 + t^2) + 1) at t = 1e-9, do not count as different. A point where exactly one
+//! formula is undefined (not finite) has delta = inf; points where both are undefined are skipped.
 //!
 //! Search: 2 x [`SAMPLES`] points (a Latin hypercube over each interval's `sample_points` and
 //! uniform points in the unbounded coordinates t in [-8, 8], x = interval.from_unbounded(t)), then
@@ -15,7 +17,7 @@ use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 use serde::Serialize;
 
-use super::{Formula, Interval};
+use super::{Expr, Formula, Interval};
 use crate::error::{Error, Result};
 use crate::rng::{derive, mix};
 
@@ -27,6 +29,8 @@ pub const SAMPLES: usize = 1000;
 pub const REFINEMENTS: usize = 5;
 /// Fraction of the typical magnitude below which two values count as zero.
 const FLOOR: f64 = 1e-9;
+/// Fraction of the intermediate magnitude m_f + m_g below which a difference is rounding.
+const ROUNDING: f64 = 1e-7;
 
 /// A point where the two formulas differ most.
 #[derive(Clone, Debug, Serialize)]
@@ -74,16 +78,16 @@ pub fn compare(f: &Formula, g: &Formula, domain: &[(String, Interval)], seed: u6
         .collect::<Result<Vec<_>>>()?;
     let problem = Problem::new(f, g, &vars, intervals);
     let mut points = problem.samples(seed);
-    let values: Vec<(f64, f64)> = points.iter().map(|x| problem.values(x)).collect();
+    let values: Vec<[f64; 3]> = points.iter().map(|x| problem.values(x)).collect();
     let mut mags: Vec<f64> = values
         .iter()
-        .filter(|(a, b)| a.is_finite() && b.is_finite())
-        .map(|(a, b)| a.abs().max(b.abs()))
+        .filter(|[a, b, _]| a.is_finite() && b.is_finite())
+        .map(|[a, b, _]| a.abs().max(b.abs()))
         .collect();
     mags.sort_by(f64::total_cmp);
     let floor = FLOOR * mags.get(mags.len() / 2).copied().unwrap_or(0.0);
     let problem = Problem { floor, ..problem };
-    let mut scored: Vec<(usize, f64)> = values.iter().map(|&(a, b)| problem.delta(a, b)).enumerate().collect();
+    let mut scored: Vec<(usize, f64)> = values.iter().map(|&v| problem.delta(v)).enumerate().collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
     for &(i, d) in scored.iter().take(REFINEMENTS) {
         if d.is_infinite() || vars.is_empty() {
@@ -94,12 +98,12 @@ pub fn compare(f: &Formula, g: &Formula, domain: &[(String, Interval)], seed: u6
     let mut worst: Option<(usize, f64)> = None;
     let mut compared = 0;
     for (i, x) in points.iter().enumerate() {
-        let (a, b) = problem.values(x);
-        if !a.is_finite() && !b.is_finite() {
+        let v = problem.values(x);
+        if !v[0].is_finite() && !v[1].is_finite() {
             continue;
         }
         compared += 1;
-        let d = problem.delta(a, b);
+        let d = problem.delta(v);
         if worst.is_none_or(|(_, w)| d > w) {
             worst = Some((i, d));
         }
@@ -107,7 +111,7 @@ pub fn compare(f: &Formula, g: &Formula, domain: &[(String, Interval)], seed: u6
     let max_discrepancy = worst.map_or(0.0, |w| w.1);
     let equivalent = max_discrepancy <= REL_TOL;
     let counterexample = worst.filter(|_| !equivalent).map(|(i, d)| {
-        let (a, b) = problem.values(&points[i]);
+        let [a, b, _] = problem.values(&points[i]);
         Counterexample {
             at: vars.iter().cloned().zip(points[i].iter().copied()).collect(),
             left: a.is_finite().then_some(a),
@@ -136,20 +140,24 @@ impl<'a> Problem<'a> {
         Problem { f, g, f_index: index(f), g_index: index(g), intervals, floor: 0.0 }
     }
 
-    /// Values of f and g at the joint point x (NaN where an evaluation fails).
-    fn values(&self, x: &[f64]) -> (f64, f64) {
+    /// Values of f and g at the joint point x (NaN where an evaluation fails) and m_f + m_g.
+    fn values(&self, x: &[f64]) -> [f64; 3] {
         let eval = |h: &Formula, idx: &[usize]| {
             let v: Vec<f64> = idx.iter().map(|&i| x[i]).collect();
-            h.eval_slice(&v).unwrap_or(f64::NAN)
+            let value = h.eval_slice(&v).unwrap_or(f64::NAN);
+            let at = |name: &str| h.variables().iter().position(|n| n == name).map(|k| v[k]);
+            (value, magnitude(h.expr(), &at).1)
         };
-        (eval(self.f, &self.f_index), eval(self.g, &self.g_index))
+        let ((a, ma), (b, mb)) = (eval(self.f, &self.f_index), eval(self.g, &self.g_index));
+        [a, b, ma + mb]
     }
 
-    fn delta(&self, a: f64, b: f64) -> f64 {
+    fn delta(&self, [a, b, m]: [f64; 3]) -> f64 {
         match (a.is_finite(), b.is_finite()) {
             (false, false) => 0.0,
             (true, true) => {
-                let scale = a.abs().max(b.abs()).max(self.floor);
+                let rounding = if m.is_finite() { ROUNDING * m } else { 0.0 };
+                let scale = a.abs().max(b.abs()).max(self.floor + rounding);
                 if scale == 0.0 { 0.0 } else { (a - b).abs() / scale }
             }
             _ => f64::INFINITY,
@@ -215,6 +223,48 @@ impl<'a> Problem<'a> {
     }
 }
 
+/// (value, magnitude m) of `e`: m bounds the intermediate terms (see the module doc).
+fn magnitude(e: &Expr, at: &dyn Fn(&str) -> Option<f64>) -> (f64, f64) {
+    let rel_slope = |f: &dyn Fn(f64) -> f64, a: f64, v: f64| {
+        // |f'(a)| |a| / |f(a)| by a relative finite difference; 1 where undefined.
+        let h = 1e-6 * a.abs();
+        let s = ((f(a + h) - v) / h * a / v).abs();
+        if s.is_finite() { s } else { 1.0 }
+    };
+    match e {
+        Expr::Num(v) => (*v, v.abs()),
+        Expr::Var(n) => {
+            let x = at(n).unwrap_or(f64::NAN);
+            (x, x.abs())
+        }
+        Expr::Neg(a) => {
+            let (v, m) = magnitude(a, at);
+            (-v, m)
+        }
+        Expr::Call(f, a) => {
+            let (x, m) = magnitude(a, at);
+            let v = f.apply(x);
+            let cancellation = if x != 0.0 { m / x.abs() } else { 1.0 };
+            (v, v.abs() * (1.0 + rel_slope(&|t| f.apply(t), x, v) * cancellation))
+        }
+        _ => {
+            let Some((op, a, b)) = e.as_binary() else { return (f64::NAN, f64::NAN) };
+            let ((x, mx), (y, my)) = (magnitude(a, at), magnitude(b, at));
+            match op {
+                '+' => (x + y, mx + my),
+                '-' => (x - y, mx + my),
+                '*' => (x * y, mx * my),
+                '/' => (x / y, mx / y.abs()),
+                _ => {
+                    let v = x.powf(y);
+                    let cancellation = if x != 0.0 { mx / x.abs() } else { 1.0 };
+                    (v, v.abs() * (1.0 + y.abs() * cancellation))
+                }
+            }
+        }
+    }
+}
+
 /// argmin problem: minimise -delta over unbounded coordinates.
 struct Negated<'a, 'b>(&'b Problem<'a>);
 
@@ -222,8 +272,7 @@ impl CostFunction for Negated<'_, '_> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, t: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        let (a, b) = self.0.values(&self.0.point_of(t));
-        let d = self.0.delta(a, b);
+        let d = self.0.delta(self.0.values(&self.0.point_of(t)));
         Ok(if d.is_finite() { -d } else { -1e300 })
     }
 }

@@ -96,9 +96,9 @@ pub fn probe_points(vars: &[String], domain: &[(String, Interval)], n: usize) ->
 
 /// Two value fingerprints agree to 1e-9 (relative) at every probe (undefined counts as a value).
 fn same(a: &[f64], b: &[f64]) -> bool {
-    a.iter().zip(b).all(|(x, y)| {
-        (!x.is_finite() && !y.is_finite()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) || x == y
-    })
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (!x.is_finite() && !y.is_finite()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) || x == y)
 }
 
 /// At most `cap` mutants, taken round-robin over kinds (in [`Kind`] order), each kind in list order.
@@ -149,7 +149,11 @@ fn visit(e: &Expr, summand: bool, rebuild: &dyn Fn(Expr) -> Expr, out: &mut Vec<
             if div {
                 push(Kind::DroppedFactor, format!("dropped denominator {py} in {at}"), (**x).clone());
                 if **x != Expr::Num(1.0) {
-                    push(Kind::DroppedFactor, format!("dropped numerator {px} in {at}"), op(Expr::Num(1.0), (**y).clone()));
+                    push(
+                        Kind::DroppedFactor,
+                        format!("dropped numerator {px} in {at}"),
+                        op(Expr::Num(1.0), (**y).clone()),
+                    );
                 }
             } else {
                 push(Kind::DroppedFactor, format!("dropped factor {px} in {at}"), (**y).clone());
@@ -279,18 +283,20 @@ mod tests {
                 "sqrt(1 + gamma^0.5) - 1",
             ]
         );
-        assert_eq!(pick(m.clone(), 3).iter().map(|m| m.kind).collect::<Vec<_>>(), [
-            Kind::Exponent,
-            Kind::Sign,
-            Kind::Coefficient
-        ]);
+        assert_eq!(
+            pick(m.clone(), 3).iter().map(|m| m.kind).collect::<Vec<_>>(),
+            [Kind::Exponent, Kind::Sign, Kind::Coefficient]
+        );
         assert_eq!(pick(m, 100).len(), 6);
     }
 
     #[test]
     fn equivalent_mutants_are_removed() {
         // Swapping x and y in x*y gives the same function; dropping the factor 1 too.
-        let d = vec![("x".to_string(), Interval::parse("(0, 2)").unwrap()), ("y".to_string(), Interval::parse("(0, 2)").unwrap())];
+        let d = vec![
+            ("x".to_string(), Interval::parse("(0, 2)").unwrap()),
+            ("y".to_string(), Interval::parse("(0, 2)").unwrap()),
+        ];
         let m = mutants(&f("x*y"), &d, 1).unwrap();
         assert!(m.iter().all(|m| m.kind != Kind::SwappedParameters), "{m:?}");
         assert!(!m.is_empty());
