@@ -111,7 +111,7 @@ fn grid(g: &mut Gen) -> String {
 fn command_line(g: &mut Gen) -> Vec<String> {
     let mut args = vec!["tlcheck".to_string()];
     match g.below(9) {
-        0 | 1 | 2 => {
+        0..=2 => {
             args.push("formula".into());
             args.push(expression(g, 3));
             if g.chance(50) {

@@ -292,7 +292,7 @@ fn parse_grid(spec: &str) -> Result<Grid> {
                 grid.domain.push((name.to_string(), if n == 1 { Interval { hi: lo, ..closed } } else { closed }));
                 grid.axes.insert(name.to_string(), values.into_iter().map(toml::Value::Float).collect());
             }
-            [v] if v.is_empty() => return Err(Error::input(format!("--grid {name}: empty value"))),
+            [""] => return Err(Error::input(format!("--grid {name}: empty value"))),
             [v] => {
                 let value = match v.parse::<f64>() {
                     Ok(x) if x.is_nan() => return Err(Error::input(format!("--grid {name}: NaN is not a value"))),
