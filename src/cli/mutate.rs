@@ -142,13 +142,10 @@ pub fn first_rejection(original: &ClaimReport, variant: &ClaimReport) -> Option<
     }
 }
 
-/// Runs every picked mutant of `claim` (at most `max` per mutated formula) and measures the power.
-pub fn mutation_power(claim: &Claim, ctx: &RunContext, max: usize) -> Result<PowerReport> {
-    let original = run_claim(claim, ctx)?;
-    let domain = claim_domain(claim);
-    let st = &claim.statement;
+/// Why the power of `claim` is not a meaningful number, if it is not (see the module doc).
+pub fn not_applicable(claim: &Claim) -> Option<&'static str> {
     let uses_printed = claim.file.checks.iter().any(|c| c.method == CheckMethod::Simulation && c.formula.is_none());
-    let not_applicable = match st.relation {
+    match claim.statement.relation {
         Relation::Equal if uses_printed => None,
         Relation::Equal => Some("no simulation check compares the printed formula (every check has its own formula)"),
         Relation::AtMost | Relation::AtLeast => {
@@ -157,7 +154,15 @@ pub fn mutation_power(claim: &Claim, ctx: &RunContext, max: usize) -> Result<Pow
         Relation::Increasing | Relation::Decreasing => Some(
             "a monotonicity statement: a typo can give another function with the same monotonicity, a true statement",
         ),
-    };
+    }
+}
+
+/// Runs every picked mutant of `claim` (at most `max` per mutated formula) and measures the power.
+pub fn mutation_power(claim: &Claim, ctx: &RunContext, max: usize) -> Result<PowerReport> {
+    let original = run_claim(claim, ctx)?;
+    let domain = claim_domain(claim);
+    let st = &claim.statement;
+    let not_applicable = not_applicable(claim);
     let mut targets = vec![("formula", st.formula.clone())];
     if let Some(b) = &st.bound {
         targets.push(("bound", b.clone()));
