@@ -24,8 +24,8 @@ use crate::formula::scaling::{ScalingReport, parse_weights, scaling_weight};
 use crate::formula::{Expr, Formula, Interval};
 use crate::observable::find;
 use crate::theorem::{
-    CheckMethod, CheckSpec, Claim, ClaimSpec, ExtrapolateSpec, QuickSpec, RecordedVerdict, Relation, Source, Statement,
-    Status, TheoremFile, ToleranceSpec, default_dir, load_dir,
+    CheckSpec, Claim, ClaimSpec, ExtrapolateSpec, RecordedVerdict, Relation, Source, Statement, Status, TheoremFile,
+    ToleranceSpec, default_dir, load_dir,
 };
 
 /// Arguments of `tlcheck formula`.
@@ -327,23 +327,13 @@ fn parse_extrapolate(spec: &str) -> Result<ExtrapolateSpec> {
     Ok(ExtrapolateSpec { param: param.trim().to_string(), sizes, quick_sizes: None })
 }
 
-/// A check specification with every optional field empty.
-fn spec(method: CheckMethod, describe: String) -> CheckSpec {
-    CheckSpec {
-        method,
-        describe,
-        observable: None,
-        output: None,
-        formula: None,
-        define: BTreeMap::new(),
-        settings: BTreeMap::new(),
-        grid: BTreeMap::new(),
-        trials: None,
-        tolerance: None,
-        extrapolate: None,
-        quick: QuickSpec::default(),
-        points_per_axis: None,
-    }
+/// A check specification with every optional field empty (built through serde, so that fields
+/// added to the schema later keep their defaults).
+fn spec(method: &str, describe: String) -> Result<CheckSpec> {
+    let mut table = toml::Table::new();
+    table.insert("method".into(), toml::Value::String(method.into()));
+    table.insert("describe".into(), toml::Value::String(describe));
+    toml::Value::Table(table).try_into().map_err(|e| Error::numerical(format!("check specification: {e}")))
 }
 
 fn observable_mode(
@@ -353,7 +343,7 @@ fn observable_mode(
 ) -> Result<(FormulaReport, Vec<(String, Interval)>)> {
     let observable = find(name)?;
     let grid = parse_grid(args.grid.as_deref().unwrap_or(""))?;
-    let mut check = spec(CheckMethod::Simulation, format!("{name} against the user's formula"));
+    let mut check = spec("simulation", format!("{name} against the user's formula"))?;
     check.observable = Some(name.to_string());
     check.output = args.output.clone();
     check.settings = grid.settings;
@@ -427,7 +417,7 @@ fn search(
         strict: false,
         domain: domain.iter().cloned().collect(),
     };
-    let check = SearchCheck::compile(&spec(CheckMethod::Search, what.clone()), &st)?;
+    let check = SearchCheck::compile(&spec("search", what.clone())?, &st)?;
     let report: CheckReport = check.run(ctx)?;
     Ok(StatementOutcome { statement: what, verdict: report.verdict, evidence: report.evidence })
 }
