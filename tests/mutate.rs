@@ -2,25 +2,27 @@
 //! least 90 % at the quick precision wherever it applies (equalities compared with an observable);
 //! inequality and monotonicity claims report "not applicable" with the reason.
 //!
-//! Cost cap: at most [`MAX`] mutants per mutated formula (round-robin over typo kinds, fixed order:
-//! exponent, dropped factor, squared factor, sign, coefficient), and [`MAX_NOT_APPLICABLE`] for
-//! claims whose power is not applicable (their outcomes are only listed), to keep the test short.
+//! Cost cap: at most [`MAX`] mutants per claim (the first in the fixed round-robin order over typo
+//! kinds: exponent, dropped factor, squared factor), and claims whose power is not applicable are
+//! only checked for a stated reason, so that the test stays near a minute with ~30 claims.
+//! `tlcheck mutate <id> --quick` (default 10 mutants, every kind) gives the full measurement.
 
 mod common;
 
 use tlcheck::cli::mutate::{mutation_power, not_applicable};
 
-/// Mutants tested per mutated formula in this test (the CLI default is 10).
-const MAX: usize = 5;
-/// Mutants tested per mutated formula where the power is not applicable (exercises the machinery).
-const MAX_NOT_APPLICABLE: usize = 2;
+/// Mutants tested per claim in this test (the CLI default is 10).
+const MAX: usize = 3;
 
 #[test]
 fn power_is_at_least_90_percent_for_every_claim() {
     let mut low = Vec::new();
     for claim in common::claims() {
-        let max = if not_applicable(&claim).is_some() { MAX_NOT_APPLICABLE } else { MAX };
-        let r = mutation_power(&claim, &common::quick(), max).unwrap_or_else(|e| panic!("{}: {e}", claim.id()));
+        if let Some(why) = not_applicable(&claim) {
+            println!("{}: power not applicable ({why})", claim.id());
+            continue;
+        }
+        let r = mutation_power(&claim, &common::quick(), MAX).unwrap_or_else(|e| panic!("{}: {e}", claim.id()));
         match r.power {
             Some(p) => {
                 println!("{}: power {:.0}% ({} of {} rejected)", r.id, 100.0 * p, r.rejected, r.tested);
