@@ -112,7 +112,8 @@ impl OptimumCheck {
             let sample = simulate(self.grid.observable(), &params, trials, seed, ctx.progress.as_ref())?;
             losses.push(sample.column(self.grid.output())?);
         }
-        let o = minimize_simulated(&self.sweep_values, &losses, RESAMPLES, 1.0 - self.grid.tolerance().family_alpha, seed)?;
+        let o =
+            minimize_simulated(&self.sweep_values, &losses, RESAMPLES, 1.0 - self.grid.tolerance().family_alpha, seed)?;
         Ok((o, losses))
     }
 }
@@ -124,7 +125,13 @@ fn rise_z(o: &SimOptimum, losses: &[Vec<f64>]) -> f64 {
     let z = |end: usize| {
         let diffs: Vec<f64> = losses[end].iter().zip(&losses[i]).map(|(a, b)| a - b).collect();
         let e = Estimate::from_samples(&diffs);
-        if e.se > 0.0 { e.mean / e.se } else if e.mean > 0.0 { f64::INFINITY } else { 0.0 }
+        if e.se > 0.0 {
+            e.mean / e.se
+        } else if e.mean > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        }
     };
     z(0).min(z(losses.len() - 1))
 }

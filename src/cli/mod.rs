@@ -1,5 +1,8 @@
 //! Command-line interface: argument parsing (clap) and dispatch. The binary is a thin wrapper:
-//! errors travel up as values and are printed once, in [`main`].
+//! errors travel up as values and are printed once, in [`run_args`].
+
+pub mod formula;
+pub mod mutate;
 
 mod order_parameter;
 pub mod phase;
@@ -113,6 +116,12 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Audit a formula: equivalence with a claim's printed formula and agreement with its checks
+    /// (--claim), or agreement with an observable on a grid (--observable --grid); optional
+    /// --monotone, --at-most, --scaling statements. Exit 1 when refuted.
+    Formula(formula::FormulaArgs),
+    /// Checker power: run plausible typos of a claim's printed formula through its checks.
+    Mutate(mutate::MutateArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -137,14 +146,24 @@ struct RunArgs {
     dir: TheoremDir,
 }
 
-/// Parses the command line, runs, prints any error once; returns the process exit code.
+/// Parses the process's command line and runs it; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    run_args(std::env::args_os().map(|a| a.to_string_lossy().into_owned()))
+}
+
+/// Parses `args` (the first is the program name), runs, prints any error once; returns the exit code.
+pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            let text = e.render();
+            return if e.use_stderr() {
+                eprint!("{text}");
+                2
+            } else {
+                print!("{text}");
+                0
+            };
         }
     };
     match run(cli) {
@@ -215,6 +234,8 @@ fn run(cli: Cli) -> Result<i32> {
             };
             order_parameter::run(&opts, Some(progress_bar(0, "order-parameter audit")))
         }
+        Command::Formula(args) => formula::run(&args),
+        Command::Mutate(args) => mutate::run(&args),
     }
 }
 

@@ -21,6 +21,8 @@
 //! `partial` and against finite differences.
 
 pub mod domain;
+pub mod equivalence;
+pub mod mutate;
 mod parse;
 pub mod scaling;
 

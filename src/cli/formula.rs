@@ -1,0 +1,504 @@
+//! `tlcheck formula`: audit a formula typed by the user.
+//!
+//! With `--claim`: symbolic-numeric equivalence with the claim's printed formula over the claim's
+//! domain ([`crate::formula::equivalence`]); when not equivalent, the claim is run with the user's
+//! formula substituted and compared point by point with the printed form (same grids, seeds and
+//! statistics as `audit`): the formula is refuted when it fails at a point where the printed form
+//! passes, or when the verdict differs. With `--observable` and `--grid`: the formula is compared
+//! with a registered observable directly (Holm at family alpha 0.01 over the grid). Optional
+//! statements on the same domain: `--monotone`, `--at-most` (counterexample search), `--scaling`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::audit::{ClaimReport, run_claim, select};
+use crate::check::search::SearchCheck;
+use crate::check::{Check, CheckReport, RunContext, Verdict, fmt_num, fmt_point};
+use crate::cli::mutate::{claim_domain, first_rejection, rejected};
+use crate::error::{Error, Result};
+use crate::formula::equivalence::{EquivalenceReport, compare};
+use crate::formula::mutate::probe_points;
+use crate::formula::scaling::{ScalingReport, parse_weights, scaling_weight};
+use crate::formula::{Expr, Formula, Interval};
+use crate::observable::find;
+use crate::theorem::{
+    CheckSpec, Claim, ClaimSpec, ExtrapolateSpec, RecordedVerdict, Relation, Source, Statement, Status, TheoremFile,
+    ToleranceSpec, default_dir, load_dir,
+};
+
+/// Arguments of `tlcheck formula`.
+#[derive(clap::Args, Debug)]
+pub struct FormulaArgs {
+    /// The formula, e.g. "gamma^2/(sqrt(1 + gamma^2) + 1)": numbers, variables, + - * / ^ (or **),
+    /// sqrt exp ln log abs sin cos tan asin acos atan sinh cosh tanh, constants pi and e.
+    pub expr: String,
+    /// Compare with this claim's printed formula and run the claim's checks with EXPR substituted.
+    #[arg(long, value_name = "ID", conflicts_with = "observable")]
+    pub claim: Option<String>,
+    /// Compare EXPR with this observable (see `tlcheck observables`) on --grid, without a theorem file.
+    #[arg(long, value_name = "NAME", requires = "grid")]
+    pub observable: Option<String>,
+    /// Observable parameters: "name=lo:hi:n" (n evenly spaced values, ends included) or
+    /// "name=value" (a fixed number, `inf` or a word), comma separated, e.g. "gamma=0.5:4:8,d=200".
+    #[arg(long, value_name = "SPEC")]
+    pub grid: Option<String>,
+    /// Observable output compared with EXPR (default: the observable's first output).
+    #[arg(long, value_name = "NAME")]
+    pub output: Option<String>,
+    /// Trials per grid point with --observable.
+    #[arg(long, default_value_t = 200, value_name = "K")]
+    pub trials: usize,
+    /// With --observable: extrapolate the residual as a + c/size over sizes, e.g. "d=200,800".
+    #[arg(long, value_name = "PARAM=S1,S2,...")]
+    pub extrapolate: Option<String>,
+    /// With --observable: absolute finite-size budget added to the statistical tolerance (units of the output).
+    #[arg(long, default_value_t = 0.0, value_name = "B")]
+    pub budget: f64,
+    /// Also check that EXPR is increasing or decreasing in a variable over the domain:
+    /// "name=increasing" or "name=decreasing" (sign of the symbolic derivative, counterexample search).
+    #[arg(long, value_name = "NAME=DIRECTION")]
+    pub monotone: Option<String>,
+    /// Also check EXPR <= this bound over the domain (counterexample search).
+    #[arg(long, value_name = "EXPR")]
+    pub at_most: Option<String>,
+    /// Also report EXPR's weight under declared rescalings x -> c^w x, e.g. "u=1,sigma=1".
+    #[arg(long, value_name = "NAME=W,...")]
+    pub scaling: Option<String>,
+    /// Quick precision for the claim's simulations (as in `cargo test`).
+    #[arg(long)]
+    pub quick: bool,
+    /// Base random seed (u64) of simulations and of the equivalence search.
+    #[arg(long, default_value_t = 2025)]
+    pub seed: u64,
+    /// Print JSON: {formula, verdict, equivalence, simulation, statements, scaling}.
+    #[arg(long)]
+    pub json: bool,
+    /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own).
+    #[arg(long, value_name = "DIR")]
+    pub theorems: Option<PathBuf>,
+}
+
+/// Overall verdict of a formula audit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FormulaVerdict {
+    /// Equivalent to the claim's printed formula over its domain.
+    Equivalent,
+    /// Not (known to be) equivalent, but no check tells it apart from the printed form / observable.
+    AgreesWithSimulation,
+    /// Fails where the printed form passes, or disagrees with the observable.
+    Refuted,
+}
+
+impl std::fmt::Display for FormulaVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FormulaVerdict::Equivalent => "equivalent",
+            FormulaVerdict::AgreesWithSimulation => "agrees-with-simulation",
+            FormulaVerdict::Refuted => "refuted",
+        })
+    }
+}
+
+/// Comparison with the simulation.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimulationOutcome {
+    /// Verdict of the checks with the user's formula.
+    pub verdict: Verdict,
+    /// Verdict of the printed formula on the same checks (claim mode).
+    pub printed_verdict: Option<Verdict>,
+    /// The user's formula fails somewhere the printed one passes, or the verdicts differ (claim mode).
+    pub rejected: bool,
+    pub evidence: String,
+}
+
+/// One extra statement (monotonicity or bound) and its search result.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatementOutcome {
+    pub statement: String,
+    pub verdict: Verdict,
+    pub evidence: String,
+}
+
+/// Everything `tlcheck formula` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormulaReport {
+    pub formula: String,
+    pub claim: Option<String>,
+    pub printed: Option<String>,
+    pub observable: Option<String>,
+    pub verdict: FormulaVerdict,
+    pub equivalence: Option<EquivalenceReport>,
+    pub simulation: Option<SimulationOutcome>,
+    pub statements: Vec<StatementOutcome>,
+    pub scaling: Option<ScalingReport>,
+}
+
+/// Runs `tlcheck formula`; exit code 0 unless the formula or a statement is refuted (1).
+pub fn run(args: &FormulaArgs) -> Result<i32> {
+    let user = parse_user(&args.expr, "formula")?;
+    if args.trials == 0 {
+        return Err(Error::input("--trials must be at least 1"));
+    }
+    if !args.budget.is_finite() || args.budget < 0.0 {
+        return Err(Error::input(format!("--budget {}: expected a finite number >= 0", args.budget)));
+    }
+    let ctx = RunContext { quick: args.quick, seed: args.seed, progress: None };
+    let (mut report, domain) = match (&args.claim, &args.observable) {
+        (Some(id), _) => claim_mode(args, &user, id, &ctx)?,
+        (None, Some(name)) => observable_mode(args, name, &ctx)?,
+        (None, None) => return Err(Error::input("give --claim <ID> or --observable <NAME> --grid <SPEC>")),
+    };
+    if let Some(m) = &args.monotone {
+        report.statements.push(monotone(&user, m, &domain, &ctx)?);
+    }
+    if let Some(bound) = &args.at_most {
+        report.statements.push(at_most(&user, bound, &domain, &ctx)?);
+    }
+    if let Some(w) = &args.scaling {
+        let weights = parse_weights(w)?;
+        let points = probe_points(user.variables(), &domain, 32);
+        report.scaling = Some(scaling_weight(&user, &weights, &points)?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?);
+    } else {
+        print!("{}", text(&report));
+    }
+    let failed =
+        report.verdict == FormulaVerdict::Refuted || report.statements.iter().any(|s| s.verdict != Verdict::Holds);
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Parses a user formula, refusing literals that are not finite numbers (e.g. 1e999).
+fn parse_user(text: &str, what: &str) -> Result<Formula> {
+    let f = Formula::parse(text)?;
+    fn finite(e: &Expr) -> bool {
+        match e {
+            Expr::Num(v) => v.is_finite(),
+            e => e.children().into_iter().all(finite),
+        }
+    }
+    if !finite(f.expr()) {
+        return Err(Error::input(format!("{what} {text:?} contains a number that is not finite")));
+    }
+    Ok(f)
+}
+
+fn claim_mode(
+    args: &FormulaArgs,
+    user: &Formula,
+    id: &str,
+    ctx: &RunContext,
+) -> Result<(FormulaReport, Vec<(String, Interval)>)> {
+    let claims = load_dir(&args.theorems.clone().unwrap_or_else(default_dir))?;
+    let claim = select(&claims, &[id.to_string()])?[0];
+    let printed = &claim.statement.formula;
+    let domain = claim_domain(claim);
+    for v in user.variables() {
+        if !printed.variables().contains(v) && !domain.iter().any(|(n, _)| n == v) {
+            return Err(Error::input(format!(
+                "variable `{v}` does not occur in the printed formula of {id} (its variables: {})",
+                printed.variables().join(", ")
+            )));
+        }
+    }
+    let equivalence = compare(printed, user, &domain, args.seed)?;
+    let (verdict, simulation) = if equivalence.equivalent {
+        (FormulaVerdict::Equivalent, None)
+    } else {
+        let original = run_claim(claim, ctx)?;
+        let mut file = claim.file.clone();
+        file.claim.formula = args.expr.clone();
+        let substituted = Claim::compile(file, claim.path.clone())?;
+        let variant = run_claim(&substituted, ctx)?;
+        let outcome = simulation_outcome(&original, &variant);
+        let v = if outcome.rejected { FormulaVerdict::Refuted } else { FormulaVerdict::AgreesWithSimulation };
+        (v, Some(outcome))
+    };
+    let report = FormulaReport {
+        formula: args.expr.clone(),
+        claim: Some(id.to_string()),
+        printed: Some(printed.text().to_string()),
+        observable: None,
+        verdict,
+        equivalence: Some(equivalence),
+        simulation,
+        statements: Vec::new(),
+        scaling: None,
+    };
+    Ok((report, domain))
+}
+
+fn simulation_outcome(original: &ClaimReport, variant: &ClaimReport) -> SimulationOutcome {
+    let rejected = rejected(original, variant);
+    let evidence = match first_rejection(original, variant) {
+        Some(text) => text,
+        None => format!(
+            "no point fails that passes with the printed formula (both {}, {} points compared)",
+            variant.verdict,
+            variant.points.len()
+        ),
+    };
+    SimulationOutcome { verdict: variant.verdict, printed_verdict: Some(original.verdict), rejected, evidence }
+}
+
+/// A parsed `--grid`: fixed settings, axes with their values, and the box they span.
+struct Grid {
+    settings: BTreeMap<String, toml::Value>,
+    axes: BTreeMap<String, Vec<toml::Value>>,
+    domain: Vec<(String, Interval)>,
+}
+
+/// Largest number of grid points accepted (each point runs K trials).
+const MAX_POINTS: usize = 10_000;
+
+fn parse_number(name: &str, s: &str) -> Result<f64> {
+    let x: f64 = s.trim().parse().map_err(|_| Error::input(format!("--grid {name}: {s:?} is not a number")))?;
+    if x.is_finite() { Ok(x) } else { Err(Error::input(format!("--grid {name}: {s:?} is not a finite number"))) }
+}
+
+fn parse_grid(spec: &str) -> Result<Grid> {
+    let mut grid = Grid { settings: BTreeMap::new(), axes: BTreeMap::new(), domain: Vec::new() };
+    let mut points = 1usize;
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = part
+            .split_once('=')
+            .map(|(n, v)| (n.trim(), v.trim()))
+            .ok_or_else(|| Error::input(format!("--grid entry {part:?}: expected name=lo:hi:n or name=value")))?;
+        if name.is_empty() || grid.settings.contains_key(name) || grid.axes.contains_key(name) {
+            return Err(Error::input(format!("--grid entry {part:?}: missing or repeated name")));
+        }
+        let fields: Vec<&str> = value.split(':').collect();
+        match fields.as_slice() {
+            [lo, hi, n] => {
+                let (lo, hi) = (parse_number(name, lo)?, parse_number(name, hi)?);
+                let n: usize =
+                    n.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        Error::input(format!("--grid {name}: {n:?} is not a count >= 1 (empty grid)"))
+                    })?;
+                if lo > hi {
+                    return Err(Error::input(format!("--grid {name}: lower end {lo} exceeds upper end {hi}")));
+                }
+                points = points.saturating_mul(n);
+                if points > MAX_POINTS {
+                    return Err(Error::input(format!("--grid has more than {MAX_POINTS} points")));
+                }
+                let values: Vec<f64> =
+                    (0..n).map(|i| if n == 1 { lo } else { lo + (hi - lo) * i as f64 / (n - 1) as f64 }).collect();
+                let closed = Interval { lo, hi, lo_open: false, hi_open: false };
+                grid.domain.push((name.to_string(), if n == 1 { Interval { hi: lo, ..closed } } else { closed }));
+                grid.axes.insert(name.to_string(), values.into_iter().map(toml::Value::Float).collect());
+            }
+            [""] => return Err(Error::input(format!("--grid {name}: empty value"))),
+            [v] => {
+                let value = match v.parse::<f64>() {
+                    Ok(x) if x.is_nan() => return Err(Error::input(format!("--grid {name}: NaN is not a value"))),
+                    Ok(x) if x.is_finite() => {
+                        grid.domain.push((name.to_string(), Interval { lo: x, hi: x, lo_open: false, hi_open: false }));
+                        toml::Value::Float(x)
+                    }
+                    _ => toml::Value::String(v.to_string()),
+                };
+                grid.settings.insert(name.to_string(), value);
+            }
+            _ => return Err(Error::input(format!("--grid {name}: expected lo:hi:n or a single value, got {value:?}"))),
+        }
+    }
+    if grid.axes.is_empty() && grid.settings.is_empty() {
+        return Err(Error::input("--grid is empty (expected e.g. \"gamma=0.5:4:8,d=200\")"));
+    }
+    if points > MAX_POINTS {
+        return Err(Error::input(format!("--grid has {points} points; at most {MAX_POINTS}")));
+    }
+    Ok(grid)
+}
+
+fn parse_extrapolate(spec: &str) -> Result<ExtrapolateSpec> {
+    let bad = || Error::input(format!("--extrapolate {spec:?}: expected PARAM=S1,S2,... with at least two sizes"));
+    let (param, sizes) = spec.split_once('=').ok_or_else(bad)?;
+    let sizes = sizes.split(',').map(|s| s.trim().parse::<f64>()).collect::<std::result::Result<Vec<_>, _>>();
+    let sizes = sizes.map_err(|_| bad())?;
+    if sizes.len() < 2 || sizes.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+        return Err(bad());
+    }
+    Ok(ExtrapolateSpec { param: param.trim().to_string(), sizes, quick_sizes: None })
+}
+
+/// A check specification with every optional field empty (built through serde, so that fields
+/// added to the schema later keep their defaults).
+fn spec(method: &str, describe: String) -> Result<CheckSpec> {
+    let mut table = toml::Table::new();
+    table.insert("method".into(), toml::Value::String(method.into()));
+    table.insert("describe".into(), toml::Value::String(describe));
+    toml::Value::Table(table).try_into().map_err(|e| Error::numerical(format!("check specification: {e}")))
+}
+
+fn observable_mode(
+    args: &FormulaArgs,
+    name: &str,
+    ctx: &RunContext,
+) -> Result<(FormulaReport, Vec<(String, Interval)>)> {
+    let observable = find(name)?;
+    let grid = parse_grid(args.grid.as_deref().unwrap_or(""))?;
+    let mut check = spec("simulation", format!("{name} against the user's formula"))?;
+    check.observable = Some(name.to_string());
+    check.output = args.output.clone();
+    check.settings = grid.settings;
+    check.grid = grid.axes;
+    check.trials = Some(args.trials);
+    check.extrapolate = args.extrapolate.as_deref().map(parse_extrapolate).transpose()?;
+    check.tolerance = Some(ToleranceSpec {
+        family_alpha: 0.01,
+        abs: args.budget,
+        rel: 0.0,
+        budget_reason: format!("absolute budget {} given with --budget", args.budget),
+    });
+    let file = TheoremFile {
+        id: "formula".into(),
+        title: format!("{} = {}", observable.name(), args.expr),
+        status: Status::Derived,
+        source: Source { paper: "command line".into(), arxiv: "-".into(), version: "-".into(), location: "-".into() },
+        statement: args.expr.clone(),
+        assumptions: None,
+        claim: ClaimSpec {
+            relation: Relation::Equal,
+            formula: args.expr.clone(),
+            bound: None,
+            variable: None,
+            strict: false,
+        },
+        domain: BTreeMap::new(),
+        checks: vec![check],
+        verdict: RecordedVerdict { expected: Verdict::Holds, reason: "user formula".into() },
+    };
+    let claim = Claim::compile(file, PathBuf::from("--observable"))
+        .map_err(|e| Error::input(e.to_string().replace("theorem file --observable: ", "")))?;
+    let report = run_claim(&claim, ctx)?;
+    let verdict =
+        if report.verdict == Verdict::Holds { FormulaVerdict::AgreesWithSimulation } else { FormulaVerdict::Refuted };
+    let evidence = report.checks.iter().map(|c| c.evidence.clone()).collect::<Vec<_>>().join("; ");
+    let report = FormulaReport {
+        formula: args.expr.clone(),
+        claim: None,
+        printed: None,
+        observable: Some(name.to_string()),
+        verdict,
+        equivalence: None,
+        simulation: Some(SimulationOutcome {
+            verdict: report.verdict,
+            printed_verdict: None,
+            rejected: false,
+            evidence,
+        }),
+        statements: Vec::new(),
+        scaling: None,
+    };
+    Ok((report, grid.domain))
+}
+
+/// Runs a counterexample search for a statement about `f` over `domain`.
+fn search(
+    f: &Formula,
+    relation: Relation,
+    bound: Option<Formula>,
+    variable: Option<String>,
+    domain: &[(String, Interval)],
+    what: String,
+    ctx: &RunContext,
+) -> Result<StatementOutcome> {
+    let st = Statement {
+        relation,
+        formula: f.clone(),
+        bound,
+        variable,
+        strict: false,
+        domain: domain.iter().cloned().collect(),
+    };
+    let check = SearchCheck::compile(&spec("search", what.clone())?, &st)?;
+    let report: CheckReport = check.run(ctx)?;
+    Ok(StatementOutcome { statement: what, verdict: report.verdict, evidence: report.evidence })
+}
+
+fn monotone(f: &Formula, spec: &str, domain: &[(String, Interval)], ctx: &RunContext) -> Result<StatementOutcome> {
+    let bad = || Error::input(format!("--monotone {spec:?}: expected name=increasing or name=decreasing"));
+    let (name, dir) = spec.split_once('=').map(|(n, d)| (n.trim(), d.trim())).ok_or_else(bad)?;
+    let relation = match dir {
+        "increasing" => Relation::Increasing,
+        "decreasing" => Relation::Decreasing,
+        _ => return Err(bad()),
+    };
+    if !f.variables().iter().any(|v| v == name) {
+        return Err(Error::input(format!("--monotone: `{name}` does not occur in {:?}", f.text())));
+    }
+    search(f, relation, None, Some(name.to_string()), domain, format!("{} is {dir} in {name}", f.text()), ctx)
+}
+
+fn at_most(f: &Formula, bound: &str, domain: &[(String, Interval)], ctx: &RunContext) -> Result<StatementOutcome> {
+    let b = parse_user(bound, "--at-most")?;
+    search(f, Relation::AtMost, Some(b), None, domain, format!("{} <= {bound}", f.text()), ctx)
+}
+
+fn text(r: &FormulaReport) -> String {
+    let mut out = format!("formula: {}\n", r.formula);
+    if let (Some(id), Some(p)) = (&r.claim, &r.printed) {
+        out += &format!("claim:   {id}\nprinted: {p}\n");
+    }
+    if let Some(o) = &r.observable {
+        out += &format!("observable: {o}\n");
+    }
+    out += &format!("verdict: {}\n", r.verdict);
+    if let Some(e) = &r.equivalence {
+        if e.equivalent {
+            out += &format!(
+                "equivalence: equivalent over the domain (max relative discrepancy {} at {} points)\n",
+                fmt_num(e.max_discrepancy),
+                e.points
+            );
+        } else if let Some(c) = &e.counterexample {
+            let at: BTreeMap<String, serde_json::Value> =
+                c.at.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
+            let val = |v: Option<f64>| v.map_or_else(|| "undefined".to_string(), fmt_num);
+            out += &format!(
+                "equivalence: not equivalent; counterexample at {}: printed {} vs yours {} (relative discrepancy {})\n",
+                fmt_point(&at),
+                val(c.left),
+                val(c.right),
+                c.discrepancy.map_or_else(|| "inf".to_string(), fmt_num)
+            );
+        }
+    }
+    match &r.simulation {
+        Some(s) => {
+            let printed = s.printed_verdict.map_or_else(String::new, |p| format!(" (printed formula: {p})"));
+            out += &format!("simulation: {}{printed}; {}\n", s.verdict, s.evidence);
+        }
+        None if r.verdict == FormulaVerdict::Equivalent => {
+            out += "simulation: not run (equivalent to the printed formula, whose checks are `tlcheck check <ID>`)\n";
+        }
+        None => {}
+    }
+    for s in &r.statements {
+        out += &format!("statement: {}: {}; {}\n", s.statement, s.verdict, s.evidence);
+    }
+    if let Some(s) = &r.scaling {
+        let weights: Vec<String> = s.weights.iter().map(|(n, w)| format!("{n}={w}")).collect();
+        out += &match s.weight {
+            Some(w) => format!(
+                "scaling: weight {} under {} ({}invariant, {} points)\n",
+                fmt_num(w),
+                weights.join(","),
+                if s.invariant { "" } else { "not " },
+                s.points
+            ),
+            None => format!(
+                "scaling: not homogeneous under {} (spread of weight estimates {})\n",
+                weights.join(","),
+                fmt_num(s.spread)
+            ),
+        };
+    }
+    out
+}
