@@ -155,7 +155,7 @@ fn bad_parameters_are_refused_with_a_message() {
 /// Power of the monotone check: a claimed order parameter that decreases with N1 (so claims that
 /// more source data hurts) is rejected by the same machinery that accepts the printed direction.
 #[test]
-fn monotone_check_rejects_a_reversed_direction() {
+fn directions_check_rejects_a_reversed_direction() {
     let text = |formula: &str| {
         format!(
             r#"
@@ -172,7 +172,7 @@ location = "l"
 relation = "order_parameter"
 formula = "{formula}"
 [[check]]
-method = "monotone"
+method = "directions"
 describe = "d"
 observable = "yuan.test_error"
 output = "transfer_error"
