@@ -3,7 +3,8 @@
 //! Compare within one run: `finetune_dense` is the baseline for `finetune_fast` (one readout
 //! fine-tuning trial at D = 1000, nu2 = 0.5, ideal kernel chi = 1, alpha_s = 0.8); `pretrain_exact`
 //! is the infinite-width stage-1 dynamics at D = 400, gamma = 3; `pretrain_width` the finite-width
-//! network (N = 20000, D = 50) it replaces.
+//! network (N = 20000, D = 50) it replaces; `finite_source_full` (P1 = 200 samples, D = 400) is the
+//! baseline for `finite_source_row_space`, the same dynamics in the row space of the source inputs.
 
 use divan::Bencher;
 use faer::{Col, Mat};
@@ -54,4 +55,23 @@ fn pretrain_width(b: Bencher) {
     let task = SourceTask { d: 50, nu1: None, sigma_s: 0.0 };
     let mut rng = trial_rng(3, 0);
     b.bench_local(|| pretrain(&task, &training(3.0), tlcheck::sim::lauditi::pretrain::Width::Finite(20_000), &mut rng));
+}
+
+/// Finite source (P1 = D/2 = 200 samples, D = 400, gamma1 = 2): the full O(D^2)-per-step moment
+/// dynamics, baseline for `finite_source_row_space` (same data, O(P1^2) per step).
+#[divan::bench(sample_count = 5)]
+fn finite_source_full(b: Bencher) {
+    let task = SourceTask { d: 400, nu1: Some(0.5), sigma_s: 0.0 };
+    let mut rng = trial_rng(4, 0);
+    b.bench_local(|| {
+        let b_s: Col<f64> = unit_vector(&mut rng, 400);
+        pretrain_moments(&task, &training(2.0), Mat::identity(401, 401), b_s, &mut rng)
+    });
+}
+
+#[divan::bench(sample_count = 5)]
+fn finite_source_row_space(b: Bencher) {
+    let task = SourceTask { d: 400, nu1: Some(0.5), sigma_s: 0.0 };
+    let mut rng = trial_rng(4, 0);
+    b.bench_local(|| pretrain(&task, &training(2.0), tlcheck::sim::lauditi::pretrain::Width::Infinite, &mut rng));
 }
