@@ -15,7 +15,7 @@ use argmin::core::{CostFunction, Executor};
 use argmin::solver::brent::BrentRoot;
 
 use super::regime::classify;
-use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point, least_compatible};
+use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point, least_compatible, point_json};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::observable::{Observable, find, simulate};
@@ -56,17 +56,6 @@ pub fn assignments(spec: &CheckSpec, point: &[(String, String)], quick: bool) ->
     }
     given.extend(point.iter().cloned());
     Ok(given)
-}
-
-/// Parameter values of a point as JSON (numbers where they parse).
-pub fn json_point(point: &[(String, String)]) -> BTreeMap<String, serde_json::Value> {
-    point
-        .iter()
-        .map(|(k, v)| {
-            let number = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64);
-            (k.clone(), number.map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number))
-        })
-        .collect()
 }
 
 /// The output of `obs` named in the spec (default: the first).
@@ -239,7 +228,7 @@ impl Check for BoundaryCheck {
                 let mut at_vals = point.clone();
                 at_vals.push((self.scan.0.clone(), value.clone()));
                 reports.push(PointReport {
-                    at: json_point(&at_vals),
+                    at: point_json(&at_vals),
                     claimed: Some(if negative { -1.0 } else { 1.0 }),
                     simulated: Some(est),
                     residual: est.mean,
@@ -267,7 +256,7 @@ impl Check for BoundaryCheck {
                 .collect();
             lines.push(format!(
                 "{}: simulated sign changes of {} at {} = [{}], printed negative set {}",
-                fmt_point(&json_point(point)),
+                fmt_point(&point_json(point)),
                 self.output,
                 self.scan.0,
                 roots.join(", "),

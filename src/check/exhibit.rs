@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use super::boundary::{assignments, grid_points, json_point, output_of};
+use super::boundary::{assignments, grid_points, output_of};
+use super::point_json;
 use super::{Check, CheckReport, PointReport, RunContext, Verdict, fmt_num, fmt_point};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
@@ -85,7 +86,7 @@ impl Check for ExhibitCheck {
                 .estimate(self.output)?;
             let z = if est.se > 0.0 { est.mean / est.se } else { est.mean.signum() * f64::INFINITY };
             reports.push(PointReport {
-                at: json_point(point),
+                at: point_json(point),
                 claimed: Some(key),
                 simulated: Some(est),
                 residual: est.mean,

@@ -158,6 +158,38 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
+/// A grid point as (parameter, value text) pairs.
+pub type Point = Vec<(String, String)>;
+
+/// A grid point's coordinates for reports: numbers where the text is one, words otherwise.
+pub fn point_json(point: &[(String, String)]) -> BTreeMap<String, serde_json::Value> {
+    point
+        .iter()
+        .map(|(k, v)| {
+            let number = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64);
+            (k.clone(), number.map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number))
+        })
+        .collect()
+}
+
+/// Groups grid points by every coordinate except `variable`, each group sorted by `variable`'s value.
+pub fn group_along(points: Vec<Point>, variable: &str) -> Vec<Vec<Point>> {
+    let mut groups: BTreeMap<Point, Vec<Point>> = BTreeMap::new();
+    for p in points {
+        let key: Point = p.iter().filter(|(k, _)| k != variable).cloned().collect();
+        groups.entry(key).or_default().push(p);
+    }
+    let value =
+        |p: &Point| p.iter().find(|(k, _)| k == variable).and_then(|(_, v)| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    groups
+        .into_values()
+        .map(|mut g| {
+            g.sort_by(|a, b| value(a).total_cmp(&value(b)));
+            g
+        })
+        .collect()
+}
+
 /// Formats a parameter point as "a=1 b=2".
 pub fn fmt_point(at: &BTreeMap<String, serde_json::Value>) -> String {
     at.iter()

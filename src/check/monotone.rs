@@ -14,16 +14,15 @@ use std::collections::BTreeMap;
 
 use super::regime::classify_reports;
 use super::simulation::SimulationCheck;
-use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point, least_compatible};
+use super::{
+    Check, CheckReport, Point, PointReport, RunContext, fmt_num, fmt_point, group_along, least_compatible, point_json,
+};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::observable::simulate;
 use crate::rng::derive;
 use crate::stats::{Estimate, holm_reject, normal_quantile, normal_sf};
 use crate::theorem::{CheckSpec, Relation, Statement};
-
-/// A grid point: (parameter, value text) pairs.
-type Point = Vec<(String, String)>;
 
 /// A compiled monotonicity check on simulated data.
 pub struct MonotoneCheck {
@@ -73,21 +72,7 @@ impl MonotoneCheck {
 
     /// Grid points grouped by everything but the variable, each group in the variable's order.
     fn groups(&self) -> Vec<Vec<Point>> {
-        let mut groups: BTreeMap<Point, Vec<Point>> = BTreeMap::new();
-        for p in self.grid.points() {
-            let key: Vec<(String, String)> = p.iter().filter(|(k, _)| *k != self.variable).cloned().collect();
-            groups.entry(key).or_default().push(p);
-        }
-        let value = |p: &Point| {
-            p.iter().find(|(k, _)| *k == self.variable).and_then(|(_, v)| v.parse::<f64>().ok()).unwrap_or(f64::NAN)
-        };
-        groups
-            .into_values()
-            .map(|mut g| {
-                g.sort_by(|a, b| value(a).total_cmp(&value(b)));
-                g
-            })
-            .collect()
+        group_along(self.grid.points(), &self.variable)
     }
 }
 
@@ -122,16 +107,9 @@ impl Check for MonotoneCheck {
             for (k, pair) in columns.windows(2).enumerate() {
                 let diffs: Vec<f64> = pair[0].iter().zip(&pair[1]).map(|(a, b)| sign * (b - a)).collect();
                 let est = Estimate::from_samples(&diffs);
-                let json = |v: &str| {
-                    v.parse::<f64>()
-                        .ok()
-                        .and_then(serde_json::Number::from_f64)
-                        .map_or_else(|| serde_json::Value::String(v.to_string()), serde_json::Value::Number)
-                };
-                let mut at: BTreeMap<String, serde_json::Value> =
-                    group[k].iter().map(|(n, v)| (n.clone(), json(v))).collect();
+                let mut at = point_json(&group[k]);
                 if let Some((_, next)) = group[k + 1].iter().find(|(n, _)| *n == self.variable) {
-                    at.insert(format!("{}_next", self.variable), json(next));
+                    at.extend(point_json(&[(format!("{}_next", self.variable), next.clone())]));
                 }
                 let excess = est.mean - tol.abs;
                 let p = if est.se > 0.0 {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::regime::classify_reports;
 use super::simulation::SimulationCheck;
-use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point};
+use super::{Check, CheckReport, Point, PointReport, RunContext, fmt_num, fmt_point, group_along, point_json};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::observable::simulate;
@@ -24,9 +24,6 @@ use crate::theorem::{CheckSpec, Relation, Statement};
 
 /// Bootstrap resamples per optimum.
 const RESAMPLES: usize = 1000;
-
-/// A grid point: (parameter, value text) pairs.
-type Point = Vec<(String, String)>;
 
 /// A compiled optimum check.
 pub struct OptimumCheck {
@@ -77,28 +74,19 @@ impl OptimumCheck {
         Ok(OptimumCheck { grid, sweep, sweep_values, variable, decreasing })
     }
 
-    /// Points without the sweep, grouped by everything but the variable, in the variable's order.
+    /// Points without the sweep (one per sweep), grouped by everything but the variable, in its order.
     fn groups(&self) -> Vec<Vec<Point>> {
-        let mut groups: BTreeMap<Point, Vec<Point>> = BTreeMap::new();
-        for p in self.grid.points() {
-            let Some((_, v)) = p.iter().find(|(k, _)| *k == self.sweep) else { continue };
-            if v.parse::<f64>().ok() != self.sweep_values.first().copied() {
-                continue; // one entry per point outside the sweep
-            }
-            let point: Point = p.iter().filter(|(k, _)| *k != self.sweep).cloned().collect();
-            let key: Point = point.iter().filter(|(k, _)| *k != self.variable).cloned().collect();
-            groups.entry(key).or_default().push(point);
-        }
-        let value = |p: &Point| {
-            p.iter().find(|(k, _)| *k == self.variable).and_then(|(_, v)| v.parse::<f64>().ok()).unwrap_or(f64::NAN)
-        };
-        groups
-            .into_values()
-            .map(|mut g| {
-                g.sort_by(|a, b| value(a).total_cmp(&value(b)));
-                g
+        let first = self.sweep_values.first().map(|v| v.to_string());
+        let points = self
+            .grid
+            .points()
+            .into_iter()
+            .filter(|p| {
+                p.iter().any(|(k, v)| *k == self.sweep && v.parse::<f64>().ok().map(|x| x.to_string()) == first)
             })
-            .collect()
+            .map(|p| p.into_iter().filter(|(k, _)| *k != self.sweep).collect())
+            .collect();
+        group_along(points, &self.variable)
     }
 
     /// The simulated optimum and, per sweep value, the per-trial outputs (same trials at every value).
@@ -185,17 +173,7 @@ impl Check for OptimumCheck {
                 };
                 let var = point.iter().find(|(n, _)| *n == self.variable).map_or("?", |(_, v)| v.as_str());
                 texts.push(format!("{}={var}: {}", self.variable, describe_optimum(&o)));
-                let at: BTreeMap<String, serde_json::Value> = point
-                    .iter()
-                    .map(|(n, v)| {
-                        let value = v
-                            .parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number);
-                        (n.clone(), value)
-                    })
-                    .collect();
+                let at = point_json(point);
                 let star = o.optimum.gamma1_star.filter(|_| exists);
                 let half = match (o.ci.lo, o.ci.hi) {
                     (Some(lo), Some(hi)) if exists => (hi - lo) / 2.0,

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::regime::classify_reports;
-use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point, least_compatible};
+use super::{Check, CheckReport, PointReport, RunContext, fmt_num, fmt_point, least_compatible, point_json};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::observable::{Observable, find, simulate};
@@ -312,13 +312,7 @@ impl Check for SimulationCheck {
 impl SimulationCheck {
     /// Simulates one grid point (at every size when extrapolating) and compares it with the claim.
     fn point(&self, i: u64, point: &[(String, String)], base: u64, ctx: &RunContext) -> Result<PointReport> {
-        let at: BTreeMap<String, serde_json::Value> = point
-            .iter()
-            .map(|(k, v)| {
-                let number = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64);
-                (k.clone(), number.map_or_else(|| serde_json::Value::String(v.clone()), serde_json::Value::Number))
-            })
-            .collect();
+        let at: BTreeMap<String, serde_json::Value> = point_json(point);
         let mut sizes = Vec::new();
         let mut claimed = None;
         for (k, size) in self.sizes(ctx.quick).into_iter().enumerate() {

@@ -78,6 +78,29 @@ pub(super) const MAX_STEPS: ParamSpec = ParamSpec {
     used_when: None,
 };
 
+/// Target-task parameters shared by the fine-tuning observables.
+pub(super) const NU2: ParamSpec = ParamSpec {
+    name: "nu2",
+    kind: Kind::Real("(0, inf)"),
+    default: "0.5",
+    doc: "target data ratio P2/D; P2 = nu2 d must be a whole number >= 1",
+    used_when: None,
+};
+pub(super) const ALPHA_S: ParamSpec = ParamSpec {
+    name: "alpha_s",
+    kind: Kind::Real("[-1, 1]"),
+    default: "0.5",
+    doc: "alignment b_s . b_t of unit source and target teachers",
+    used_when: None,
+};
+pub(super) const SIGMA: ParamSpec = ParamSpec {
+    name: "sigma",
+    kind: Kind::Real("[0, inf)"),
+    default: "0",
+    doc: "target label-noise standard deviation",
+    used_when: None,
+};
+
 pub(super) fn stage1_training(gamma: f64, params: &ParamSet) -> Result<Training> {
     let integrator = match params.text("integrator").unwrap_or("flow") {
         "gd" => Integrator::Gd,
@@ -160,20 +183,8 @@ pub struct FinetuneLoss;
 
 const FINETUNE_PARAMS: &[ParamSpec] = &[
     ParamSpec { default: "400", ..D },
-    ParamSpec {
-        name: "nu2",
-        kind: Kind::Real("(0, inf)"),
-        default: "0.5",
-        doc: "target data ratio P2/D; P2 = nu2 d must be a whole number >= 1",
-        used_when: None,
-    },
-    ParamSpec {
-        name: "alpha_s",
-        kind: Kind::Real("[-1, 1]"),
-        default: "0.5",
-        doc: "alignment b_s . b_t of unit source and target teachers",
-        used_when: None,
-    },
+    NU2,
+    ALPHA_S,
     ParamSpec {
         name: "kernel",
         kind: Kind::Choice(&["ideal", "spiked2", "pretrained"]),
@@ -245,13 +256,7 @@ const FINETUNE_PARAMS: &[ParamSpec] = &[
         doc: "ridge lambda of the readout refit (0 = ridgeless)",
         used_when: None,
     },
-    ParamSpec {
-        name: "sigma",
-        kind: Kind::Real("[0, inf)"),
-        default: "0",
-        doc: "target label-noise standard deviation",
-        used_when: None,
-    },
+    SIGMA,
     ParamSpec {
         name: "method",
         kind: Kind::Choice(&["auto", "fast", "dense"]),

@@ -4,7 +4,8 @@
 use faer::Col;
 
 use super::lauditi::{
-    D, ETA0, GAMMA1, INTEGRATOR, LAMBDA_WD, MAX_STEPS, NU1, SIGMA_S, TOL, WIDTH, source_task, stage1_training,
+    ALPHA_S, D, ETA0, GAMMA1, INTEGRATOR, LAMBDA_WD, MAX_STEPS, NU1, NU2, SIGMA, SIGMA_S, TOL, WIDTH, source_task,
+    stage1_training,
 };
 use super::{Observable, OutputSpec, TrialRunner, check_memory};
 use crate::error::{Error, Result};
@@ -123,20 +124,8 @@ const TRANSFER_OUTPUTS: &[OutputSpec] = &[
 ];
 
 const TARGET_PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "nu2",
-        kind: Kind::Real("(0, inf)"),
-        default: "0.5",
-        doc: "target data ratio P2/D; P2 = nu2 d must be a whole number >= 1",
-        used_when: None,
-    },
-    ParamSpec {
-        name: "alpha_s",
-        kind: Kind::Real("[-1, 1]"),
-        default: "0.5",
-        doc: "target overlap b_s . b_t with the source teacher",
-        used_when: None,
-    },
+    NU2,
+    ALPHA_S,
     ParamSpec {
         name: "alpha_g",
         kind: Kind::Real("[-1, 1]"),
@@ -166,13 +155,7 @@ const TARGET_PARAMS: &[ParamSpec] = &[
         doc: "early-stopping time T2 in gradient steps",
         used_when: Some(("variant", "early_stop")),
     },
-    ParamSpec {
-        name: "sigma",
-        kind: Kind::Real("[0, inf)"),
-        default: "0",
-        doc: "target label-noise standard deviation",
-        used_when: None,
-    },
+    SIGMA,
     ParamSpec {
         name: "repeats",
         kind: Kind::Count(1, 1_000_000),
