@@ -8,10 +8,13 @@ use faer::Mat;
 use rand::SeedableRng;
 use tlcheck::check::{RunContext, Verdict};
 use tlcheck::observable::{find, simulate};
+use tlcheck::order::power_law::{fit_exponents, fit_with_ci};
 use tlcheck::params::split_assignment;
 use tlcheck::rng::Rng;
 use tlcheck::sim::gaussian::normal;
-use tlcheck::sim::yuan::{Data, Experiment, Method, Task, Training, test_errors, train, transfer_trial};
+use tlcheck::sim::yuan::{
+    Data, Experiment, Method, Task, Training, test_errors, train, transfer_trial, u_coefficient_ratio,
+};
 use tlcheck::theorem::Claim;
 
 fn task(v_coord: usize, scale: f64) -> Task {
@@ -213,4 +216,70 @@ fn order_parameter_cli_reports_exponents_and_refuses_bad_claims() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "{args:?}");
     }
+}
+
+/// u_ratio recovers the coefficients of filters built as dw = a s + sum_i c_i xi_i exactly:
+/// R = sum_r |a_r| |u|^2 / sum_r mean_i |c_ri| |xi_i|^2.
+#[test]
+fn u_ratio_recovers_known_coefficients() {
+    let mut rng = Rng::seed_from_u64(11);
+    let t = Task { u_norm: 0.7, v_norm: 1.3, v_coord: 1, sigma_p: 1.5, flip: 0.0 };
+    let (n, d) = (12, 60);
+    let data = t.sample(n, d, &mut rng);
+    let w0 = Mat::from_fn(4, d, |_, _| 0.1 * normal(&mut rng));
+    let a: Vec<f64> = (0..4).map(|_| normal(&mut rng)).collect();
+    let c = Mat::from_fn(4, n, |_, _| normal(&mut rng));
+    let s = data.signal;
+    let w = Mat::from_fn(4, d, |r, col| {
+        w0[(r, col)]
+            + a[r] * s.get(col).copied().unwrap_or(0.0)
+            + (0..n).map(|i| c[(r, i)] * data.noise[(i, col)]).sum::<f64>()
+    });
+    let rows = [0, 2, 3];
+    let norm2 = |i: usize| (0..d).map(|col| data.noise[(i, col)].powi(2)).sum::<f64>();
+    let signal: f64 = rows.iter().map(|&r| a[r].abs() * 0.7f64.powi(2)).sum();
+    let memorised: f64 =
+        rows.iter().map(|&r| (0..n).map(|i| (c[(r, i)] * norm2(i)).abs()).sum::<f64>() / n as f64).sum();
+    let got = u_coefficient_ratio(&w, &w0, &rows, &data, 0.7);
+    assert!((got - signal / memorised).abs() < 1e-9 * got, "{got} vs {}", signal / memorised);
+    assert_eq!(u_coefficient_ratio(&w, &w0, &[], &data, 0.7), 0.0);
+}
+
+/// The power-law fit recovers known exponents (1, 2, -2, -1) from one-at-a-time sweeps with
+/// multiplicative noise, its intervals cover them, and data generated with a wrong exponent
+/// (N1^1.2) is rejected: the printed 1 lies outside the N1 interval.
+#[test]
+fn power_law_fit_recovers_and_rejects_exponents() {
+    let truth = [1.0, 2.0, -2.0, -1.0];
+    let sweeps = [0.25f64, 4.0];
+    let mut logs = vec![vec![0.0; 4]];
+    for k in 0..4 {
+        for s in sweeps {
+            let mut x = vec![0.0; 4];
+            x[k] = s.ln();
+            logs.push(x);
+        }
+    }
+    let mut rng = Rng::seed_from_u64(5);
+    let noise: Vec<Vec<f64>> = (0..logs.len()).map(|_| (0..40).map(|_| normal(&mut rng)).collect()).collect();
+    let simulate_cols = |e: &[f64]| -> Vec<Vec<f64>> {
+        logs.iter()
+            .zip(&noise)
+            .map(|(x, z)| {
+                let mean: f64 = 0.3 * x.iter().zip(e).map(|(l, b)| l * b).sum::<f64>().exp();
+                z.iter().map(|g| mean * (1.0 + 0.05 * g)).collect()
+            })
+            .collect()
+    };
+    let mut rng = Rng::seed_from_u64(6);
+    let fit = fit_with_ci(&logs, &simulate_cols(&truth), 400, 0.01 / 4.0, &mut rng).unwrap();
+    let (fitted, ci) = (fit.exponents, fit.ci);
+    for i in 0..4 {
+        assert!((fitted[i] - truth[i]).abs() < 0.05, "exponent {i}: {}", fitted[i]);
+        assert!(ci[i].0 <= truth[i] && truth[i] <= ci[i].1, "exponent {i}: {:?}", ci[i]);
+    }
+    let wrong = [1.2, 2.0, -2.0, -1.0];
+    let ci = fit_with_ci(&logs, &simulate_cols(&wrong), 400, 0.01 / 4.0, &mut rng).unwrap().ci;
+    assert!(ci[0].0 > 1.0, "N1^1.2 data must exclude the exponent 1: {:?}", ci[0]);
+    assert!(fit_exponents(&logs, &[0.0; 9]).is_err());
 }

@@ -60,6 +60,10 @@ const OUTPUTS: &[OutputSpec] = &[
         name: "upstream_snr",
         doc: "upstream filters: sum_r |<dw_r, u>|/|u| over sum_r |dw_r outside the signal coordinates| (0 if alpha = 0)",
     },
+    OutputSpec {
+        name: "u_ratio",
+        doc: "inherited filters after upstream training: sum_r |gamma_r| / sum_r mean_i |rho_ri| with dw_r = gamma_r u/|u|^2 + v1 part + sum_i rho_ri xi_i/|xi_i|^2 (0 if alpha = 0; NaN if N1 > d - 2)",
+    },
 ];
 
 struct Runner {
@@ -72,7 +76,7 @@ impl TrialRunner for Runner {
     fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         let o = transfer_trial(&self.experiment, self.method, rng);
         let primary = if self.transfer { o.transfer } else { o.scratch };
-        out.copy_from_slice(&[primary, o.transfer - o.scratch, o.transfer, o.scratch, o.upstream_snr]);
+        out.copy_from_slice(&[primary, o.transfer - o.scratch, o.transfer, o.scratch, o.upstream_snr, o.u_ratio]);
         Ok(())
     }
 }

@@ -15,6 +15,7 @@
 //!   not go significantly against the direction implied by Gamma (Holm over all steps).
 
 pub mod collapse;
+pub mod power_law;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -818,6 +819,7 @@ impl Check for OrderCheck {
         match self.method {
             CheckMethod::Directions => self.run_monotone(ctx),
             CheckMethod::Exists => self.run_exists(ctx),
+            CheckMethod::PowerLaw => self.run_power_law(ctx),
             _ => self.run_collapse(ctx),
         }
     }

@@ -136,6 +136,10 @@ pub enum CheckMethod {
     Directions,
     /// Exhibit grid points where the simulated `formula` exceeds `bound` (Holm, one-sided).
     Exists,
+    /// The output is proportional to the formula: log-linear fit of the constituents' exponents with
+    /// bootstrap intervals (`crate::order::power_law`).
+    #[serde(rename = "power_law")]
+    PowerLaw,
 }
 
 /// A scanned parameter of a boundary check.
@@ -325,10 +329,12 @@ impl Claim {
                     ExhibitCheck::compile(&file.id, i, spec, &statement)
                         .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
                 ),
-                CheckMethod::Collapse | CheckMethod::Directions | CheckMethod::Exists => Box::new(
-                    OrderCheck::compile(&file.id, i, spec, &statement)
-                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
-                ),
+                CheckMethod::Collapse | CheckMethod::Directions | CheckMethod::Exists | CheckMethod::PowerLaw => {
+                    Box::new(
+                        OrderCheck::compile(&file.id, i, spec, &statement)
+                            .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                    )
+                }
             };
             checks.push(check);
         }

@@ -20,6 +20,7 @@
 
 mod coefficient;
 mod direct;
+mod mechanism;
 mod test_error;
 
 use faer::Mat;
@@ -28,6 +29,7 @@ use rand::RngExt;
 use crate::rng::Rng;
 use crate::sim::gaussian::normal;
 
+pub use mechanism::u_coefficient_ratio;
 pub use test_error::test_errors;
 
 /// Coordinates holding the signal vectors u, v1, v2.
@@ -173,6 +175,9 @@ pub struct Outcome {
     /// Upstream signal-to-memorisation ratio: sum_r |<w_r - w0_r, u>|/|u| over sum_r of the norm of
     /// the part of w_r - w0_r outside the signal coordinates.
     pub upstream_snr: f64,
+    /// Inherited filters' signal coefficient on u relative to their noise memorisation after upstream
+    /// training ([`u_coefficient_ratio`]; 0 if nothing is inherited).
+    pub u_ratio: f64,
 }
 
 /// Bytes one trial holds (noise matrices and filters).
@@ -213,14 +218,17 @@ pub fn transfer_trial(e: &Experiment, method: Method, rng: &mut Rng) -> Outcome 
     }
     let w0_down = init(rng);
     let mut w_transfer = w0_down.clone();
+    let mut inherited = Vec::with_capacity(2 * e.inherited);
     for class in 0..2 {
         for r in random_subset(e.m, e.inherited, rng) {
             let row = class * e.m + r;
+            inherited.push(row);
             for c in 0..e.d {
                 w_transfer[(row, c)] = w_up[(row, c)];
             }
         }
     }
+    let u_ratio = u_coefficient_ratio(&w_up, &w0_up, &inherited, &data1, e.upstream.u_norm);
     let mut w_scratch = w0_down;
     let data2 = e.downstream.sample(e.n2, e.d, rng);
     if e.inherited > 0 {
@@ -231,5 +239,5 @@ pub fn transfer_trial(e: &Experiment, method: Method, rng: &mut Rng) -> Outcome 
         w_transfer = w_scratch.clone();
     }
     let (transfer, scratch) = test_errors(&w_transfer, &w_scratch, &e.downstream, e.n_test, rng);
-    Outcome { transfer, scratch, upstream_snr }
+    Outcome { transfer, scratch, upstream_snr, u_ratio }
 }
