@@ -298,3 +298,32 @@ fn wrong_variants_of_ridge_and_ntk_are_told_apart() {
     assert!((ntk - readout).abs() > 1e-2);
     assert!((ntk - finetune_loss(Variant::Readout, nu2, rho, c / (2.0 + c), 0.0).unwrap()).abs() < 1e-15);
 }
+
+/// Early stopping has no closed form: the whole grid is simulated, with data ratios snapped to whole
+/// sample counts (no undefined cells), and negative transfer appears at large gamma1 and nu2.
+#[test]
+fn simulated_phase_of_early_stopping_has_no_undefined_cells() {
+    let svg = tmp("es.svg");
+    let out = tlcheck(&[
+        "phase",
+        "lauditi",
+        "--variant",
+        "early_stop",
+        "--steps",
+        "100",
+        "--nu1",
+        "inf",
+        "--alpha-s",
+        "0.6",
+        "--simulate",
+        "--d",
+        "40",
+        "--trials",
+        "4",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains(" 0 undefined"), "{text}");
+}

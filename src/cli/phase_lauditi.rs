@@ -177,6 +177,17 @@ fn axis_grid(p: Param, text: Option<&str>, small: bool) -> Result<(Vec<f64>, Vec
     }
 }
 
+/// Rounds data-ratio values (nu1, nu2) to whole sample counts at dimension `d` (at least one sample).
+fn snap_ratios(p: Param, values: &mut [f64], drawn: &mut [f64], d: u64) {
+    if !matches!(p.name(), "nu1" | "nu2") {
+        return;
+    }
+    for (v, t) in values.iter_mut().zip(drawn.iter_mut()) {
+        *v = (*v * d as f64).round().max(1.0) / d as f64;
+        *t = if p.log() { v.log10() } else { *v };
+    }
+}
+
 /// argmin problem: the closed-form gain along one column, as a function of the drawn y coordinate.
 struct Column<'a> {
     f: &'a dyn Fn(f64) -> Result<f64>,
@@ -259,8 +270,13 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     if args.sim.simulate && args.points < 2 {
         return Err(Error::input("--points must be at least 2"));
     }
-    let (xv, xd) = axis_grid(args.x, args.x_range.as_deref(), !closed)?;
-    let (yv, yd) = axis_grid(args.y, args.y_range.as_deref(), !closed)?;
+    let (mut xv, mut xd) = axis_grid(args.x, args.x_range.as_deref(), !closed)?;
+    let (mut yv, mut yd) = axis_grid(args.y, args.y_range.as_deref(), !closed)?;
+    if args.sim.simulate {
+        // Simulated data ratios need whole sample counts: snap nu1, nu2 to multiples of 1/d.
+        snap_ratios(args.x, &mut xv, &mut xd, args.sim.d);
+        snap_ratios(args.y, &mut yv, &mut yd, args.sim.d);
+    }
     let (nx, ny) = (xv.len(), yv.len());
     let gain_at = |x: f64, y: f64| -> Result<f64> {
         let (t, g) = args.at(x, y)?;
