@@ -6,6 +6,7 @@ pub mod boundary;
 pub mod exhibit;
 pub mod monotone;
 pub mod optimum;
+pub mod power_law;
 pub mod regime;
 pub mod search;
 pub mod simulation;

@@ -12,6 +12,7 @@ use crate::check::boundary::BoundaryCheck;
 use crate::check::exhibit::ExhibitCheck;
 use crate::check::monotone::MonotoneCheck;
 use crate::check::optimum::OptimumCheck;
+use crate::check::power_law::PowerLawCheck;
 use crate::check::search::SearchCheck;
 use crate::check::simulation::SimulationCheck;
 use crate::check::{Check, Verdict};
@@ -136,6 +137,9 @@ pub enum CheckMethod {
     Directions,
     /// Exhibit grid points where the simulated `formula` exceeds `bound` (Holm, one-sided).
     Exists,
+    /// Fitted decay exponent A n^-nu of an output along `scan`, bootstrap CI against the printed nu.
+    #[serde(rename = "power_law")]
+    PowerLaw,
 }
 
 /// A scanned parameter of a boundary check.
@@ -323,6 +327,10 @@ impl Claim {
                 ),
                 CheckMethod::Exhibit => Box::new(
                     ExhibitCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
+                CheckMethod::PowerLaw => Box::new(
+                    PowerLawCheck::compile(&file.id, i, spec, &statement)
                         .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
                 ),
                 CheckMethod::Collapse | CheckMethod::Directions | CheckMethod::Exists => Box::new(
