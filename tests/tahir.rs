@@ -282,17 +282,20 @@ fn relu_student_gradient_descent_and_linear_transfer() {
     let (x, y) = teacher_data(&mut rng, &w, 10, 400);
     let (xt, yt) = teacher_data(&mut rng, &w, 10, 2000);
     let mut s = Student::init(&mut rng, 10, 100);
-    // GD decreases the training loss: more steps from the same start reach a lower loss.
-    let mut short = Student { v: s.v.clone(), a: s.a.clone() };
-    let after_few = train(&mut short, &x, &y, 0.5, 20);
+    // GD decreases the training loss: 0, 20 and 1000 steps from the same start.
+    let copy = |s: &Student| Student { v: s.v.clone(), a: s.a.clone() };
+    let initial = train(&mut copy(&s), &x, &y, 0.5, 0);
+    let after_few = train(&mut copy(&s), &x, &y, 0.5, 20);
     let after_many = train(&mut s, &x, &y, 0.5, 1000);
-    let initial = 0.5 * relative_error(&Student::init(&mut rng, 10, 100).predict(&x), &y) * y.squared_norm_l2() / 400.0;
     assert!(
-        after_many < after_few && after_few.is_finite() && initial > after_few,
+        after_many < after_few && after_few < initial && after_many.is_finite(),
         "{initial} {after_few} {after_many}"
     );
-    // mu = 0: the source is the target; features pre-trained on it make linear transfer nearly exact at large n.
-    let lt = linear_transfer_error(&s, &xt, &yt, 1e-6, &x, &y).unwrap();
+    // mu = 0: the source is the target; features pre-trained on it make linear transfer nearly exact at
+    // large n (readout fitted on 2000 fresh samples, tested on another 2000).
+    let (xf, yf) = teacher_data(&mut rng, &w, 10, 2000);
+    let lt = linear_transfer_error(&s, &xt, &yt, 1e-6, &xf, &yf).unwrap();
+    println!("mu = 0 lt error {lt}, scratch-trained error {}", relative_error(&s.predict(&xf), &yf));
     assert!(lt < 0.01, "lt error at mu = 0: {lt}");
 }
 
