@@ -273,3 +273,45 @@ fn phase_diagram_writes_svg_and_csv_and_refuses_bad_input() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a whole positive number"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn relu_student_gradient_descent_and_linear_transfer() {
+    use tlcheck::sim::tahir::student::{Student, linear_transfer_error, relative_error, teacher_data, train};
+    let mut rng = Rng::seed_from_u64(11);
+    let w = relu::teacher(&mut rng, 10, 10);
+    let (x, y) = teacher_data(&mut rng, &w, 10, 400);
+    let (xt, yt) = teacher_data(&mut rng, &w, 10, 2000);
+    let mut s = Student::init(&mut rng, 10, 100);
+    // GD decreases the training loss: 0, 20 and 1000 steps from the same start.
+    let copy = |s: &Student| Student { v: s.v.clone(), a: s.a.clone() };
+    let initial = train(&mut copy(&s), &x, &y, 0.5, 0);
+    let after_few = train(&mut copy(&s), &x, &y, 0.5, 20);
+    let after_many = train(&mut s, &x, &y, 0.5, 1000);
+    assert!(
+        after_many < after_few && after_few < initial && after_many.is_finite(),
+        "{initial} {after_few} {after_many}"
+    );
+    // mu = 0: the source is the target; features pre-trained on it make linear transfer nearly exact at
+    // large n (readout fitted on 2000 fresh samples, tested on another 2000).
+    let (xf, yf) = teacher_data(&mut rng, &w, 10, 2000);
+    let lt = linear_transfer_error(&s, &xt, &yt, 1e-6, &xf, &yf).unwrap();
+    println!("mu = 0 lt error {lt}, scratch-trained error {}", relative_error(&s.predict(&xf), &yf));
+    assert!(lt < 0.01, "lt error at mu = 0: {lt}");
+}
+
+#[test]
+fn power_law_fit_recovers_a_known_exponent() {
+    use tlcheck::check::decay_exponent::{exponent_ci, fit_power_law};
+    let n = [25.0, 50.0, 100.0, 200.0, 400.0];
+    let exact: Vec<f64> = n.iter().map(|v: &f64| 3.0 * v.powf(-1.18)).collect();
+    let (a, nu) = fit_power_law(&n, &exact).unwrap();
+    assert!((a - 3.0).abs() < 1e-9 && (nu - 1.18).abs() < 1e-12);
+    // Multiplicative noise: the bootstrap interval covers the true exponent and excludes 1.0.
+    let mut rng = Rng::seed_from_u64(5);
+    let samples: Vec<Vec<f64>> = exact
+        .iter()
+        .map(|e| (0..40).map(|_| e * (1.0 + 0.2 * tlcheck::sim::gaussian::normal(&mut rng))).collect())
+        .collect();
+    let (_, nu, lo, hi, _) = exponent_ci(&n, &samples, 1000, 0.05, &mut rng).unwrap();
+    assert!(lo <= 1.18 && 1.18 <= hi && lo > 1.0, "nu {nu} in [{lo}, {hi}]");
+}

@@ -3,6 +3,7 @@
 //! [`Verdict`] and its evidence. A claim's verdict combines its checks ([`combine`]).
 
 pub mod boundary;
+pub mod decay_exponent;
 pub mod exhibit;
 pub mod monotone;
 pub mod optimum;

@@ -60,6 +60,7 @@ pub fn registry() -> &'static [&'static dyn Observable] {
         &tahir::Risk,
         &tahir::Transferability,
         &tahir::ReluProjection,
+        &tahir::ReluStudent,
         &yuan::TestError,
     ]
 }

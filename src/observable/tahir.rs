@@ -8,7 +8,7 @@ use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::Rng;
 use crate::sim::sample_count;
 use crate::sim::tahir::{
-    Config, Method, Pretrained, Procedure, Source, Target, beta_s, gd, pretrain, relu, streams, train_target,
+    Config, Method, Pretrained, Procedure, Source, Target, beta_s, gd, pretrain, relu, streams, student, train_target,
 };
 
 const fn spec(name: &'static str, kind: Kind, default: &'static str, doc: &'static str) -> ParamSpec {
@@ -324,5 +324,107 @@ impl Observable for ReluProjection {
         let (n, n_test) = (params.size("n")?, params.size("n_test")?);
         check_memory(8.0 * ((m * m + d * m) as f64 * 3.0 + (n.max(n_test) * (d + 2 * m)) as f64), "relu projection")?;
         Ok(Box::new(ReluRunner { d, m, removed: r.round() as usize, n, n_test }))
+    }
+}
+
+/// `tahir.relu_student`: the mean-field two-layer ReLU student of the nonlinear extension at reduced size.
+pub struct ReluStudent;
+
+const STUDENT_PARAMS: &[ParamSpec] = &[
+    spec("d", Kind::Count(2, 10_000), "20", "input dimension d"),
+    spec("m", Kind::Count(1, 10_000), "20", "number m* of unit teacher neurons (output weights 1/m*)"),
+    spec("width", Kind::Count(1, 100_000), "200", "student width N (mean-field scaling 1/N)"),
+    spec("mu", Kind::Real("[0, 1]"), "0.5", "fraction of teacher neurons removed from the source (mu m* whole)"),
+    spec("n", Kind::Count(1, 1_000_000), "100", "target training samples (linear transfer and scratch)"),
+    spec("n_source", Kind::Count(1, 1_000_000), "400", "source samples of the student's pre-training"),
+    spec("steps", Kind::Count(1, 1_000_000), "1000", "full-batch GD steps of pre-training and of scratch training"),
+    spec("lr", Kind::Real("(0, 100]"), "0.5", "mean-field learning rate (per-parameter step lr N dL/dtheta)"),
+    spec("ridge", Kind::Real("[0, 10]"), "1e-4", "ridge of the linear-transfer readout (0: least squares / min-norm)"),
+    spec("n_test", Kind::Count(1, 1_000_000), "2000", "fresh test samples of the relative errors"),
+];
+
+const STUDENT_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "lt_error",
+        doc: "relative test error |f_t - f|^2/|f_t|^2 of linear transfer: readout refitted by least squares on n \
+              target samples over the features of the student pre-trained on the source teacher",
+    },
+    OutputSpec {
+        name: "scratch_error",
+        doc: "relative test error of the student trained from scratch on n target samples",
+    },
+    OutputSpec { name: "fraction", doc: "|P_perp f_t|^2 / |f_t|^2 of the same teacher (arc-cosine kernel)" },
+    OutputSpec { name: "source_loss", doc: "training loss (1/2 n_s) |f - y|^2 at the end of pre-training" },
+];
+
+struct StudentRunner {
+    d: usize,
+    m: usize,
+    width: usize,
+    removed: usize,
+    n: usize,
+    n_source: usize,
+    steps: usize,
+    lr: f64,
+    ridge: f64,
+    n_test: usize,
+}
+
+impl TrialRunner for StudentRunner {
+    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let w = relu::teacher(rng, self.d, self.m);
+        let kept = self.m - self.removed;
+        let (xs, ys) = student::teacher_data(rng, &w, kept, self.n_source);
+        let (x, y) = student::teacher_data(rng, &w, self.m, self.n);
+        let (xt, yt) = student::teacher_data(rng, &w, self.m, self.n_test);
+        let mut pre = student::Student::init(rng, self.d, self.width);
+        out[3] = student::train(&mut pre, &xs, &ys, self.lr, self.steps);
+        out[0] = student::linear_transfer_error(&pre, &x, &y, self.ridge, &xt, &yt)?;
+        let mut scratch = student::Student::init(rng, self.d, self.width);
+        student::train(&mut scratch, &x, &y, self.lr, self.steps);
+        out[1] = student::relative_error(&scratch.predict(&xt), &yt);
+        out[2] = relu::projection_fraction(&w, self.removed)?;
+        Ok(())
+    }
+}
+
+impl Observable for ReluStudent {
+    fn name(&self) -> &'static str {
+        "tahir.relu_student"
+    }
+    fn doc(&self) -> &'static str {
+        "Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x) against a teacher of m* unit \
+         neurons; the source teacher drops a fraction mu of them. Full-batch GD (f64) pre-training on n_source \
+         source samples, then linear transfer (readout refitted on n target samples) versus scratch training on \
+         the same n samples; relative test errors."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        STUDENT_PARAMS
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        STUDENT_OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+        let (d, m, mu) = (params.size("d")?, params.size("m")?, params.num("mu")?);
+        let r = mu * m as f64;
+        if (r - r.round()).abs() > 1e-9 * m as f64 {
+            return Err(Error::input(format!("mu * m = {mu} * {m} = {r} is not a whole number of neurons")));
+        }
+        let (width, n, n_source, n_test) =
+            (params.size("width")?, params.size("n")?, params.size("n_source")?, params.size("n_test")?);
+        let rows = n.max(n_source).max(n_test);
+        check_memory(8.0 * (rows * (d + 3 * width) + 3 * d * width + m * m) as f64, "relu student")?;
+        Ok(Box::new(StudentRunner {
+            d,
+            m,
+            width,
+            removed: r.round() as usize,
+            n,
+            n_source,
+            steps: params.size("steps")?,
+            lr: params.num("lr")?,
+            ridge: params.num("ridge")?,
+            n_test,
+        }))
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::check::boundary::BoundaryCheck;
+use crate::check::decay_exponent::DecayExponentCheck;
 use crate::check::exhibit::ExhibitCheck;
 use crate::check::monotone::MonotoneCheck;
 use crate::check::optimum::OptimumCheck;
@@ -140,6 +141,9 @@ pub enum CheckMethod {
     /// bootstrap intervals (`crate::order::power_law`).
     #[serde(rename = "power_law")]
     PowerLaw,
+    /// Fitted decay exponent A n^-nu of an output along `scan`, bootstrap CI against the printed nu.
+    #[serde(rename = "decay_exponent")]
+    DecayExponent,
 }
 
 /// A scanned parameter of a boundary check.
@@ -335,6 +339,10 @@ impl Claim {
                             .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
                     )
                 }
+                CheckMethod::DecayExponent => Box::new(
+                    DecayExponentCheck::compile(&file.id, i, spec, &statement)
+                        .map_err(|e| fail(format!("check {}: {e}", i + 1)))?,
+                ),
             };
             checks.push(check);
         }

@@ -11,10 +11,12 @@
 //!   of linear transfer, the row-space projector of fine-tuning).
 //! - [`gd`]: the ground truth, full-batch gradient descent on a depth-L linear network in f64.
 //! - [`relu`]: the arc-cosine kernel projection of the nonlinear extension.
+//! - [`student`]: the mean-field two-layer ReLU student (gradient descent, linear transfer, scratch).
 
 pub mod exact;
 pub mod gd;
 pub mod relu;
+pub mod student;
 
 use faer::{Col, Mat};
 

@@ -1,0 +1,127 @@
+//! Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x), x ~ N(0, I_d), trained
+//! by full-batch gradient descent in f64 on L = (1/2n) sum_k (f(x_k) - y_k)^2 with the mean-field
+//! step (learning rate times N per parameter): a_i -= lr (1/n) sum_k r_k relu(h_ki),
+//! v_i -= lr a_i (1/n) sum_k r_k 1(h_ki > 0) x_k, r = f - y, h = X V. Initialisation: v_i unit
+//! random, a_i standard normal. The teacher is relu::teacher's f_t(x) = (1/m) sum_j relu(w_j . x).
+
+use faer::linalg::matmul::matmul;
+use faer::linalg::solvers::Solve;
+use faer::{Accum, Col, Mat, Par, Side};
+
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+use crate::sim::gaussian::{normal, normal_matrix, unit_vector};
+
+/// Student weights: `v` is d x N (neurons as columns), `a` the N readout weights.
+pub struct Student {
+    pub v: Mat<f64>,
+    pub a: Col<f64>,
+}
+
+impl Student {
+    /// Mean-field initialisation: unit random v_i, a_i ~ N(0, 1).
+    pub fn init(rng: &mut Rng, d: usize, width: usize) -> Student {
+        let mut v = Mat::zeros(d, width);
+        for i in 0..width {
+            v.col_mut(i).copy_from(unit_vector(rng, d));
+        }
+        let a = Col::from_fn(width, |_| normal(rng));
+        Student { v, a }
+    }
+
+    /// Hidden features relu(X V) (n x N).
+    pub fn features(&self, x: &Mat<f64>) -> Mat<f64> {
+        let mut h = x * &self.v;
+        h.col_iter_mut().for_each(|c| c.iter_mut().for_each(|e| *e = e.max(0.0)));
+        h
+    }
+
+    /// Outputs f(x_k) = relu(X V) a / N.
+    pub fn predict(&self, x: &Mat<f64>) -> Col<f64> {
+        self.features(x) * &self.a * (1.0 / self.a.nrows() as f64)
+    }
+}
+
+/// Teacher data: n Gaussian inputs and noiseless labels of the teacher neurons `w` (columns) whose
+/// first `kept` neurons are used, with output weights 1/m (m = all teacher neurons).
+pub fn teacher_data(rng: &mut Rng, w: &Mat<f64>, kept: usize, n: usize) -> (Mat<f64>, Col<f64>) {
+    let (d, m) = (w.nrows(), w.ncols());
+    let x = normal_matrix(rng, n, d);
+    let pre = &x * w;
+    let y = Col::from_fn(n, |k| (0..kept).map(|j| pre[(k, j)].max(0.0)).sum::<f64>() / m as f64);
+    (x, y)
+}
+
+/// Full-batch gradient descent for `steps` steps on (x, y); returns the training loss
+/// (1/2n) |f - y|^2 after the last step. Work buffers are allocated once, outside the loop.
+pub fn train(student: &mut Student, x: &Mat<f64>, y: &Col<f64>, lr: f64, steps: usize) -> f64 {
+    let (n, width) = (x.nrows(), student.a.nrows());
+    let d = x.ncols();
+    let mut h = Mat::<f64>::zeros(n, width);
+    let mut g = Mat::<f64>::zeros(n, width);
+    let mut grad_v = Mat::<f64>::zeros(d, width);
+    let mut r = Col::<f64>::zeros(n);
+    let mut grad_a = Col::<f64>::zeros(width);
+    let inv_n = 1.0 / n as f64;
+    let mut phi = Mat::<f64>::zeros(n, width);
+    let scale = 1.0 / width as f64;
+    // h = X V, phi = relu(h), r = phi a / N - y; returns (1/2n) |r|^2.
+    let mut loss = |s: &Student, h: &mut Mat<f64>, r: &mut Col<f64>| {
+        matmul(h.as_mut(), Accum::Replace, x, &s.v, 1.0, Par::Seq);
+        phi.as_mut()
+            .col_iter_mut()
+            .zip(h.col_iter())
+            .for_each(|(p, c)| p.iter_mut().zip(c.iter()).for_each(|(p, c)| *p = c.max(0.0)));
+        r.iter_mut().zip(y.iter()).for_each(|(r, y)| *r = -y);
+        matmul(r.as_mat_mut(), Accum::Add, &phi, s.a.as_mat(), scale, Par::Seq);
+        0.5 * inv_n * r.squared_norm_l2()
+    };
+    for _ in 0..steps {
+        loss(student, &mut h, &mut r);
+        for i in 0..width {
+            let ai = student.a[i];
+            let mut ga = 0.0;
+            for k in 0..n {
+                let hk = h[(k, i)];
+                let on = hk > 0.0;
+                ga += r[k] * if on { hk } else { 0.0 };
+                g[(k, i)] = if on { r[k] * ai } else { 0.0 };
+            }
+            grad_a[i] = ga * inv_n;
+        }
+        matmul(grad_v.as_mut(), Accum::Replace, x.transpose(), &g, inv_n, Par::Seq);
+        student.a -= lr * &grad_a;
+        student.v -= lr * &grad_v;
+    }
+    loss(student, &mut h, &mut r)
+}
+
+/// Relative test error |f_t - f|^2 / |f_t|^2 on held-out teacher data.
+pub fn relative_error(pred: &Col<f64>, y: &Col<f64>) -> f64 {
+    (pred - y).squared_norm_l2() / y.squared_norm_l2().max(f64::MIN_POSITIVE)
+}
+
+/// Linear transfer: readout c fitted on the frozen features Phi = relu(X V) of the pre-trained
+/// student by ridge regression, c = (Phi^T Phi / n + ridge I)^-1 Phi^T y / n (ridge = 0: least
+/// squares, min-norm when n < N); relative test error of Phi_test c on (x_test, y_test).
+pub fn linear_transfer_error(
+    student: &Student,
+    x: &Mat<f64>,
+    y: &Col<f64>,
+    ridge: f64,
+    x_test: &Mat<f64>,
+    y_test: &Col<f64>,
+) -> Result<f64> {
+    let phi = student.features(x);
+    let c = if ridge > 0.0 {
+        let n = x.nrows() as f64;
+        let width = phi.ncols();
+        let gram =
+            Mat::from_fn(width, width, |i, j| if i == j { ridge } else { 0.0 }) + phi.transpose() * &phi * (1.0 / n);
+        let llt = gram.llt(Side::Lower).map_err(|e| Error::numerical(format!("ridge readout: {e:?}")))?;
+        llt.solve(phi.transpose() * y * (1.0 / n))
+    } else {
+        super::exact::min_norm(&phi, y, None)?
+    };
+    Ok(relative_error(&(student.features(x_test) * &c), y_test))
+}
