@@ -298,7 +298,9 @@ pub struct SimTarget {
     pub fixed: &'static [(&'static str, &'static str)],
 }
 
-/// The transfer observable of issue 3 (pre-training + fine-tuning, gamma1 swept).
+/// The transfer observable of issue 3 (pre-training + fine-tuning, gamma1 swept). Pre-training runs
+/// with step scale eta0 = 1.5: the converged kernel does not depend on the path (beta_hat is the
+/// row-space projection, M = I + chi(q) r r^T by the Lorentz identity), only the number of steps does.
 pub const TRANSFER_LOSS: SimTarget = SimTarget {
     observable: "lauditi.transfer_loss",
     richness: "gamma1",
@@ -308,7 +310,7 @@ pub const TRANSFER_LOSS: SimTarget = SimTarget {
     lazy_output: Some("lazy"),
     accepts: &["d", "nu1", "sigma_s", "lambda_wd", "nu2", "alpha_s", "alpha_g", "variant", "lambda", "steps", "sigma"],
     implied: &[],
-    fixed: &[],
+    fixed: &[("eta0", "1.5")],
 };
 
 fn identity(x: f64) -> f64 {
