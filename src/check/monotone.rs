@@ -10,15 +10,12 @@
 //! confidence: with D' = D (decreasing) or -D (increasing), a step fails unless the one-sided upper
 //! confidence bound mean D' + z se < -abs, z the Bonferroni quantile of the family alpha.
 
-use std::collections::BTreeMap;
-
 use super::regime::classify_reports;
 use super::simulation::SimulationCheck;
 use super::{
     Check, CheckReport, Point, PointReport, RunContext, fmt_num, fmt_point, group_along, least_compatible, point_json,
 };
 use crate::error::{Error, Result};
-use crate::formula::Formula;
 use crate::observable::simulate;
 use crate::rng::derive;
 use crate::stats::{Estimate, holm_reject, normal_quantile, normal_sf};
@@ -48,16 +45,7 @@ impl MonotoneCheck {
         if values < 2 {
             return Err(Error::input(format!("a monotone check needs at least two grid values of `{variable}`")));
         }
-        let output = spec.output.clone().ok_or_else(|| Error::input("a monotone check needs `output`"))?;
-        let identity = Statement {
-            relation: Relation::Equal,
-            formula: Formula::parse(&output)?,
-            bound: None,
-            variable: None,
-            strict: false,
-            domain: BTreeMap::new(),
-        };
-        let grid = SimulationCheck::compile(claim_id, index, spec, &identity)?;
+        let grid = SimulationCheck::output_grid(claim_id, index, spec, "monotone")?;
         // The variable's values must be numbers, in increasing order.
         let numbers: Vec<f64> = spec.grid[&variable]
             .iter()

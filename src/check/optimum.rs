@@ -9,13 +9,10 @@
 //! optimum does not move the wrong way significantly: for `decreasing`, a point fails if its interval
 //! lies entirely above the previous point's.
 
-use std::collections::BTreeMap;
-
 use super::regime::classify_reports;
 use super::simulation::SimulationCheck;
 use super::{Check, CheckReport, Point, PointReport, RunContext, fmt_num, fmt_point, group_along, point_json};
 use crate::error::{Error, Result};
-use crate::formula::Formula;
 use crate::observable::simulate;
 use crate::optimize::{Location, SimOptimum, minimize_simulated};
 use crate::rng::derive;
@@ -61,16 +58,7 @@ impl OptimumCheck {
         if !spec.grid.contains_key(&variable) || spec.extrapolate.is_some() {
             return Err(Error::input(format!("an optimum check needs grid.{variable} and no extrapolation")));
         }
-        let output = spec.output.clone().ok_or_else(|| Error::input("an optimum check needs `output`"))?;
-        let identity = Statement {
-            relation: Relation::Equal,
-            formula: Formula::parse(&output)?,
-            bound: None,
-            variable: None,
-            strict: false,
-            domain: BTreeMap::new(),
-        };
-        let grid = SimulationCheck::compile(claim_id, index, spec, &identity)?;
+        let grid = SimulationCheck::output_grid(claim_id, index, spec, "optimum")?;
         Ok(OptimumCheck { grid, sweep, sweep_values, variable, decreasing })
     }
 

@@ -250,6 +250,22 @@ impl SimulationCheck {
 }
 
 impl SimulationCheck {
+    /// The grid, settings and observable of a check that studies an output itself (monotone and
+    /// optimum checks): compiled as a simulation check of the output against itself; `kind` names the
+    /// check in errors.
+    pub(super) fn output_grid(claim_id: &str, index: usize, spec: &CheckSpec, kind: &str) -> Result<SimulationCheck> {
+        let output = spec.output.clone().ok_or_else(|| Error::input(format!("a {kind} check needs `output`")))?;
+        let identity = Statement {
+            relation: Relation::Equal,
+            formula: Formula::parse(&output)?,
+            bound: None,
+            variable: None,
+            strict: false,
+            domain: BTreeMap::new(),
+        };
+        SimulationCheck::compile(claim_id, index, spec, &identity)
+    }
+
     pub(super) fn observable(&self) -> &'static dyn Observable {
         self.observable
     }
