@@ -8,12 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use argmin::core::{CostFunction, Executor, State};
-use argmin::solver::neldermead::NelderMead;
-
 use super::regime::classify;
 use super::{Check, CheckReport, PointReport, RunContext, Verdict, fmt_num, fmt_point};
 use crate::error::{Error, Result};
+use crate::formula::domain::maximize_in_box;
 use crate::formula::{Formula, Interval};
 use crate::theorem::{CheckSpec, Relation, Statement};
 
@@ -141,24 +139,7 @@ impl SearchCheck {
 
     /// Nelder-Mead maximisation of the violation from `start`.
     fn refine(&self, start: &[f64]) -> Result<Vec<f64>> {
-        let t0: Vec<f64> = start.iter().zip(&self.intervals).map(|(x, i)| i.to_unbounded(*x)).collect();
-        let mut simplex = vec![t0.clone()];
-        for k in 0..t0.len() {
-            let mut t = t0.clone();
-            t[k] += 0.5;
-            simplex.push(t);
-        }
-        let solver = NelderMead::new(simplex).with_sd_tolerance(1e-13).map_err(|e| Error::numerical(e.to_string()))?;
-        let result = Executor::new(Negated(self), solver)
-            .configure(|s| s.max_iters(300))
-            .run()
-            .map_err(|e| Error::numerical(format!("Nelder-Mead: {e}")))?;
-        let t = result.state().get_best_param().cloned().unwrap_or(t0);
-        Ok(self.point_of(&t))
-    }
-
-    fn point_of(&self, t: &[f64]) -> Vec<f64> {
-        t.iter().zip(&self.intervals).map(|(t, i)| i.from_unbounded(*t)).collect()
+        maximize_in_box(&self.intervals, start, &|x| self.violation_at(x).0).map_err(Error::numerical)
     }
 
     fn report(&self, x: &[f64], g: f64, tol: f64) -> PointReport {
@@ -188,17 +169,6 @@ impl SearchCheck {
 }
 
 /// argmin problem: minimise -violation over unbounded coordinates.
-struct Negated<'a>(&'a SearchCheck);
-
-impl CostFunction for Negated<'_> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, t: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        let g = self.0.violation_at(&self.0.point_of(t)).0;
-        Ok(if g.is_finite() { -g } else { -1e300 })
-    }
-}
-
 impl Check for SearchCheck {
     fn describe(&self) -> String {
         self.describe.clone()

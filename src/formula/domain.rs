@@ -1,6 +1,9 @@
 //! Parameter intervals in math notation: `(0, 1]`, `[0, inf)`, `(-inf, 0)`, `[2, 2]`.
 
 use std::fmt;
+
+use argmin::core::{CostFunction, Executor, State};
+use argmin::solver::neldermead::NelderMead;
 use std::str::FromStr;
 
 /// Why an interval could not be parsed: the text and a short message naming the problem.
@@ -173,6 +176,52 @@ impl FromStr for Interval {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
     }
+}
+
+/// `-f` at the point of the box with unbounded coordinates t (non-finite values count as -1e300).
+struct BoxObjective<'a> {
+    intervals: &'a [Interval],
+    f: &'a dyn Fn(&[f64]) -> f64,
+}
+
+impl BoxObjective<'_> {
+    fn point(&self, t: &[f64]) -> Vec<f64> {
+        t.iter().zip(self.intervals).map(|(t, i)| i.from_unbounded(*t)).collect()
+    }
+}
+
+impl CostFunction for BoxObjective<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, t: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        let v = (self.f)(&self.point(t));
+        Ok(if v.is_finite() { -v } else { -1e300 })
+    }
+}
+
+/// Local maximisation of `f` over the box `intervals` from `start` (argmin Nelder-Mead in the
+/// unbounded coordinates t = to_unbounded(x): simplex steps 0.5, sd tolerance 1e-13, at most 300
+/// iterations). Returns the best point found, in the box; the error is argmin's message.
+pub fn maximize_in_box(
+    intervals: &[Interval],
+    start: &[f64],
+    f: &dyn Fn(&[f64]) -> f64,
+) -> std::result::Result<Vec<f64>, String> {
+    let t0: Vec<f64> = start.iter().zip(intervals).map(|(x, i)| i.to_unbounded(*x)).collect();
+    let mut simplex = vec![t0.clone()];
+    for k in 0..t0.len() {
+        let mut t = t0.clone();
+        t[k] += 0.5;
+        simplex.push(t);
+    }
+    let solver = NelderMead::new(simplex).with_sd_tolerance(1e-13).map_err(|e| e.to_string())?;
+    let objective = BoxObjective { intervals, f };
+    let result = Executor::new(BoxObjective { intervals, f }, solver)
+        .configure(|s| s.max_iters(300))
+        .run()
+        .map_err(|e| format!("Nelder-Mead: {e}"))?;
+    let t = result.state().get_best_param().cloned().unwrap_or(t0);
+    Ok(objective.point(&t))
 }
 
 #[cfg(test)]

@@ -13,10 +13,9 @@
 //! Nelder-Mead (argmin) maximises delta from the [`REFINEMENTS`] worst points. The formulas are
 //! called equivalent when max delta <= [`REL_TOL`]; otherwise the worst point is the counterexample.
 
-use argmin::core::{CostFunction, Executor, State};
-use argmin::solver::neldermead::NelderMead;
 use serde::Serialize;
 
+use super::domain::maximize_in_box;
 use super::{Expr, Formula, Interval};
 use crate::error::{Error, Result};
 use crate::rng::{derive, mix};
@@ -200,26 +199,9 @@ impl<'a> Problem<'a> {
         points
     }
 
-    fn point_of(&self, t: &[f64]) -> Vec<f64> {
-        t.iter().zip(&self.intervals).map(|(t, i)| i.from_unbounded(*t)).collect()
-    }
-
     /// Nelder-Mead maximisation of delta from `start`, in unbounded coordinates.
     fn refine(&self, start: &[f64]) -> Result<Vec<f64>> {
-        let t0: Vec<f64> = start.iter().zip(&self.intervals).map(|(x, i)| i.to_unbounded(*x)).collect();
-        let mut simplex = vec![t0.clone()];
-        for k in 0..t0.len() {
-            let mut t = t0.clone();
-            t[k] += 0.5;
-            simplex.push(t);
-        }
-        let solver = NelderMead::new(simplex).with_sd_tolerance(1e-13).map_err(|e| Error::numerical(e.to_string()))?;
-        let result = Executor::new(Negated(self), solver)
-            .configure(|s| s.max_iters(300))
-            .run()
-            .map_err(|e| Error::numerical(format!("Nelder-Mead: {e}")))?;
-        let t = result.state().get_best_param().cloned().unwrap_or(t0);
-        Ok(self.point_of(&t))
+        maximize_in_box(&self.intervals, start, &|x| self.delta(self.values(x))).map_err(Error::numerical)
     }
 }
 
@@ -266,17 +248,6 @@ fn magnitude(e: &Expr, at: &dyn Fn(&str) -> Option<f64>) -> (f64, f64) {
 }
 
 /// argmin problem: minimise -delta over unbounded coordinates.
-struct Negated<'a, 'b>(&'b Problem<'a>);
-
-impl CostFunction for Negated<'_, '_> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, t: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        let d = self.0.delta(self.0.values(&self.0.point_of(t)));
-        Ok(if d.is_finite() { -d } else { -1e300 })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

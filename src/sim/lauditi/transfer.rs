@@ -43,10 +43,15 @@ impl TargetData {
     }
 }
 
-/// The kernel a variant regresses with: `m` itself, or M + E[z^2] I for the NTK; `None` = identity.
-fn kernel_of(m: Option<MatRef<f64>>, variant: Variant, ez2: f64, d: usize) -> Mat<f64> {
-    let base = m.map_or_else(|| Mat::<f64>::identity(d, d), |m| m.to_owned());
-    if variant == Variant::Ntk { base + Mat::<f64>::identity(d, d) * ez2 } else { base }
+/// X Kk for the kernel a variant regresses with: Kk = `m` (or I when `m` is None), plus E[z^2] I for
+/// the NTK; the identity is never formed.
+fn x_times_kernel(x: &Mat<f64>, m: Option<MatRef<f64>>, variant: Variant, ez2: f64) -> Mat<f64> {
+    let shift = if variant == Variant::Ntk { ez2 } else { 0.0 };
+    match m {
+        Some(m) if shift != 0.0 => x * m + x * shift,
+        Some(m) => x * m,
+        None => x * (1.0 + shift),
+    }
 }
 
 /// Test loss of the fine-tuned readout with kernel `m` (`None` = the lazy kernel I; `ez2` is only used by
@@ -59,13 +64,13 @@ pub fn finetune_loss(
     variant: Variant,
 ) -> Result<f64> {
     let (p, d) = (data.x.nrows(), data.x.ncols());
-    let kk = kernel_of(m, variant, if m.is_some() { ez2 } else { 1.0 }, d);
+    let xk = || x_times_kernel(&data.x, m, variant, if m.is_some() { ez2 } else { 1.0 });
     let x = &data.x;
     let beta = match variant {
         Variant::Readout | Variant::Ntk | Variant::Ridge(_) => {
             let lambda = if let Variant::Ridge(l) = variant { l } else { 0.0 };
             if p <= d || lambda > 0.0 {
-                let xk = x * &kk;
+                let xk = xk();
                 let gram = &xk * x.transpose() + Mat::<f64>::identity(p, p) * (p as f64 * lambda);
                 let llt = gram.llt(faer::Side::Lower).map_err(|e| Error::numerical(format!("target Gram: {e:?}")))?;
                 xk.transpose() * llt.solve(&data.y)
@@ -77,7 +82,7 @@ pub fn finetune_loss(
             }
         }
         Variant::EarlyStop(steps) => {
-            let xk = x * &kk;
+            let xk = xk();
             let g = (&xk * x.transpose()) * (1.0 / p as f64);
             let top = g
                 .self_adjoint_eigenvalues(faer::Side::Lower)
