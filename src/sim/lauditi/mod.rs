@@ -5,5 +5,6 @@
 //! lazy baseline on the same target samples.
 
 pub mod finetune;
+pub mod joint;
 pub mod pretrain;
 pub mod transfer;
