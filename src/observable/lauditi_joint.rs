@@ -1,0 +1,353 @@
+//! Observables of the joint-rich regime (gamma2 > 0) of Lauditi, Bordelon, Pehlevan
+//! (arXiv 2507.04448 v2, claim 6): a two-layer muP network with phi = identity, ReLU or tanh trained on a
+//! source Hermite task with gamma1 and then on a target task with gamma2 from the stage-1 parameters
+//! (simulator: `sim::lauditi::joint`), by the finite-width network or the DMFT single-site population.
+
+use super::lauditi::{ALPHA_S, D, GAMMA1, SIGMA, SIGMA_S};
+use super::{Observable, OutputSpec, TrialRunner, check_memory};
+use crate::error::{Error, Result};
+use crate::params::{Kind, ParamSet, ParamSpec};
+use crate::rng::Rng;
+use crate::sim::lauditi::joint::{Curves, HermiteTask, Phi, Schedule, Solver, SyntheticPair, simulate};
+use crate::sim::sample_count;
+
+/// Fractions of t2 at which `lauditi.joint_rich` reports the curves (`target_at_k`, `source_at_k`).
+pub const CURVE_FRACTIONS: [f64; 8] = [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0];
+
+const TASKS: &[&str] = &["he1", "he2", "he3", "he4", "he5", "linear", "quadratic"];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { kind: Kind::Count(2, 100_000), default: "32", ..D },
+    ParamSpec { default: "2", ..GAMMA1 },
+    ParamSpec {
+        name: "gamma2",
+        kind: Kind::Real("[0, inf)"),
+        default: "1",
+        doc: "feature-learning richness gamma2 of stage 2 (same convention as gamma1; 0 = features frozen)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "nu1",
+        kind: Kind::Real("(0, inf)"),
+        default: "2",
+        doc: "source data ratio P1/D (P1 = nu1 d a whole number)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "nu2",
+        kind: Kind::Real("(0, inf)"),
+        default: "1",
+        doc: "target data ratio P2/D (P2 = nu2 d a whole number)",
+        used_when: None,
+    },
+    ParamSpec { default: "0.5", ..ALPHA_S },
+    ParamSpec {
+        name: "source",
+        kind: Kind::Choice(TASKS),
+        default: "he1",
+        doc: "source teacher He_k(b_s . x)/sqrt(k!); linear = he1, quadratic = he2",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "target",
+        kind: Kind::Choice(TASKS),
+        default: "he1",
+        doc: "target teacher He_k(b_t . x)/sqrt(k!); linear = he1, quadratic = he2",
+        used_when: None,
+    },
+    SIGMA_S,
+    SIGMA,
+    ParamSpec {
+        name: "phi",
+        kind: Kind::Choice(&["identity", "relu", "tanh"]),
+        default: "relu",
+        doc: "hidden activation phi",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "t1",
+        kind: Kind::Real("[0, 10000]"),
+        default: "10",
+        doc: "stage-1 training time (foundation's time units)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "t2",
+        kind: Kind::Real("(0, 10000]"),
+        default: "10",
+        doc: "stage-2 training time (foundation's time units); curves are reported at t2/8, 2 t2/8, ..., t2",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "t_early",
+        kind: Kind::Real("(0, 10000]"),
+        default: "0.5",
+        doc: "stage-2 time of the `target_early` output (at most t2)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "solver",
+        kind: Kind::Choice(&["dmft", "network"]),
+        default: "dmft",
+        doc: "dmft = single-site population of n neurons (antithetic pairs, input kernel only); network = \
+              finite-width network of width n with D-dimensional weights",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "n",
+        kind: Kind::Count(2, 10_000_000),
+        default: "1000",
+        doc: "network width N or DMFT population M (even for dmft)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "test",
+        kind: Kind::Count(1, 10_000_000),
+        default: "400",
+        doc: "test points per task (test labels are noiseless)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "eta0",
+        kind: Kind::Real("(0, 1.9]"),
+        default: "1",
+        doc: "Euler step scale: dt = eta0 / (bound on the largest tangent-kernel eigenvalue)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "readout",
+        kind: Kind::Choice(&["keep", "reset"]),
+        default: "keep",
+        doc: "stage 2 starts from the stage-1 readout (keep) or from a = 0 (reset)",
+        used_when: None,
+    },
+];
+
+/// The validated experiment shared by the trials of both observables.
+struct Setup {
+    pair: SyntheticPair,
+    phi: Phi,
+    schedule: Schedule,
+    solver: Solver,
+    /// Index of t_early and of each curve fraction in `schedule.record`.
+    early: usize,
+    curve: [usize; 8],
+}
+
+fn degree(name: &str) -> usize {
+    match name {
+        "linear" => 1,
+        "quadratic" => 2,
+        he => he[2..].parse().unwrap_or(1),
+    }
+}
+
+impl Setup {
+    fn from(params: &ParamSet) -> Result<Setup> {
+        let d = params.size("d")?;
+        let pair = SyntheticPair {
+            d,
+            source: HermiteTask { degree: degree(params.text("source")?), noise: params.num("sigma_s")? },
+            target: HermiteTask { degree: degree(params.text("target")?), noise: params.num("sigma")? },
+            alpha_s: params.num("alpha_s")?,
+            p1: sample_count("nu1", params.num("nu1")?, d)?,
+            p2: sample_count("nu2", params.num("nu2")?, d)?,
+            test: params.size("test")?,
+        };
+        let (t2, t_early) = (params.num("t2")?, params.num("t_early")?);
+        if t_early > t2 {
+            return Err(Error::input(format!("t_early = {t_early} exceeds t2 = {t2}")));
+        }
+        let mut record = vec![0.0, t_early];
+        record.extend(CURVE_FRACTIONS.iter().map(|f| f * t2));
+        record.sort_by(f64::total_cmp);
+        let schedule = Schedule {
+            gamma1: params.num("gamma1")?,
+            gamma2: params.num("gamma2")?,
+            t1: params.num("t1")?,
+            t2,
+            record,
+            eta0: params.num("eta0")?,
+            reset_readout: params.text("readout")? == "reset",
+            max_steps: 10_000_000,
+        };
+        schedule.validate()?;
+        let n = params.size("n")?;
+        let solver = match params.text("solver")? {
+            "network" => Solver::Network { width: n },
+            _ if n % 2 != 0 => return Err(Error::input(format!("n = {n}: the DMFT population must be even"))),
+            _ => Solver::Dmft { population: n },
+        };
+        let points = (pair.p1 + pair.p2 + 2 * pair.test) as f64;
+        let p_tr = pair.p1.max(pair.p2) as f64;
+        let bytes = 8.0 * (points * d as f64 + points * points + n as f64 * (2.0 * points + 5.0 * p_tr + d as f64));
+        check_memory(bytes, "the two-stage run")?;
+        let index = |t: f64| schedule.record.iter().position(|&r| r == t).unwrap_or(0);
+        let early = index(t_early);
+        let curve = CURVE_FRACTIONS.map(|f| index(f * t2));
+        Ok(Setup { pair, phi: Phi::parse(params.text("phi")?)?, schedule, solver, early, curve })
+    }
+
+    /// One run with the given schedule: the data and initial network are drawn from `rng`.
+    fn run(&self, schedule: &Schedule, rng: &mut Rng) -> Result<Curves> {
+        let data = self.pair.sample(rng)?;
+        simulate(&data, self.phi, schedule, self.solver, rng)
+    }
+}
+
+/// `lauditi.joint_rich`: stage-2 curves of target loss, source loss (forgetting) and kurtosis of h.
+pub struct JointRich;
+
+const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "target_loss", doc: "target test MSE at the end of stage 2 (1 = zero predictor)" },
+    OutputSpec { name: "source_loss", doc: "source test MSE at the end of stage 2" },
+    OutputSpec { name: "forgetting", doc: "source test MSE at the end of stage 2 minus at the end of stage 1" },
+    OutputSpec { name: "joint", doc: "target_loss + source_loss" },
+    OutputSpec { name: "target_early", doc: "target test MSE at stage-2 time t_early" },
+    OutputSpec { name: "target_start", doc: "target test MSE at the end of stage 1 (stage-2 time 0)" },
+    OutputSpec {
+        name: "kurtosis",
+        doc: "excess kurtosis of h across neurons on target test inputs, averaged over inputs, at the end of stage 2",
+    },
+    OutputSpec { name: "kurtosis_start", doc: "the same at the start of stage 2" },
+    OutputSpec { name: "alignment", doc: "kernel-target alignment of the final feature kernel on target test inputs" },
+    OutputSpec { name: "target_at_1", doc: "target test MSE at t2/8" },
+    OutputSpec { name: "target_at_2", doc: "target test MSE at 2 t2/8" },
+    OutputSpec { name: "target_at_3", doc: "target test MSE at 3 t2/8" },
+    OutputSpec { name: "target_at_4", doc: "target test MSE at 4 t2/8" },
+    OutputSpec { name: "target_at_5", doc: "target test MSE at 5 t2/8" },
+    OutputSpec { name: "target_at_6", doc: "target test MSE at 6 t2/8" },
+    OutputSpec { name: "target_at_7", doc: "target test MSE at 7 t2/8" },
+    OutputSpec { name: "source_at_1", doc: "source test MSE at t2/8" },
+    OutputSpec { name: "source_at_2", doc: "source test MSE at 2 t2/8" },
+    OutputSpec { name: "source_at_3", doc: "source test MSE at 3 t2/8" },
+    OutputSpec { name: "source_at_4", doc: "source test MSE at 4 t2/8" },
+    OutputSpec { name: "source_at_5", doc: "source test MSE at 5 t2/8" },
+    OutputSpec { name: "source_at_6", doc: "source test MSE at 6 t2/8" },
+    OutputSpec { name: "source_at_7", doc: "source test MSE at 7 t2/8" },
+    OutputSpec { name: "steps", doc: "Euler steps over both stages" },
+];
+
+struct JointRunner(Setup);
+
+impl TrialRunner for JointRunner {
+    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let s = &self.0;
+        let c = s.run(&s.schedule, rng)?;
+        let last = c.target_loss.len() - 1;
+        let mut values = vec![
+            c.target_loss[last],
+            c.source_loss[last],
+            c.source_loss[last] - c.source_after_stage1,
+            c.target_loss[last] + c.source_loss[last],
+            c.target_loss[s.early],
+            c.target_after_stage1,
+            c.kurtosis[last],
+            c.kurtosis[0],
+            c.kernel_alignment,
+        ];
+        for series in [&c.target_loss, &c.source_loss] {
+            values.extend(s.curve[..7].iter().map(|&k| series[k]));
+        }
+        values.push(c.steps as f64);
+        out.copy_from_slice(&values);
+        Ok(())
+    }
+}
+
+impl Observable for JointRich {
+    fn name(&self) -> &'static str {
+        "lauditi.joint_rich"
+    }
+    fn doc(&self) -> &'static str {
+        "Two-stage muP network f(x) = (1/N) sum a_i phi(w_i . x / sqrt(D)), a_i = sqrt(D) z_i / gamma1: gradient \
+         flow on P1 = nu1 D source samples of He_k(b_s . x)/sqrt(k!) with richness gamma1 for time t1, then on \
+         P2 = nu2 D target samples (b_s . b_t = alpha_s) with richness gamma2 for time t2 from the stage-1 \
+         parameters. Reports target and source test losses (forgetting) along stage 2, the excess kurtosis of the \
+         pre-activations and the final kernel alignment. solver = dmft (single-site population on the input \
+         kernel X X^T / D) or network (finite width)."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+        Ok(Box::new(JointRunner(Setup::from(params)?)))
+    }
+}
+
+/// `lauditi.polynomial_transfer`: target loss with and without pre-training on the same draws.
+pub struct PolynomialTransfer;
+
+const POLY_OUTPUTS: &[OutputSpec] = &[
+    OutputSpec { name: "gain", doc: "scratch_loss - transfer_loss (positive: pre-training helps)" },
+    OutputSpec { name: "transfer_loss", doc: "target test MSE after stage 1 (source) then stage 2 (target)" },
+    OutputSpec {
+        name: "scratch_loss",
+        doc: "target test MSE after stage 2 alone from the same initial draws (no pre-training; init scale and \
+              richness gamma2)",
+    },
+    OutputSpec { name: "forgetting", doc: "source test MSE rise over stage 2 of the transfer run" },
+];
+
+struct PolyRunner {
+    setup: Setup,
+    scratch: Schedule,
+}
+
+impl TrialRunner for PolyRunner {
+    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        let mut twin = rng.clone();
+        let transfer = self.setup.run(&self.setup.schedule, rng)?;
+        let scratch = self.setup.run(&self.scratch, &mut twin)?;
+        let last = transfer.target_loss.len() - 1;
+        let (lt, ls) = (transfer.target_loss[last], scratch.target_loss[last]);
+        let forgetting = transfer.source_loss[last] - transfer.source_after_stage1;
+        out.copy_from_slice(&[ls - lt, lt, ls, forgetting]);
+        Ok(())
+    }
+}
+
+impl Observable for PolynomialTransfer {
+    fn name(&self) -> &'static str {
+        "lauditi.polynomial_transfer"
+    }
+    fn doc(&self) -> &'static str {
+        "Transfer between Hermite tasks (e.g. he1 -> he2 easy to hard, he5 -> he2 hard to easy): the target loss of \
+         the two-stage network of `lauditi.joint_rich` against training on the target alone (stage 2 from the \
+         same initial draws with readout scale sqrt(D)/gamma2 and richness gamma2), common random numbers."
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        poly_params()
+    }
+    fn outputs(&self) -> &'static [OutputSpec] {
+        POLY_OUTPUTS
+    }
+    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+        let setup = Setup::from(params)?;
+        if setup.schedule.gamma2 == 0.0 {
+            return Err(Error::input(
+                "polynomial_transfer needs gamma2 > 0 (scratch training is initialised at scale 1/gamma2)",
+            ));
+        }
+        let scratch = Schedule { gamma1: setup.schedule.gamma2, t1: 0.0, ..setup.schedule.clone() };
+        Ok(Box::new(PolyRunner { setup, scratch }))
+    }
+}
+
+fn poly_params() -> &'static [ParamSpec] {
+    static P: std::sync::OnceLock<Vec<ParamSpec>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        PARAMS
+            .iter()
+            .map(|p| match p.name {
+                "source" => ParamSpec { default: "he1", ..*p },
+                "target" => ParamSpec { default: "he2", ..*p },
+                "alpha_s" => ParamSpec { default: "1", ..*p },
+                _ => *p,
+            })
+            .collect()
+    })
+}
