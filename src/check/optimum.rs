@@ -7,7 +7,7 @@
 //! interval ends finite (not running off to the grid's ends) and the loss rises significantly from the
 //! minimum to both ends of the sweep (paired, Bonferroni over points), and, along the claim's variable, when the
 //! optimum does not move the wrong way significantly: for `decreasing`, a point fails if its interval
-//! lies entirely above the previous point's.
+//! lies entirely above the previous point's. With relation `interior_minimum` only existence is checked.
 
 use super::regime::classify_reports;
 use super::simulation::SimulationCheck;
@@ -27,8 +27,8 @@ pub struct OptimumCheck {
     grid: SimulationCheck,
     sweep: String,
     sweep_values: Vec<f64>,
-    variable: String,
-    decreasing: bool,
+    /// The claim's variable and direction (true: decreasing); None for `interior_minimum`.
+    trend: Option<(String, bool)>,
 }
 
 fn number(v: &toml::Value) -> Option<f64> {
@@ -38,11 +38,21 @@ fn number(v: &toml::Value) -> Option<f64> {
 impl OptimumCheck {
     pub fn compile(claim_id: &str, index: usize, spec: &CheckSpec, st: &Statement) -> Result<OptimumCheck> {
         let decreasing = match st.relation {
-            Relation::Decreasing => true,
-            Relation::Increasing => false,
-            _ => return Err(Error::input("method = \"optimum\" needs relation increasing or decreasing")),
+            Relation::Decreasing => Some(true),
+            Relation::Increasing => Some(false),
+            Relation::InteriorMinimum => None,
+            _ => {
+                return Err(Error::input(
+                    "method = \"optimum\" needs relation increasing, decreasing or interior_minimum",
+                ));
+            }
         };
-        let variable = st.variable.clone().ok_or_else(|| Error::input("an optimum check needs claim.variable"))?;
+        let trend = match decreasing {
+            Some(d) => {
+                Some((st.variable.clone().ok_or_else(|| Error::input("an optimum check needs claim.variable"))?, d))
+            }
+            None => None,
+        };
         let sweep = spec.optimize_over.clone().ok_or_else(|| Error::input("an optimum check needs `optimize_over`"))?;
         let sweep_values: Vec<f64> = spec
             .grid
@@ -55,11 +65,16 @@ impl OptimumCheck {
         if sweep_values.len() < 3 || sweep_values.windows(2).any(|w| !(w[0] > 0.0 && w[1] > w[0])) {
             return Err(Error::input(format!("grid.{sweep} needs at least 3 positive increasing values")));
         }
-        if !spec.grid.contains_key(&variable) || spec.extrapolate.is_some() {
-            return Err(Error::input(format!("an optimum check needs grid.{variable} and no extrapolation")));
+        if let Some((variable, _)) = &trend
+            && !spec.grid.contains_key(variable)
+        {
+            return Err(Error::input(format!("an optimum check needs grid.{variable}")));
+        }
+        if spec.extrapolate.is_some() {
+            return Err(Error::input("an optimum check takes no extrapolation"));
         }
         let grid = SimulationCheck::output_grid(claim_id, index, spec, "optimum")?;
-        Ok(OptimumCheck { grid, sweep, sweep_values, variable, decreasing })
+        Ok(OptimumCheck { grid, sweep, sweep_values, trend })
     }
 
     /// Points without the sweep (one per sweep), grouped by everything but the variable, in its order.
@@ -73,8 +88,11 @@ impl OptimumCheck {
                 p.iter().any(|(k, v)| *k == self.sweep && v.parse::<f64>().ok().map(|x| x.to_string()) == first)
             })
             .map(|p| p.into_iter().filter(|(k, _)| *k != self.sweep).collect())
-            .collect();
-        group_along(points, &self.variable)
+            .collect::<Vec<Point>>();
+        match &self.trend {
+            Some((variable, _)) => group_along(points, variable),
+            None => points.into_iter().map(|p| vec![p]).collect(),
+        }
     }
 
     /// The simulated optimum and, per sweep value, the per-trial outputs (same trials at every value).
@@ -127,7 +145,14 @@ fn describe_optimum(o: &SimOptimum) -> String {
 
 impl Check for OptimumCheck {
     fn describe(&self) -> String {
-        format!("optimum over {} exists and is {} in {}", self.sweep, self.direction(), self.variable)
+        match &self.trend {
+            Some((variable, decreasing)) => format!(
+                "optimum over {} exists and is {} in {variable}",
+                self.sweep,
+                if *decreasing { "decreasing" } else { "increasing" }
+            ),
+            None => format!("an interior optimum over {} exists", self.sweep),
+        }
     }
 
     fn trials(&self, ctx: &RunContext) -> u64 {
@@ -149,9 +174,9 @@ impl Check for OptimumCheck {
                     && o.ci.lo.is_some()
                     && o.ci.hi.is_some()
                     && rise_z(&o, &losses) > z_crit;
-                let wrong_way = match (&previous, exists) {
-                    (Some(p), true) if p.ci.lo.is_some() && p.ci.hi.is_some() => {
-                        if self.decreasing {
+                let wrong_way = match (&previous, exists, &self.trend) {
+                    (Some(p), true, Some((_, decreasing))) if p.ci.lo.is_some() && p.ci.hi.is_some() => {
+                        if *decreasing {
                             o.ci.lo.unwrap_or(0.0) > p.ci.hi.unwrap_or(f64::INFINITY)
                         } else {
                             o.ci.hi.unwrap_or(f64::INFINITY) < p.ci.lo.unwrap_or(0.0)
@@ -159,8 +184,14 @@ impl Check for OptimumCheck {
                     }
                     _ => false,
                 };
-                let var = point.iter().find(|(n, _)| *n == self.variable).map_or("?", |(_, v)| v.as_str());
-                texts.push(format!("{}={var}: {}", self.variable, describe_optimum(&o)));
+                let label = match &self.trend {
+                    Some((variable, _)) => {
+                        let var = point.iter().find(|(n, _)| n == variable).map_or("?", |(_, v)| v.as_str());
+                        format!("{variable}={var}")
+                    }
+                    None => String::new(),
+                };
+                texts.push(format!("{label}{}{}", if label.is_empty() { "" } else { ": " }, describe_optimum(&o)));
                 let at = point_json(point);
                 let star = o.optimum.gamma1_star.filter(|_| exists);
                 let half = match (o.ci.lo, o.ci.hi) {
@@ -182,8 +213,9 @@ impl Check for OptimumCheck {
                 });
                 previous = Some(o);
             }
+            let variable = self.trend.as_ref().map_or("", |(v, _)| v.as_str());
             let key: Vec<String> =
-                group[0].iter().filter(|(n, _)| *n != self.variable).map(|(n, v)| format!("{n}={v}")).collect();
+                group[0].iter().filter(|(n, _)| n != variable).map(|(n, v)| format!("{n}={v}")).collect();
             lines.push(format!("{}: {}", key.join(" "), texts.join(", ")));
         }
         let (verdict, regime) = classify_reports(&reports);
@@ -216,11 +248,5 @@ impl Check for OptimumCheck {
             points: reports,
             failures,
         })
-    }
-}
-
-impl OptimumCheck {
-    fn direction(&self) -> &'static str {
-        if self.decreasing { "decreasing" } else { "increasing" }
     }
 }

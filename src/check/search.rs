@@ -64,9 +64,9 @@ impl SearchCheck {
                 }
             }
             Relation::Equal => return Err(Error::input("equalities are checked with method = \"simulation\"")),
-            Relation::OrderParameter | Relation::ExceedsSomewhere => {
+            Relation::OrderParameter | Relation::ExceedsSomewhere | Relation::InteriorMinimum => {
                 return Err(Error::input(
-                    "order-parameter and existence claims are checked with collapse, monotone or exists",
+                    "order-parameter, existence and optimum claims are checked with collapse, monotone, exists or optimum",
                 ));
             }
         };

@@ -17,7 +17,7 @@ use crate::formula::Formula;
 use crate::observable::{Observable, find, simulate};
 use crate::params::ParamSet;
 use crate::rng::{derive, derive_label};
-use crate::stats::{Estimate, extrapolate_inverse_size, holm_reject, normal_sf};
+use crate::stats::{Estimate, extrapolate_inverse_size, holm_reject, normal_quantile, normal_sf};
 use crate::theorem::{CheckSpec, ExtrapolateSpec, Relation, Statement, ToleranceSpec, value_text};
 
 /// A compiled simulation check.
@@ -36,6 +36,8 @@ pub struct SimulationCheck {
     quick_trials: usize,
     tolerance: ToleranceSpec,
     extrapolate: Option<ExtrapolateSpec>,
+    /// Strict inequality: the output must clear the bound by more than `abs` with confidence.
+    strict: bool,
 }
 
 fn texts(map: &BTreeMap<String, toml::Value>) -> Result<Vec<(String, String)>> {
@@ -128,6 +130,7 @@ impl SimulationCheck {
                 .clone()
                 .ok_or_else(|| Error::input("a simulation check needs [check.tolerance]"))?,
             extrapolate: spec.extrapolate.clone(),
+            strict: st.strict && matches!(relation, Relation::AtMost | Relation::AtLeast),
         };
         if trials == 0 || check.quick_trials == 0 {
             return Err(Error::input("trials must be at least 1"));
@@ -302,9 +305,13 @@ impl Check for SimulationCheck {
             .map(|(i, p)| self.point(i as u64, p, base, ctx))
             .collect::<Result<Vec<_>>>()?;
         let undefined = reports.iter().filter(|r| r.undefined).count();
-        let p_values: Vec<f64> = reports.iter().map(|r| r.p).collect();
-        for (r, reject) in reports.iter_mut().zip(holm_reject(&p_values, self.tolerance.family_alpha)) {
-            r.pass = !reject;
+        if self.strict {
+            self.decide_strict(&mut reports);
+        } else {
+            let p_values: Vec<f64> = reports.iter().map(|r| r.p).collect();
+            for (r, reject) in reports.iter_mut().zip(holm_reject(&p_values, self.tolerance.family_alpha)) {
+                r.pass = !reject;
+            }
         }
         let (verdict, regime) = classify_reports(&reports);
         let worst = least_compatible(reports.iter()).cloned();
@@ -326,6 +333,19 @@ impl Check for SimulationCheck {
 }
 
 impl SimulationCheck {
+    /// Strict inequality ("pre-training helps"): a point passes only when the output clears the bound,
+    /// output - bound > abs + z se for at_least (bound - output for at_most), z the one-sided Bonferroni
+    /// quantile of the family alpha over the points. Failing to show the effect is a failure.
+    fn decide_strict(&self, reports: &mut [PointReport]) {
+        let z = normal_quantile(1.0 - self.tolerance.family_alpha / reports.len().max(1) as f64);
+        for r in reports {
+            let margin = if self.relation == Relation::AtMost { -r.residual } else { r.residual };
+            let se = r.simulated.map_or(0.0, |s| s.se);
+            r.pass = !r.undefined && margin - r.budget > z * se;
+            r.p = if r.pass { 1.0 } else { 0.0 };
+        }
+    }
+
     /// Simulates one grid point (at every size when extrapolating) and compares it with the claim.
     fn point(&self, i: u64, point: &[(String, String)], base: u64, ctx: &RunContext) -> Result<PointReport> {
         let at: BTreeMap<String, serde_json::Value> = point_json(point);

@@ -161,6 +161,9 @@ pub fn not_applicable(claim: &Claim) -> Option<&'static str> {
         Relation::ExceedsSomewhere => {
             Some("an existence claim: a typo in the bound states another existence, which can be just as true")
         }
+        Relation::InteriorMinimum => Some(
+            "an existence claim about a simulated output: its formula names the output, there is nothing to mistype",
+        ),
     }
 }
 

@@ -211,6 +211,11 @@ const OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec { name: "kurtosis_start", doc: "the same at the start of stage 2" },
     OutputSpec { name: "alignment", doc: "kernel-target alignment of the final feature kernel on target test inputs" },
+    OutputSpec {
+        name: "feature_forgetting",
+        doc: "drop over stage 2 of the feature kernel's alignment y^T K y / (|y|^2 |K|_F) with the source labels \
+              (source test inputs): forgetting of source features",
+    },
     OutputSpec { name: "target_at_1", doc: "target test MSE at t2/8" },
     OutputSpec { name: "target_at_2", doc: "target test MSE at 2 t2/8" },
     OutputSpec { name: "target_at_3", doc: "target test MSE at 3 t2/8" },
@@ -245,6 +250,7 @@ impl TrialRunner for JointRunner {
             c.kurtosis[last],
             c.kurtosis[0],
             c.kernel_alignment,
+            c.source_alignment_after_stage1 - c.source_alignment,
         ];
         for series in [&c.target_loss, &c.source_loss] {
             values.extend(s.curve[..7].iter().map(|&k| series[k]));

@@ -48,6 +48,8 @@ pub enum Relation {
     OrderParameter,
     /// `formula` exceeds `bound` somewhere on the check's grid (an existence claim; method `exists`).
     ExceedsSomewhere,
+    /// The output `formula` has an interior minimum over the check's `optimize_over` (method `optimum`).
+    InteriorMinimum,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

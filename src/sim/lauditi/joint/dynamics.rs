@@ -82,6 +82,10 @@ pub struct Curves {
     /// Kernel-target alignment y^T K y / (|y|^2 |K|_F) of the final feature kernel
     /// K = phi(H)^T phi(H) / N on (at most 200) target test inputs.
     pub kernel_alignment: f64,
+    /// The same alignment with the source labels on (at most 200) source test inputs, at the end of
+    /// stage 1 and of stage 2: its drop is forgetting of source features.
+    pub source_alignment_after_stage1: f64,
+    pub source_alignment: f64,
     /// Euler steps over both stages.
     pub steps: usize,
 }
@@ -180,6 +184,9 @@ pub fn run_two_stage<F: Features>(
     curves.target_after_stage1 =
         test_loss(features, a, phi, layout.target_test.clone(), &data.target_test.y, &mut work);
 
+    let source_probe = probe(&layout.source_test, &data.source_test.y);
+    curves.source_alignment_after_stage1 =
+        kernel_alignment(features, phi, source_probe.0.clone(), &source_probe.1, &mut work);
     features.set_train(layout.target_train.clone());
     if schedule.reset_readout {
         a.fill(0.0);
@@ -205,19 +212,19 @@ pub fn run_two_stage<F: Features>(
     )?;
     curves.steps += steps2;
     curves.times = schedule.record.clone();
-    let n_align = layout.target_test.len().min(200);
-    let start = layout.target_test.start;
-    curves.kernel_alignment = kernel_alignment(
-        features,
-        phi,
-        start..start + n_align,
-        &data.target_test.y.as_ref().subrows(0, n_align).to_owned(),
-        &mut work,
-    );
+    let target_probe = probe(&layout.target_test, &data.target_test.y);
+    curves.kernel_alignment = kernel_alignment(features, phi, target_probe.0, &target_probe.1, &mut work);
+    curves.source_alignment = kernel_alignment(features, phi, source_probe.0, &source_probe.1, &mut work);
     if curves.target_loss.iter().chain(&curves.source_loss).any(|x| !x.is_finite()) {
         return Err(Error::numerical("the two-stage dynamics diverged (non-finite loss); lower eta0"));
     }
     Ok(curves)
+}
+
+/// The first (at most 200) points of a test set and their labels, for kernel alignments.
+fn probe(range: &Range<usize>, y: &Col<f64>) -> (Range<usize>, Col<f64>) {
+    let n = range.len().min(200);
+    (range.start..range.start + n, y.as_ref().subrows(0, n).to_owned())
 }
 
 /// lambda_max(K^x) of the rows of `x` with K^x = x x^T / D, by power iteration (exact enough for a bound:
