@@ -190,3 +190,30 @@ fn dmft_agrees_with_finite_width_network() {
         }
     }
 }
+
+/// Bad parameters are refused with a message naming the problem, never a panic or a NaN.
+#[test]
+fn bad_parameters_are_refused() {
+    use tlcheck::observable::find;
+    for name in ["lauditi.joint_rich", "lauditi.polynomial_transfer"] {
+        let obs = find(name).unwrap();
+        for (given, needle) in [
+            (vec![("solver", "dmft"), ("n", "401")], "even"),
+            (vec![("t_early", "5"), ("t2", "1")], "t_early"),
+            (vec![("nu1", "0.33"), ("d", "10")], "whole"),
+            (vec![("d", "100000"), ("n", "10000000")], "memory"),
+            (vec![("gamma2", "-1")], "gamma2"),
+            (vec![("gamma1", "nan")], "gamma1"),
+            (vec![("phi", "sigmoid")], "phi"),
+            (vec![("source", "he7")], "source"),
+            (vec![("eta0", "2.5")], "eta0"),
+        ] {
+            let given: Vec<(String, String)> = given.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let err = obs
+                .resolve(&given)
+                .and_then(|p| obs.prepare(&p, 1).map(|_| ()))
+                .expect_err(&format!("{name} {given:?} must be refused"));
+            assert!(err.to_string().contains(needle), "{name} {given:?}: {err}");
+        }
+    }
+}
