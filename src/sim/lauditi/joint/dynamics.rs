@@ -20,7 +20,7 @@
 use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Col, Mat, Par};
+use faer::{Accum, Col, Mat, MatRef, Par};
 
 use super::activation::Phi;
 use super::features::Features;
@@ -79,10 +79,11 @@ pub struct Curves {
     /// Source and target test losses at the end of stage 1.
     pub source_after_stage1: f64,
     pub target_after_stage1: f64,
-    /// Kernel-target alignment y^T K y / (|y|^2 |K|_F) of the final feature kernel
-    /// K = phi(H)^T phi(H) / N on (at most 200) target test inputs.
+    /// Kernel-target alignment y^T K y / (|y|^2 |K|_F) of the feature kernel K = phi(H)^T phi(H) / N on
+    /// the first (at most 64) target test inputs, at each recording time and at the end of stage 2.
+    pub alignment: Vec<f64>,
     pub kernel_alignment: f64,
-    /// The same alignment with the source labels on (at most 200) source test inputs, at the end of
+    /// The same alignment with the source labels on (at most 64) source test inputs, at the end of
     /// stage 1 and of stage 2: its drop is forgetting of source features.
     pub source_alignment_after_stage1: f64,
     pub source_alignment: f64,
@@ -185,6 +186,7 @@ pub fn run_two_stage<F: Features>(
         test_loss(features, a, phi, layout.target_test.clone(), &data.target_test.y, &mut work);
 
     let source_probe = probe(&layout.source_test, &data.source_test.y);
+    let target_probe = probe(&layout.target_test, &data.target_test.y);
     curves.source_alignment_after_stage1 =
         kernel_alignment(features, phi, source_probe.0.clone(), &source_probe.1, &mut work);
     features.set_train(layout.target_train.clone());
@@ -204,16 +206,17 @@ pub fn run_two_stage<F: Features>(
         schedule,
         &mut work,
         |feat, a, work| {
+            // Target first: its pre-activations stay in work.eval for the kurtosis and the alignment.
             curves.target_loss.push(test_loss(feat, a, phi, layout.target_test.clone(), &data.target_test.y, work));
-            curves.source_loss.push(test_loss(feat, a, phi, layout.source_test.clone(), &data.source_test.y, work));
             curves.kurtosis.push(excess_kurtosis(&work.eval));
+            curves.alignment.push(alignment_of(work.eval.as_ref(), phi, &target_probe.1));
+            curves.source_loss.push(test_loss(feat, a, phi, layout.source_test.clone(), &data.source_test.y, work));
             Ok(())
         },
     )?;
     curves.steps += steps2;
     curves.times = schedule.record.clone();
-    let target_probe = probe(&layout.target_test, &data.target_test.y);
-    curves.kernel_alignment = kernel_alignment(features, phi, target_probe.0, &target_probe.1, &mut work);
+    curves.kernel_alignment = kernel_alignment(features, phi, target_probe.0.clone(), &target_probe.1, &mut work);
     curves.source_alignment = kernel_alignment(features, phi, source_probe.0, &source_probe.1, &mut work);
     if curves.target_loss.iter().chain(&curves.source_loss).any(|x| !x.is_finite()) {
         return Err(Error::numerical("the two-stage dynamics diverged (non-finite loss); lower eta0"));
@@ -221,9 +224,9 @@ pub fn run_two_stage<F: Features>(
     Ok(curves)
 }
 
-/// The first (at most 200) points of a test set and their labels, for kernel alignments.
+/// The first (at most 64) points of a test set and their labels, for kernel alignments.
 fn probe(range: &Range<usize>, y: &Col<f64>) -> (Range<usize>, Col<f64>) {
-    let n = range.len().min(200);
+    let n = range.len().min(64);
     (range.start..range.start + n, y.as_ref().subrows(0, n).to_owned())
 }
 
@@ -400,10 +403,15 @@ fn kernel_alignment<F: Features>(features: &F, phi: Phi, range: Range<usize>, y:
     let m = features.neurons();
     work.eval.resize_with(m, range.len(), |_, _| 0.0);
     features.evaluate(range, &mut work.eval);
-    let act = Mat::from_fn(m, work.eval.ncols(), |i, j| phi.value(work.eval[(i, j)]));
+    alignment_of(work.eval.as_ref(), phi, y)
+}
+
+/// y^T K y / (|y|^2 |K|_F) for K = phi(H)^T phi(H) / N over the first len(y) columns of `h`.
+fn alignment_of(h: MatRef<'_, f64>, phi: Phi, y: &Col<f64>) -> f64 {
+    let (m, n) = (h.nrows(), y.nrows());
+    let act = Mat::from_fn(m, n, |i, j| phi.value(h[(i, j)]));
     let k = act.transpose() * &act * (1.0 / m as f64);
-    let ky = &k * y;
-    let num = y.transpose() * &ky;
+    let num = y.transpose() * (&k * y);
     let den = y.squared_norm_l2() * k.norm_l2();
     if den > 0.0 { num / den } else { 0.0 }
 }
