@@ -292,8 +292,7 @@ const POLY_OUTPUTS: &[OutputSpec] = &[
     OutputSpec { name: "transfer_loss", doc: "target test MSE after stage 1 (source) then stage 2 (target)" },
     OutputSpec {
         name: "scratch_loss",
-        doc: "target test MSE after stage 2 alone from the same initial draws (no pre-training; init scale and \
-              richness gamma2)",
+        doc: "target test MSE after stage 2 alone from the same initial draws (no pre-training, richness gamma2)",
     },
     OutputSpec { name: "forgetting", doc: "source test MSE rise over stage 2 of the transfer run" },
 ];
@@ -322,8 +321,9 @@ impl Observable for PolynomialTransfer {
     }
     fn doc(&self) -> &'static str {
         "Transfer between Hermite tasks (e.g. he1 -> he2 easy to hard, he5 -> he2 hard to easy): the target loss of \
-         the two-stage network of `lauditi.joint_rich` against training on the target alone (stage 2 from the \
-         same initial draws with readout scale sqrt(D)/gamma2 and richness gamma2), common random numbers."
+         the two-stage network of `lauditi.joint_rich` against training on the target alone: stage 2 with richness \
+         gamma2 from the same initial draws (random features; readout reset to 0 like the transfer run by default, \
+         or the initial readout of scale sqrt(D)/gamma2 with readout = keep), common random numbers."
     }
     fn params(&self) -> &'static [ParamSpec] {
         poly_params()
@@ -352,6 +352,12 @@ fn poly_params() -> &'static [ParamSpec] {
                 "source" => ParamSpec { default: "he1", ..*p },
                 "target" => ParamSpec { default: "he2", ..*p },
                 "alpha_s" => ParamSpec { default: "1", ..*p },
+                "readout" => ParamSpec {
+                    default: "reset",
+                    doc: "stage 2 starts from the pre-trained features with readout a = 0 (reset, like scratch \
+                          training) or from the stage-1 readout (keep: then transfer starts from the source function)",
+                    ..*p
+                },
                 _ => *p,
             })
             .collect()

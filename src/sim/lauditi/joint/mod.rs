@@ -40,22 +40,6 @@ pub enum Solver {
     Dmft { population: usize },
 }
 
-impl Solver {
-    /// Bytes the run needs (dominant matrices), for the memory guard.
-    pub fn memory_bytes(&self, data: &TwoStageData) -> f64 {
-        let layout = Layout::of(data);
-        let p_all = layout.total() as f64;
-        let p_tr = layout.source_train.len().max(layout.target_train.len()) as f64;
-        let d = data.dim() as f64;
-        match *self {
-            Solver::Network { width } => 8.0 * (p_all * d + width as f64 * (d + 5.0 * p_tr + p_all)),
-            Solver::Dmft { population } => {
-                8.0 * (p_all * p_all + p_all * d + population as f64 * (2.0 * p_all + 5.0 * p_tr))
-            }
-        }
-    }
-}
-
 /// Draws the initial network for `solver` and runs both stages.
 pub fn simulate(data: &TwoStageData, phi: Phi, schedule: &Schedule, solver: Solver, rng: &mut Rng) -> Result<Curves> {
     data.validate()?;
@@ -79,7 +63,8 @@ pub fn simulate(data: &TwoStageData, phi: Phi, schedule: &Schedule, solver: Solv
                 return Err(Error::input("the DMFT population must be an even number >= 2"));
             }
             let half = population / 2;
-            // Rows of h0 ~ N(0, K^x), sampled as z X^T / sqrt(D) with z ~ N(0, I_D).
+            // Rows of h0 ~ N(0, K^x), sampled through the factor X / sqrt(D) of K^x: h0 = X z / sqrt(D) with
+            // z ~ N(0, I_D) drawn once and discarded (no weight is stored or evolved).
             let z = normal_matrix(rng, half, d);
             let mut h0 = Mat::zeros(population, layout.total());
             let scale = 1.0 / (d as f64).sqrt();
