@@ -25,7 +25,9 @@ pub enum OptimizeCommand {
     /// Closed forms (derived, D -> infinity): the loss is minimised over gamma1 >= 0 on a log grid
     /// refined by Brent's method; an optimum at gamma1 = infinity (loss still falling) is reported as
     /// unbounded (gamma1_star null), never as the grid's end. --simulate repeats this on simulated
-    /// losses with common random numbers and a bootstrap interval for gamma1*.
+    /// losses with common random numbers and a bootstrap interval for gamma1*. --stage target finds
+    /// gamma2* (stage-2 richness) of the joint-rich network lauditi.joint_rich the same way, from
+    /// simulations only (e.g. `--stage target --phi relu --set n=500 --set test=200 --trials 16`).
     Richness(RichnessArgs),
 }
 
@@ -142,6 +144,9 @@ pub struct RichnessArgs {
     pub svg: Option<PathBuf>,
     /// Print JSON: gamma1_star (null when unbounded), bounded, location, loss_at_star, loss_lazy,
     /// loss_infinite_richness, method, ci (simulated), inputs; with --nu2-grid a list under "curve".
+    /// With --stage target: stage, objective, gamma2_star (null when unbounded), bounded, location,
+    /// loss_at_star, loss_gamma2_zero {mean, se}, ci, grid, mean, se (per grid point), inputs, trials,
+    /// seed, elapsed_s.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
