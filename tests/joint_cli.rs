@@ -165,6 +165,9 @@ fn plot_joint_rich_writes_both_panels_and_json() {
     let forgetting_obs = sample.estimate("forgetting").unwrap().mean;
     assert!((end(&target[1]) - target_loss).abs() < 1e-9, "{} vs {target_loss}", end(&target[1]));
     assert!((end(&forgetting[1]) - forgetting_obs).abs() < 1e-9);
+    // Results do not depend on the number of worker threads.
+    let one = json(&tlcheck(&[&["--threads", "1"][..], &args[..]].concat()));
+    assert_eq!((&one["target"], &one["forgetting"]), (&v["target"], &v["forgetting"]));
 }
 
 #[test]
