@@ -45,6 +45,8 @@ fn stage_target_agrees_with_a_brute_force_grid() {
             args.extend(["--set", s.as_str()]);
         }
         args.extend(["--gamma2-range", "0.125,4", "--gamma2-points", "6", "--trials", "12", "--seed", "7", "--json"]);
+        let svg = tmp(&format!("gamma2-{objective}.svg"));
+        args.extend(["--svg", svg.to_str().unwrap()]);
         let v = json(&tlcheck(&args));
         for field in ["gamma2_star", "bounded", "location", "loss_at_star", "loss_gamma2_zero", "ci", "grid", "mean"] {
             assert!(v.get(field).is_some(), "missing {field}: {v}");
@@ -70,6 +72,12 @@ fn stage_target_agrees_with_a_brute_force_grid() {
         let i = (0..brute.len()).fold(0, |best, k| if brute[k] < brute[best] { k } else { best });
         let star = v["gamma2_star"].as_f64();
         seen.push(v["location"].clone());
+        let text = std::fs::read_to_string(&svg).unwrap();
+        for label in ["log10 gamma2", "(mean +- se)", "gamma2 = 0 (features frozen", objective] {
+            assert!(text.contains(label), "{objective}: SVG lacks {label:?}");
+        }
+        let marker = if star.is_some() { "gamma2* = " } else { "unbounded" };
+        assert!(text.contains(marker), "{objective}: SVG lacks {marker:?}");
         if i + 1 == grid.len() {
             assert!(star.is_none() && v["bounded"] == false && v["location"] == "unbounded", "{objective}: {v}");
         } else if i == 0 {
