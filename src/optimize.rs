@@ -279,9 +279,9 @@ pub fn minimize_simulated(
 #[derive(Debug, Clone, Copy)]
 pub struct SimTarget {
     pub observable: &'static str,
-    /// The swept richness parameter.
+    /// The swept richness parameter (gamma1, or gamma2 for a stage-2 sweep).
     pub richness: &'static str,
-    /// Its value at source richness gamma1.
+    /// Its value at the optimised richness (gamma1, or gamma2 for a stage-2 sweep).
     pub from_gamma1: fn(f64) -> f64,
     /// Output holding the transfer loss.
     pub output: &'static str,

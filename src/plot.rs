@@ -153,45 +153,64 @@ fn finite_range(values: &[f64]) -> (f64, f64) {
 
 /// Draws `fig` to an SVG file at `path` (800 x 600 px, plus a colour bar when there is a heat map).
 pub fn write_svg(fig: &Figure, path: &Path) -> Result<()> {
-    validate(fig)?;
+    write_panels_svg(std::slice::from_ref(fig), path)
+}
+
+/// Draws the figures side by side as panels of one SVG file at `path` (each as in [`write_svg`]).
+pub fn write_panels_svg(figs: &[Figure], path: &Path) -> Result<()> {
+    if figs.is_empty() {
+        return Err(Error::input("a plot needs at least one figure"));
+    }
+    figs.iter().try_for_each(validate)?;
     let err = plot_err(path);
-    let width = if fig.heat.is_some() { 900 } else { 800 };
-    let root = SVGBackend::new(path, (width, 600)).into_drawing_area();
+    let widths: Vec<u32> = figs.iter().map(|f| if f.heat.is_some() { 900 } else { 800 }).collect();
+    let root = SVGBackend::new(path, (widths.iter().sum(), 600)).into_drawing_area();
     root.fill(&WHITE).map_err(&err)?;
-    let (main, bar) = root.split_horizontally(800);
+    let mut rest = root.clone();
+    for (fig, &w) in figs.iter().zip(&widths) {
+        let (panel, right) = rest.split_horizontally(w);
+        draw(fig, &panel).map_err(&err)?;
+        rest = right;
+    }
+    root.present().map_err(&err)?;
+    Ok(())
+}
+
+/// Draws one figure on `area` (its plot in the left 800 px, the colour bar of a heat map right of it).
+fn draw<DB: DrawingBackend>(
+    fig: &Figure,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (main, bar) = area.split_horizontally(800);
     let mut chart = ChartBuilder::on(&main)
         .caption(&fig.title, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(45)
         .y_label_area_size(60)
-        .build_cartesian_2d(fig.x.min..fig.x.max, fig.y.min..fig.y.max)
-        .map_err(&err)?;
+        .build_cartesian_2d(fig.x.min..fig.x.max, fig.y.min..fig.y.max)?;
     chart
         .configure_mesh()
         .disable_mesh()
         .x_desc(fig.x.label.as_str())
         .y_desc(fig.y.label.as_str())
         .axis_desc_style(("sans-serif", 15))
-        .draw()
-        .map_err(&err)?;
+        .draw()?;
     if let Some(h) = &fig.heat {
         let (lo, hi) = finite_range(&h.values);
         let (ex, ey) = (edges(&h.xs), edges(&h.ys));
         let cells = (0..h.ys.len()).flat_map(|iy| (0..h.xs.len()).map(move |ix| (ix, iy)));
-        chart
-            .draw_series(cells.map(|(ix, iy)| {
-                let v = h.values[iy * h.xs.len() + ix];
-                Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], colour(v, lo, hi, h.scale).filled())
-            }))
-            .map_err(&err)?;
-        draw_colour_bar(&bar, h, lo, hi).map_err(&err)?;
+        chart.draw_series(cells.map(|(ix, iy)| {
+            let v = h.values[iy * h.xs.len() + ix];
+            Rectangle::new([(ex[ix], ey[iy]), (ex[ix + 1], ey[iy + 1])], colour(v, lo, hi, h.scale).filled())
+        }))?;
+        draw_colour_bar(&bar, h, lo, hi)?;
     }
     for (i, c) in fig.curves.iter().enumerate() {
         let style = PALETTE[i % PALETTE.len()].stroke_width(2);
         let series = if c.dashed { dashed(&c.points) } else { vec![c.points.clone()] };
         let mut first = true;
         for piece in series {
-            let drawn = chart.draw_series(LineSeries::new(piece, style)).map_err(&err)?;
+            let drawn = chart.draw_series(LineSeries::new(piece, style))?;
             if first && !c.label.is_empty() {
                 drawn.label(c.label.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
                 first = false;
@@ -200,14 +219,11 @@ pub fn write_svg(fig: &Figure, path: &Path) -> Result<()> {
     }
     for (i, p) in fig.points.iter().enumerate() {
         let col = PALETTE[(fig.curves.len() + i) % PALETTE.len()];
+        chart.draw_series(
+            p.points.iter().map(|&(x, y, e)| ErrorBar::new_vertical(x, y - e, y, y + e, col.stroke_width(1), 6)),
+        )?;
         chart
-            .draw_series(
-                p.points.iter().map(|&(x, y, e)| ErrorBar::new_vertical(x, y - e, y, y + e, col.stroke_width(1), 6)),
-            )
-            .map_err(&err)?;
-        chart
-            .draw_series(p.points.iter().map(|&(x, y, _)| Circle::new((x, y), 3, col.filled())))
-            .map_err(&err)?
+            .draw_series(p.points.iter().map(|&(x, y, _)| Circle::new((x, y), 3, col.filled())))?
             .label(p.label.as_str())
             .legend(move |(x, y)| Circle::new((x + 10, y), 3, col.filled()));
     }
@@ -218,10 +234,8 @@ pub fn write_svg(fig: &Figure, path: &Path) -> Result<()> {
             .border_style(BLACK)
             .label_font(("sans-serif", 13))
             .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(&err)?;
+            .draw()?;
     }
-    root.present().map_err(&err)?;
     Ok(())
 }
 

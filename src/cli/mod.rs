@@ -7,7 +7,9 @@ pub mod mutate;
 mod order_parameter;
 pub mod phase;
 pub mod phase_lauditi;
+pub mod plot_joint;
 pub mod richness;
+pub mod richness_target;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -87,6 +89,11 @@ enum Command {
     Optimize {
         #[command(subcommand)]
         command: richness::OptimizeCommand,
+    },
+    /// Figures of simulated curves (`plot joint-rich`: target loss and forgetting along stage 2).
+    Plot {
+        #[command(subcommand)]
+        command: plot_joint::PlotCommand,
     },
     /// Phase diagrams: where transfer helps (gain > 0) or hurts, with the zero contour.
     Phase {
@@ -220,6 +227,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Check { claim, run } => audit_cmd(&[claim], &run, true),
         Command::Audit { claims, run } => audit_cmd(&claims, &run, false),
         Command::Optimize { command } => richness::run(&command),
+        Command::Plot { command } => plot_joint::run(&command),
         Command::Phase { command } => phase::run(command),
         Command::OrderParameter { claim, svg, axes, precise, run } => {
             let opts = order_parameter::Options {

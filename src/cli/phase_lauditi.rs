@@ -152,7 +152,7 @@ impl PhaseLauditiArgs {
         s.alpha_g = Some(t.alpha_g);
         s.sigma_s = Some(t.sigma_s);
         s.sigma = Some(t.sigma);
-        Ok((s.settings(&t, self.sim.d), g))
+        Ok((s.settings(&t, self.sim.d()), g))
     }
 }
 
@@ -245,7 +245,7 @@ pub fn zero_contour(
 /// Simulated gain at one grid point: mean and standard error over trials.
 fn simulate_gain(args: &PhaseLauditiArgs, x: f64, y: f64, bar: &indicatif::ProgressBar) -> Result<Estimate> {
     let (settings, gamma1) = args.settings_at(x, y)?;
-    let gains = SIMULATED.gains(&settings, gamma1, args.sim.trials, args.sim.seed, Some(bar))?;
+    let gains = SIMULATED.gains(&settings, gamma1, args.sim.trials(), args.sim.seed, Some(bar))?;
     Ok(Estimate::from_samples(&gains))
 }
 
@@ -256,6 +256,7 @@ fn csv_num(v: f64) -> String {
 /// Runs `tlcheck phase lauditi`.
 pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     let start = Instant::now();
+    args.sim.check(args.sim.simulate)?;
     if args.x == args.y {
         return Err(Error::input("--x and --y must be different settings"));
     }
@@ -274,8 +275,8 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     let (mut yv, mut yd) = axis_grid(args.y, args.y_range.as_deref(), !closed)?;
     if args.sim.simulate {
         // Simulated data ratios need whole sample counts: snap nu1, nu2 to multiples of 1/d.
-        snap_ratios(args.x, &mut xv, &mut xd, args.sim.d);
-        snap_ratios(args.y, &mut yv, &mut yd, args.sim.d);
+        snap_ratios(args.x, &mut xv, &mut xd, args.sim.d());
+        snap_ratios(args.y, &mut yv, &mut yd, args.sim.d());
     }
     let (nx, ny) = (xv.len(), yv.len());
     let gain_at = |x: f64, y: f64| -> Result<f64> {
@@ -287,7 +288,7 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     let mut ses = vec![f64::NAN; nx * ny];
     let mut first_error = None;
     let total = if closed { args.points * args.points } else { nx * ny };
-    let bar = progress_bar((total * args.sim.trials) as u64, "simulated gains");
+    let bar = progress_bar((total * args.sim.trials()) as u64, "simulated gains");
     if !args.sim.simulate {
         bar.finish_and_clear();
     }
@@ -435,7 +436,10 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     if !sim_points.is_empty() {
         println!(
             "simulated gains ({} at D = {}, {} trials, seed {}) vs closed form:",
-            SIMULATED.observable, args.sim.d, args.sim.trials, args.sim.seed
+            SIMULATED.observable,
+            args.sim.d(),
+            args.sim.trials(),
+            args.sim.seed
         );
         let rows: Vec<Vec<String>> = sim_points
             .iter()

@@ -15,6 +15,8 @@ use crate::optimize::{Location, LogGrid, Optimum, SIMULATED, SimOptimum, minimiz
 use crate::plot::{Axis, Curve, Figure, Points, write_svg};
 use crate::report::table;
 
+use super::richness_target::{Stage, TargetArgs};
+
 /// Nested subcommands of `tlcheck optimize`.
 #[derive(Subcommand, Debug)]
 pub enum OptimizeCommand {
@@ -23,7 +25,9 @@ pub enum OptimizeCommand {
     /// Closed forms (derived, D -> infinity): the loss is minimised over gamma1 >= 0 on a log grid
     /// refined by Brent's method; an optimum at gamma1 = infinity (loss still falling) is reported as
     /// unbounded (gamma1_star null), never as the grid's end. --simulate repeats this on simulated
-    /// losses with common random numbers and a bootstrap interval for gamma1*.
+    /// losses with common random numbers and a bootstrap interval for gamma1*. --stage target finds
+    /// gamma2* (stage-2 richness) of the joint-rich network lauditi.joint_rich the same way, from
+    /// simulations only (e.g. `--stage target --phi relu --set n=500 --set test=200 --trials 16`).
     Richness(RichnessArgs),
 }
 
@@ -73,29 +77,57 @@ pub struct SimArgs {
     /// Simulate (instead of, or on top of, the closed forms).
     #[arg(long)]
     pub simulate: bool,
-    /// Input dimension D of the simulations.
-    #[arg(long, value_name = "D", default_value_t = 400, requires = "simulate")]
-    pub d: u64,
-    /// Independent trials per grid point.
-    #[arg(long, value_name = "K", default_value_t = 100, requires = "simulate")]
-    pub trials: usize,
+    /// Input dimension D of the simulations (needs --simulate; default 400; with `optimize richness
+    /// --stage target` the observable's d, default 32).
+    #[arg(long, value_name = "D")]
+    pub d: Option<u64>,
+    /// Independent trials per grid point (needs --simulate; default 100; 32 with `--stage target`).
+    #[arg(long, value_name = "K")]
+    pub trials: Option<usize>,
     /// Base random seed (u64); every grid point uses the same trial seeds (common random numbers).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
 
+impl SimArgs {
+    /// Refuses --d and --trials without --simulate (`simulated` = the command simulates anyway).
+    pub fn check(&self, simulated: bool) -> Result<()> {
+        if !simulated && (self.d.is_some() || self.trials.is_some()) {
+            return Err(Error::input("--d and --trials need --simulate"));
+        }
+        Ok(())
+    }
+
+    /// Input dimension D (default 400).
+    pub fn d(&self) -> u64 {
+        self.d.unwrap_or(400)
+    }
+
+    /// Trials per grid point (default 100).
+    pub fn trials(&self) -> usize {
+        self.trials.unwrap_or(100)
+    }
+}
+
 /// `optimize richness` options.
 #[derive(Args, Debug)]
 pub struct RichnessArgs {
-    /// Source data ratio P1/D, or inf for the population source loss.
-    #[arg(long, value_name = "A", value_parser = real_or_inf)]
-    pub nu1: f64,
-    /// Target data ratio P2/D.
-    #[arg(long, value_name = "B", value_parser = real, required_unless_present = "nu2_grid")]
+    /// Which richness to optimise: source = gamma1* of fine-tuning (closed forms or --simulate);
+    /// target = gamma2* of stage 2 of the joint-rich network `lauditi.joint_rich` (always simulated;
+    /// options of that stage under "Stage target").
+    #[arg(long, value_enum, default_value = "source")]
+    pub stage: Stage,
+    /// Source data ratio P1/D, or inf for the population source loss (--stage target: optional, the
+    /// observable's nu1, default 2).
+    #[arg(long, value_name = "A", value_parser = real_or_inf, required_unless_present = "stage")]
+    pub nu1: Option<f64>,
+    /// Target data ratio P2/D (--stage target: optional, default 1).
+    #[arg(long, value_name = "B", value_parser = real, required_unless_present_any = ["nu2_grid", "stage"])]
     pub nu2: Option<f64>,
-    /// Alignment b_s . b_t of the unit source and target teachers, in [-1, 1].
-    #[arg(long, value_name = "C", value_parser = real, allow_hyphen_values = true)]
-    pub alpha_s: f64,
+    /// Alignment b_s . b_t of the unit source and target teachers, in [-1, 1] (--stage target:
+    /// optional, default 0.5).
+    #[arg(long, value_name = "C", value_parser = real, allow_hyphen_values = true, required_unless_present = "stage")]
+    pub alpha_s: Option<f64>,
     #[command(flatten)]
     pub setting: Setting,
     /// gamma1 grid lo:hi:n, log-spaced (default 1e-3:1e3:61 closed form, 0.1:100:10 simulated).
@@ -106,13 +138,19 @@ pub struct RichnessArgs {
     /// Print gamma1*(nu2) over the linear grid lo:hi:n of nu2 instead of a single nu2.
     #[arg(long, value_name = "LO:HI:N", conflicts_with = "nu2")]
     pub nu2_grid: Option<String>,
-    /// Plot gamma1*(nu2) (with --nu2-grid) to this SVG file.
-    #[arg(long, value_name = "FILE", requires = "nu2_grid")]
+    /// Plot gamma1*(nu2) (with --nu2-grid) to this SVG file; with --stage target the loss against
+    /// gamma2 (mean +- se) with gamma2* and its interval.
+    #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// Print JSON: gamma1_star (null when unbounded), bounded, location, loss_at_star, loss_lazy,
     /// loss_infinite_richness, method, ci (simulated), inputs; with --nu2-grid a list under "curve".
+    /// With --stage target: stage, objective, gamma2_star (null when unbounded), bounded, location,
+    /// loss_at_star, loss_gamma2_zero {mean, se}, ci, grid, mean, se (per grid point), inputs, trials,
+    /// seed, elapsed_s.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// A real number; NaN and infinities refused.
@@ -281,9 +319,9 @@ fn closed(t: &Transfer, grid: &LogGrid) -> Result<Answer> {
 
 fn simulated(args: &RichnessArgs, t: &Transfer, grid: &LogGrid) -> Result<Answer> {
     let target = SIMULATED;
-    let settings = args.setting.settings(t, args.sim.d);
+    let settings = args.setting.settings(t, args.sim.d());
     let gammas = grid.points();
-    let (trials, seed) = (args.sim.trials, args.sim.seed);
+    let (trials, seed) = (args.sim.trials(), args.sim.seed);
     target.params(&settings, gammas[0])?; // refuse what the observable cannot simulate before running
     let runs = gammas.len() + usize::from(target.lazy_output.is_none());
     let bar = progress_bar((trials * runs) as u64, &format!("{} sweep", target.richness));
@@ -301,6 +339,17 @@ fn simulated(args: &RichnessArgs, t: &Transfer, grid: &LogGrid) -> Result<Answer
 /// Runs `tlcheck optimize ...`.
 pub fn run(cmd: &OptimizeCommand) -> Result<i32> {
     let OptimizeCommand::Richness(args) = cmd;
+    if args.stage == Stage::Target {
+        return super::richness_target::run(args);
+    }
+    args.target.refuse_for_source()?;
+    args.sim.check(args.sim.simulate)?;
+    let missing = |name: &str| Error::input(format!("--stage source needs --{name}"));
+    let nu1 = args.nu1.ok_or_else(|| missing("nu1"))?;
+    let alpha_s = args.alpha_s.ok_or_else(|| missing("alpha-s"))?;
+    if args.svg.is_some() && args.nu2_grid.is_none() {
+        return Err(Error::input("--svg needs --nu2-grid with --stage source"));
+    }
     let start = Instant::now();
     let simulate = args.sim.simulate;
     if !simulate && let Some(why) = args.setting.no_closed_form() {
@@ -318,7 +367,7 @@ pub fn run(cmd: &OptimizeCommand) -> Result<i32> {
     };
     let mut rows = Vec::new();
     for &nu2 in &nu2s {
-        let t = args.setting.transfer(args.nu1, nu2, args.alpha_s)?;
+        let t = args.setting.transfer(nu1, nu2, alpha_s)?;
         t.direction()?; // validates nu1, alpha_s, alpha_g, sigma_s up front on both paths
         if nu2 <= 0.0 {
             return Err(Error::input(format!("nu2 = {nu2} must be positive")));
@@ -329,8 +378,8 @@ pub fn run(cmd: &OptimizeCommand) -> Result<i32> {
     let method = if simulate { "simulation" } else { "closed-form" };
     let elapsed = start.elapsed().as_secs_f64();
     let sim_json = simulate.then(|| {
-        json!({"observable": SIMULATED.observable, "swept": SIMULATED.richness, "d": args.sim.d,
-               "trials": args.sim.trials, "seed": args.sim.seed, "grid": grid.points()})
+        json!({"observable": SIMULATED.observable, "swept": SIMULATED.richness, "d": args.sim.d(),
+               "trials": args.sim.trials(), "seed": args.sim.seed, "grid": grid.points()})
     });
     if let Some(path) = &args.svg {
         write_svg(&curve_figure(args, &rows, &grid, method)?, path)?;
@@ -362,7 +411,11 @@ pub fn run(cmd: &OptimizeCommand) -> Result<i32> {
     let what = if simulate {
         format!(
             "simulation of {} (its {} set from gamma1, D = {}, {} trials, seed {}, 95% bootstrap CI)",
-            SIMULATED.observable, SIMULATED.richness, args.sim.d, args.sim.trials, args.sim.seed
+            SIMULATED.observable,
+            SIMULATED.richness,
+            args.sim.d(),
+            args.sim.trials(),
+            args.sim.seed
         )
     } else {
         "closed forms (derived, D -> infinity)".to_string()
@@ -434,8 +487,8 @@ fn curve_figure(args: &RichnessArgs, rows: &[(Transfer, Answer)], grid: &LogGrid
         title: format!(
             "optimal richness, {} fine-tuning, nu1 = {}, alpha_s = {}",
             args.setting.variant.to_possible_value().map_or(String::new(), |v| v.get_name().to_string()),
-            args.nu1,
-            args.alpha_s
+            rows[0].0.nu1,
+            rows[0].0.alpha_s
         ),
         x: Axis::new("nu2 = P2/D", x0, x1),
         y: Axis::new("log10 gamma1*", ylo, yhi),

@@ -123,12 +123,12 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
-/// The validated experiment shared by the trials of both observables.
-struct Setup {
-    pair: SyntheticPair,
-    phi: Phi,
-    schedule: Schedule,
-    solver: Solver,
+/// The validated experiment shared by the trials of both observables (and `tlcheck plot joint-rich`).
+pub struct Setup {
+    pub pair: SyntheticPair,
+    pub phi: Phi,
+    pub schedule: Schedule,
+    pub solver: Solver,
     /// Index of t_early and of each curve fraction in `schedule.record`.
     early: usize,
     curve: [usize; 8],
@@ -143,7 +143,8 @@ fn degree(name: &str) -> usize {
 }
 
 impl Setup {
-    fn from(params: &ParamSet) -> Result<Setup> {
+    /// Builds and validates the experiment of a resolved `lauditi.joint_rich` parameter set.
+    pub fn from(params: &ParamSet) -> Result<Setup> {
         let d = params.size("d")?;
         let pair = SyntheticPair {
             d,
