@@ -376,6 +376,29 @@ impl SimTarget {
         }
     }
 
+    /// Simulation runs of a sweep over `points` richness values (the lazy baseline may need one more).
+    pub fn sweep_runs(&self, points: usize) -> usize {
+        points + usize::from(self.lazy_output.is_none())
+    }
+
+    /// Simulates the output over `gammas` with common random numbers and the lazy baseline on the same
+    /// draws, and locates the optimum with a 95% percentile bootstrap interval (1000 resamples).
+    /// Returns the optimum and the per-trial lazy losses.
+    pub fn sweep(
+        &self,
+        settings: &[(String, String)],
+        gammas: &[f64],
+        trials: usize,
+        seed: u64,
+        progress: Option<&ProgressBar>,
+    ) -> Result<(SimOptimum, Vec<f64>)> {
+        let samples =
+            gammas.iter().map(|&g| self.sample(settings, g, trials, seed, progress)).collect::<Result<Vec<_>>>()?;
+        let losses = samples.iter().map(|s| s.column(self.output)).collect::<Result<Vec<_>>>()?;
+        let lazy = self.lazy_losses(&samples[0], settings, trials, seed, progress)?;
+        Ok((minimize_simulated(gammas, &losses, 1000, 0.95, seed)?, lazy))
+    }
+
     /// Per-trial transfer gains lazy - loss at source richness `value` = gamma1 (same samples for both).
     pub fn gains(
         &self,

@@ -3,25 +3,11 @@
 //! `plot joint-rich` (SVG content, JSON shape, common random numbers, agreement with the observable);
 //! bad input exits 2 with a message. Small sizes (d = 16, population 200) keep it to a few seconds.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{json, tlcheck, tmp};
 
 use tlcheck::observable::{find, simulate};
-
-fn tlcheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().expect("binary runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("valid JSON")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlcheck-joint-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
@@ -45,7 +31,7 @@ fn stage_target_agrees_with_a_brute_force_grid() {
             args.extend(["--set", s.as_str()]);
         }
         args.extend(["--gamma2-range", "0.125,4", "--gamma2-points", "6", "--trials", "12", "--seed", "7", "--json"]);
-        let svg = tmp(&format!("gamma2-{objective}.svg"));
+        let svg = tmp("joint-cli", &format!("gamma2-{objective}.svg"));
         args.extend(["--svg", svg.to_str().unwrap()]);
         let v = json(&tlcheck(&args));
         for field in ["gamma2_star", "bounded", "location", "loss_at_star", "loss_gamma2_zero", "ci", "grid", "mean"] {
@@ -108,7 +94,7 @@ fn stage_target_agrees_with_a_brute_force_grid() {
 
 #[test]
 fn plot_joint_rich_writes_both_panels_and_json() {
-    let svg = tmp("joint.svg");
+    let svg = tmp("joint-cli", "joint.svg");
     let args = [
         "plot",
         "joint-rich",
@@ -180,7 +166,7 @@ fn plot_joint_rich_writes_both_panels_and_json() {
 
 #[test]
 fn bad_input_exits_2_with_a_message() {
-    let svg = tmp("bad.svg");
+    let svg = tmp("joint-cli", "bad.svg");
     let svg = svg.to_str().unwrap();
     let target = ["optimize", "richness", "--stage", "target"];
     let with = |base: &[&'static str], extra: &[&'static str]| -> Vec<&'static str> {

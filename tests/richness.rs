@@ -2,28 +2,14 @@
 //! brief's reference values, the gamma1* optimiser on losses with known optima, the simulated sweep
 //! on the stand-in observable, and the `optimize richness` / `phase lauditi` commands.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{json, tlcheck, tmp};
 
 use tlcheck::cli::phase_lauditi::{brent_root, zero_contour};
 use tlcheck::closed_form::lauditi::{Transfer, Variant, chi, finetune_loss};
 use tlcheck::optimize::{Location, LogGrid, SimTarget, TRANSFER_LOSS, minimize_closed, minimize_simulated};
 use tlcheck::plot::{Axis, Curve, Figure, HeatMap, Scale, write_svg};
-
-fn tlcheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().expect("binary runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("valid JSON")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tlcheck-richness-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 #[test]
 fn readout_closed_form_matches_the_brief_reference_values() {
@@ -145,7 +131,7 @@ fn zero_contour_roots_of_a_known_boundary() {
     let roots: Vec<(f64, f64)> = branches.concat();
     assert!(roots.len() >= 7, "{roots:?}");
     assert!(roots.iter().all(|(x, y)| (y - x * x).abs() < 1e-9));
-    let path = tmp("contour.svg");
+    let path = tmp("richness", "contour.svg");
     let fig = Figure {
         title: "synthetic".into(),
         x: Axis::new("x", 0.0, 1.0),
@@ -203,10 +189,10 @@ fn optimize_richness_json_and_unbounded_optimum() {
         "0.5",
         "--json",
         "--svg",
-        tmp("curve.svg").to_str().unwrap(),
+        tmp("richness", "curve.svg").to_str().unwrap(),
     ]));
     assert_eq!(curve["curve"].as_array().unwrap().len(), 8);
-    let svg = std::fs::read_to_string(tmp("curve.svg")).unwrap();
+    let svg = std::fs::read_to_string(tmp("richness", "curve.svg")).unwrap();
     assert!(svg.contains("log10 gamma1*") && svg.contains("unbounded"));
 }
 
@@ -246,7 +232,7 @@ fn bad_input_exits_2_with_a_message() {
 
 #[test]
 fn phase_lauditi_writes_a_labelled_svg_and_csv() {
-    let (svg, csv) = (tmp("phase.svg"), tmp("phase.csv"));
+    let (svg, csv) = (tmp("richness", "phase.svg"), tmp("richness", "phase.csv"));
     let out = tlcheck(&[
         "phase",
         "lauditi",
@@ -303,7 +289,7 @@ fn wrong_variants_of_ridge_and_ntk_are_told_apart() {
 /// sample counts (no undefined cells), and negative transfer appears at large gamma1 and nu2.
 #[test]
 fn simulated_phase_of_early_stopping_has_no_undefined_cells() {
-    let svg = tmp("es.svg");
+    let svg = tmp("richness", "es.svg");
     let out = tlcheck(&[
         "phase",
         "lauditi",

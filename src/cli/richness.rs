@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{progress_bar, to_json};
 use crate::closed_form::lauditi::{Transfer, Variant};
 use crate::error::{Error, Result};
-use crate::optimize::{Location, LogGrid, Optimum, SIMULATED, SimOptimum, minimize_closed, minimize_simulated};
+use crate::optimize::{Location, LogGrid, Optimum, SIMULATED, SimOptimum, minimize_closed};
 use crate::plot::{Axis, Curve, Figure, Points, write_svg};
 use crate::report::table;
 
@@ -323,14 +323,9 @@ fn simulated(args: &RichnessArgs, t: &Transfer, grid: &LogGrid) -> Result<Answer
     let gammas = grid.points();
     let (trials, seed) = (args.sim.trials(), args.sim.seed);
     target.params(&settings, gammas[0])?; // refuse what the observable cannot simulate before running
-    let runs = gammas.len() + usize::from(target.lazy_output.is_none());
-    let bar = progress_bar((trials * runs) as u64, &format!("{} sweep", target.richness));
-    let samples =
-        gammas.iter().map(|&g| target.sample(&settings, g, trials, seed, Some(&bar))).collect::<Result<Vec<_>>>()?;
-    let losses = samples.iter().map(|s| s.column(target.output)).collect::<Result<Vec<_>>>()?;
-    let lazy = target.lazy_losses(&samples[0], &settings, trials, seed, Some(&bar))?;
+    let bar = progress_bar((trials * target.sweep_runs(gammas.len())) as u64, &format!("{} sweep", target.richness));
+    let (sim, lazy) = target.sweep(&settings, &gammas, trials, seed, Some(&bar))?;
     bar.finish_and_clear();
-    let sim = minimize_simulated(&gammas, &losses, 1000, 0.95, seed)?;
     let lazy = lazy.iter().sum::<f64>() / lazy.len() as f64;
     let rich = if args.setting.no_closed_form().is_none() { Some(t.infinite_richness()?) } else { None };
     Ok(Answer { optimum: sim.optimum, lazy, rich, sim: Some(sim) })

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::richness::{RichnessArgs, VariantArg, real};
 use super::{progress_bar, to_json};
 use crate::error::{Error, Result};
-use crate::optimize::{Location, LogGrid, SimOptimum, SimTarget, minimize_simulated};
+use crate::optimize::{Location, LogGrid, SimOptimum, SimTarget};
 use crate::params::{ParamSet, split_assignment};
 use crate::plot::{Axis, Curve, Figure, Points, write_svg};
 use crate::report::table;
@@ -233,13 +233,9 @@ pub fn run(args: &RichnessArgs) -> Result<i32> {
     }
     let gammas = grid.points();
     let params = target.params(&settings, 0.0)?; // refuse what the observable cannot simulate before running
-    let bar = progress_bar((trials * (gammas.len() + 1)) as u64, "gamma2 sweep");
-    let samples =
-        gammas.iter().map(|&g| target.sample(&settings, g, trials, seed, Some(&bar))).collect::<Result<Vec<_>>>()?;
-    let losses = samples.iter().map(|s| s.column(target.output)).collect::<Result<Vec<_>>>()?;
-    let lazy = target.lazy_losses(&samples[0], &settings, trials, seed, Some(&bar))?;
+    let bar = progress_bar((trials * target.sweep_runs(gammas.len())) as u64, "gamma2 sweep");
+    let (sim, lazy) = target.sweep(&settings, &gammas, trials, seed, Some(&bar))?;
     bar.finish_and_clear();
-    let sim = minimize_simulated(&gammas, &losses, 1000, 0.95, seed)?;
     let lazy = crate::stats::Estimate::from_samples(&lazy);
     let elapsed = start.elapsed().as_secs_f64();
     if let Some(path) = &args.svg {

@@ -41,3 +41,24 @@ pub fn rejected(original: &ClaimReport, variant: &ClaimReport) -> bool {
         a.failures.len() != b.failures.len() || a.failures.iter().zip(&b.failures).any(|(fa, fb)| *fb && !*fa)
     })
 }
+
+/// Runs the tlcheck binary with `args`.
+#[allow(dead_code)]
+pub fn tlcheck(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(args).output().expect("binary runs")
+}
+
+/// The JSON a successful run printed.
+#[allow(dead_code)]
+pub fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+/// A path for file `name` in a per-process temporary folder named after `suite`.
+#[allow(dead_code)]
+pub fn tmp(suite: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlcheck-{suite}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
