@@ -6,6 +6,7 @@
 //! trial order, so results are identical for any thread count.
 
 pub mod lauditi;
+pub mod lauditi_real;
 pub mod lauditi_transfer;
 pub mod tahir;
 pub mod yuan;
@@ -57,6 +58,7 @@ pub fn registry() -> &'static [&'static dyn Observable] {
         &lauditi::FinetuneLoss,
         &lauditi_transfer::FiniteSourceKernel,
         &lauditi_transfer::TransferLoss,
+        &lauditi_real::RealTransfer,
         &tahir::Risk,
         &tahir::Transferability,
         &tahir::ReluProjection,
