@@ -2,8 +2,12 @@
 //! ../shared/data/digits.csv and on malformed files, the normalisation, the observable
 //! `lauditi.real_transfer` refusing bad parameters, and `tlcheck experiment cifar` end to end on digits.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use tlcheck::check::Verdict;
 
 use tlcheck::data::cifar::{LUMA, PIXELS, RECORD};
 use tlcheck::data::{Dataset, csv};
@@ -245,4 +249,17 @@ fn experiment_cifar_runs_end_to_end_on_digits() {
         assert!(help.contains(option), "--help lacks {option}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Checker power for the real-data claim: on the ReLU half of its grid (where it holds), the opposite
+/// statements "the loss rises with gamma1" and "the gap widens with P2" are refuted by the same checks.
+#[test]
+fn opposite_real_data_claim_is_refuted_for_relu() {
+    let mut f = common::file("lauditi2025.real_data_richness");
+    f.claim.relation = tlcheck::theorem::Relation::Increasing;
+    for check in &mut f.checks {
+        check.grid.insert("phi".into(), vec![toml::Value::String("relu".into())]);
+    }
+    let report = common::run(f);
+    assert_eq!(report.verdict, Verdict::Refuted, "{:?}", report.checks.iter().map(|c| &c.evidence).collect::<Vec<_>>());
 }
