@@ -81,10 +81,10 @@ pub struct CifarArgs {
     /// Hidden-layer representation.
     #[arg(long, value_enum, default_value = "network")]
     pub solver: SolverArg,
-    /// Stage-1 and stage-2 training times (joint engine time units) [default: the observable's, 10].
+    /// Stage-1 (source) training time, joint engine time units [default: the observable's, 10].
     #[arg(long, value_name = "T")]
     pub t1: Option<f64>,
-    /// Stage-2 training time [default: the observable's, 10].
+    /// Stage-2 (target) training time, joint engine time units [default: the observable's, 10].
     #[arg(long, value_name = "T")]
     pub t2: Option<f64>,
     /// Independent trials (split + initialisation) per point.
