@@ -128,7 +128,7 @@ const PARAMS: &[ParamSpec] = &[
         name: "n",
         kind: Kind::Count(2, 1_000_000),
         default: "128",
-        doc: "network width N, or DMFT population M",
+        doc: "network width N, or DMFT population M (antithetic pairs share h: M/2 distinct features)",
         used_when: None,
     },
     ParamSpec {
@@ -273,7 +273,10 @@ impl TrialRunner for Runner {
 /// Checks that every set of every split is non-empty: the pools minus what the other training set can
 /// take from a shared class must leave at least one test image.
 fn check_sizes(source: &[(usize, f64)], target: &[(usize, f64)], p1: usize, p2: usize, name: &str) -> Result<()> {
-    let shared = source.iter().filter(|s| target.iter().any(|t| t.0 == s.0)).count();
+    let rows = source.iter().chain(target).map(|e| e.0 + 1).max().unwrap_or(0);
+    let mut in_target = vec![false; rows];
+    target.iter().for_each(|t| in_target[t.0] = true);
+    let shared = source.iter().filter(|s| in_target[s.0]).count();
     let source_left = source.len() as i64 - p1 as i64 - p2.min(shared) as i64;
     let target_left = target.len() as i64 - p2 as i64 - p1.min(shared) as i64;
     if source_left < 1 || target_left < 1 {
