@@ -12,12 +12,14 @@
 //! - [`stats`]: estimates, Holm correction, extrapolation in size; [`params`]: parameter specs.
 //! - [`order`]: order-parameter audit (scale audit, collapse fit of exponents, transition).
 //! - [`plot`]: SVG figures (heat maps with contours, curves with error bars).
+//! - [`data`]: real image data (CIFAR-10 binary, CSV), class pairs, normalisation.
 //! - [`closed_form`]: the papers' closed forms as functions; [`optimize`]: optimal richness gamma1*.
 
 pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod closed_form;
+pub mod data;
 pub mod error;
 pub mod formula;
 pub mod observable;

@@ -22,6 +22,8 @@ pub enum Kind {
     CountOrInf(u64, u64),
     /// One of a fixed list of words.
     Choice(&'static [&'static str]),
+    /// Free non-empty text, e.g. a file path; the string says what it is ("path").
+    Text(&'static str),
 }
 
 /// Specification of one parameter of an observable.
@@ -46,6 +48,7 @@ impl ParamSpec {
             Kind::Count(lo, hi) => format!("integer in [{lo}, {hi}]"),
             Kind::CountOrInf(lo, hi) => format!("integer in [{lo}, {hi}] or inf"),
             Kind::Choice(words) => words.join("|"),
+            Kind::Text(what) => what.to_string(),
         }
     }
 
@@ -60,6 +63,13 @@ impl ParamSpec {
                     Ok(Value::Text(text.to_string()))
                 } else {
                     Err(bad(format!("expected one of {}", words.join(", "))))
+                }
+            }
+            Kind::Text(what) => {
+                if text.is_empty() {
+                    Err(bad(format!("expected a non-empty {what}")))
+                } else {
+                    Ok(Value::Text(text.to_string()))
                 }
             }
             Kind::RealOrInf(_) | Kind::CountOrInf(..) if is_inf => Ok(Value::Inf),

@@ -1,7 +1,7 @@
 //! Monotonicity of a simulated quantity ("larger c2 helps"): qualitative printed claims that have no
 //! closed form to compare with.
 //!
-//! Along the claim's variable x_1 < x_2 < ... (one grid axis), every other grid point forms a group.
+//! Along the claim's variable (or the check's own `variable`) x_1 < x_2 < ... (one grid axis), every other grid point forms a group.
 //! Within a group all values of x use the same seed, so trial t sees the same random data at every x
 //! (common random numbers) and the paired differences D_t = out(x_{k+1}) - out(x_k) have small variance.
 //! For `decreasing` the step k violates the claim when mean D exceeds the budget `abs` significantly:
@@ -37,7 +37,11 @@ impl MonotoneCheck {
             Relation::Increasing => false,
             _ => return Err(Error::input("method = \"monotone\" needs relation increasing or decreasing")),
         };
-        let variable = st.variable.clone().ok_or_else(|| Error::input("a monotone check needs claim.variable"))?;
+        let variable = spec
+            .variable
+            .clone()
+            .or_else(|| st.variable.clone())
+            .ok_or_else(|| Error::input("a monotone check needs claim.variable (or check.variable)"))?;
         if spec.extrapolate.is_some() {
             return Err(Error::input("a monotone check does not extrapolate in size"));
         }

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing (clap) and dispatch. The binary is a thin wrapper:
 //! errors travel up as values and are printed once, in [`run_args`].
 
+pub mod experiment;
 pub mod formula;
 pub mod mutate;
 
@@ -129,6 +130,11 @@ enum Command {
     Formula(formula::FormulaArgs),
     /// Checker power: run plausible typos of a claim's printed formula through its checks.
     Mutate(mutate::MutateArgs),
+    /// Experiments on real data (`experiment cifar`: transfer loss vs P2 on CIFAR-10 or CSV images).
+    Experiment {
+        #[command(subcommand)]
+        command: experiment::ExperimentCommand,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -244,6 +250,7 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Formula(args) => formula::run(&args),
         Command::Mutate(args) => mutate::run(&args),
+        Command::Experiment { command } => experiment::run(&command),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod lauditi;
 pub mod lauditi_joint;
+pub mod lauditi_real;
 pub mod lauditi_transfer;
 pub mod tahir;
 pub mod yuan;
@@ -60,6 +61,7 @@ pub fn registry() -> &'static [&'static dyn Observable] {
         &lauditi_transfer::TransferLoss,
         &lauditi_joint::JointRich,
         &lauditi_joint::PolynomialTransfer,
+        &lauditi_real::RealTransfer,
         &tahir::Risk,
         &tahir::Transferability,
         &tahir::ReluProjection,

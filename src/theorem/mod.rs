@@ -202,6 +202,9 @@ pub struct CheckSpec {
     pub reference: Option<String>,
     /// Collapse: bootstrap resamples for the exponents' confidence intervals.
     pub bootstrap: Option<usize>,
+    /// Monotone: the grid axis this check runs along (default: claim.variable), for a claim whose
+    /// statement has two monotone parts (e.g. "lower in gamma1, and the gap shrinks in p2").
+    pub variable: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

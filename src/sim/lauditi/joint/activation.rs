@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 pub enum Phi {
     /// phi(h) = h: the linear network of the foundation.
     Identity,
-    /// phi(h) = max(h, 0), phi'(h) = `1[h > 0]`.
+    /// phi(h) = max(h, 0), phi'(h) = 1 for h > 0, else 0.
     Relu,
     /// phi(h) = tanh(h), phi'(h) = 1 - tanh(h)^2.
     Tanh,

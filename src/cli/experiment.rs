@@ -1,0 +1,248 @@
+//! `tlcheck experiment cifar`: the regression transfer experiment on real images (Lauditi et al.,
+//! experiments of claim 6): target test loss against the number P2 of target training images for
+//! several source richnesses gamma1, each point the mean +- standard error over trials of the
+//! observable `lauditi.real_transfer`. Every (gamma1, P2) uses the same trial seeds, so at a given P2
+//! the curves share their splits and initial draws (common random numbers).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+
+use super::{progress_bar, to_json};
+use crate::error::{Error, Result};
+use crate::observable::{find, simulate};
+use crate::plot::{Axis, Figure, Points, write_svg};
+use crate::report::table;
+use crate::stats::Estimate;
+
+/// Nested subcommands of `tlcheck experiment`.
+#[derive(Subcommand, Debug)]
+pub enum ExperimentCommand {
+    /// Real-data transfer: target test loss vs P2 for each gamma1 (source classes 0,1 -> target 0,9).
+    ///
+    /// A two-layer muP network (observable lauditi.real_transfer) is trained on the source class pair
+    /// (labels +1/-1) with richness gamma1, then fine-tuned on P2 images of the target pair (readout reset,
+    /// richness gamma2). Inputs are grey-scale (CIFAR-10: 0.299 R + 0.587 G + 0.114 B), centred per pixel and
+    /// scaled so that the mean |x|^2 is D. Losses are test mean squared errors on +-1 labels (1 = the zero
+    /// predictor). Nothing is downloaded: --data must point at files on disk.
+    Cifar(CifarArgs),
+}
+
+/// Activation of the hidden layer.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhiArg {
+    Identity,
+    Relu,
+    Tanh,
+}
+
+/// Hidden-layer representation.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SolverArg {
+    /// Finite-width network of width --n.
+    Network,
+    /// DMFT single-site population of --n neurons (even).
+    Dmft,
+}
+
+/// `experiment cifar` options.
+#[derive(Args, Debug)]
+pub struct CifarArgs {
+    /// Images: a CIFAR-10 binary directory (data_batch_1.bin .. data_batch_5.bin, test_batch.bin), one
+    /// CIFAR-10 .bin file, or a CSV file with header `label,p0,p1,..` (e.g. ../shared/data/digits.csv).
+    #[arg(long, value_name = "PATH")]
+    pub data: PathBuf,
+    /// Target training-set sizes P2 (images), comma-separated.
+    #[arg(long, value_name = "LIST", default_value = "5,10,20,40,80")]
+    pub p2: String,
+    /// Source richnesses gamma1 (> 0, unit-coefficient convention), comma-separated: one curve each.
+    #[arg(long, value_name = "LIST", default_value = "0.1,1,4")]
+    pub gamma1: String,
+    /// Target richness gamma2 (>= 0; 0 = fine-tuning on frozen features) [default: 0].
+    #[arg(long, value_name = "X")]
+    pub gamma2: Option<f64>,
+    /// Hidden-layer activation.
+    #[arg(long, value_enum, default_value = "relu")]
+    pub phi: PhiArg,
+    /// Source class pair PLUS,MINUS (labels +1, -1).
+    #[arg(long, value_name = "A,B", default_value = "0,1")]
+    pub source: String,
+    /// Target class pair PLUS,MINUS (labels +1, -1).
+    #[arg(long, value_name = "A,B", default_value = "0,9")]
+    pub target: String,
+    /// Source training images P1 [default: the observable's, 50].
+    #[arg(long, value_name = "N")]
+    pub p1: Option<u64>,
+    /// Network width N or DMFT population M [default: the observable's, 128].
+    #[arg(long, value_name = "N")]
+    pub n: Option<u64>,
+    /// Hidden-layer representation.
+    #[arg(long, value_enum, default_value = "network")]
+    pub solver: SolverArg,
+    /// Stage-1 (source) training time, joint engine time units [default: the observable's, 10].
+    #[arg(long, value_name = "T")]
+    pub t1: Option<f64>,
+    /// Stage-2 (target) training time, joint engine time units [default: the observable's, 10].
+    #[arg(long, value_name = "T")]
+    pub t2: Option<f64>,
+    /// Independent trials (split + initialisation) per point.
+    #[arg(long, value_name = "K", default_value_t = 20)]
+    pub trials: usize,
+    /// Base random seed (u64); every point uses the same trial seeds.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print JSON: {data, phi, gamma2, trials, seed, p2, curves: [{gamma1, mean, se}], elapsed_s}.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw the curves (loss vs P2, error bars = 1 se) to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+}
+
+/// Runs `tlcheck experiment ...`.
+pub fn run(command: &ExperimentCommand) -> Result<i32> {
+    match command {
+        ExperimentCommand::Cifar(args) => cifar(args),
+    }
+}
+
+/// Comma-separated list of values parsed by `parse`.
+fn list<T>(text: &str, what: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Vec<T>> {
+    let values: Option<Vec<T>> = text.split(',').map(|s| parse(s.trim())).collect();
+    match values {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(Error::input(format!("{what} {text:?}: expected a comma-separated list"))),
+    }
+}
+
+fn pair(text: &str, what: &str) -> Result<[String; 2]> {
+    let v = list(text, what, |s| s.parse::<u8>().ok())?;
+    match v.as_slice() {
+        [a, b] => Ok([a.to_string(), b.to_string()]),
+        _ => Err(Error::input(format!("{what} {text:?}: expected two classes A,B"))),
+    }
+}
+
+fn cifar(args: &CifarArgs) -> Result<i32> {
+    let start = Instant::now();
+    let p2s = list(&args.p2, "--p2", |s| s.parse::<u64>().ok().filter(|&p| p >= 1))?;
+    let gammas = list(&args.gamma1, "--gamma1", |s| s.parse::<f64>().ok().filter(|g| g.is_finite() && *g > 0.0))?;
+    if args.trials < 2 {
+        return Err(Error::input("--trials must be at least 2 (a standard error needs two trials)"));
+    }
+    let [sp, sm] = pair(&args.source, "--source")?;
+    let [tp, tm] = pair(&args.target, "--target")?;
+    let phi = match args.phi {
+        PhiArg::Identity => "identity",
+        PhiArg::Relu => "relu",
+        PhiArg::Tanh => "tanh",
+    };
+    let solver = match args.solver {
+        SolverArg::Network => "network",
+        SolverArg::Dmft => "dmft",
+    };
+    let mut base: Vec<(String, String)> = vec![
+        ("data".into(), args.data.display().to_string()),
+        ("phi".into(), phi.into()),
+        ("solver".into(), solver.into()),
+        ("source_plus".into(), sp),
+        ("source_minus".into(), sm),
+        ("target_plus".into(), tp),
+        ("target_minus".into(), tm),
+    ];
+    let optional = [
+        ("gamma2", args.gamma2.map(|v| v.to_string())),
+        ("p1", args.p1.map(|v| v.to_string())),
+        ("n", args.n.map(|v| v.to_string())),
+        ("t1", args.t1.map(|v| v.to_string())),
+        ("t2", args.t2.map(|v| v.to_string())),
+    ];
+    base.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))));
+    let obs = find("lauditi.real_transfer")?;
+    // Validate every point before any simulation runs (the data file is read by each prepare).
+    let mut points = Vec::new();
+    for &g in &gammas {
+        for &p in &p2s {
+            let mut given = base.clone();
+            given.push(("gamma1".into(), g.to_string()));
+            given.push(("p2".into(), p.to_string()));
+            points.push(obs.resolve(&given)?);
+        }
+    }
+    let bar = progress_bar((points.len() * args.trials) as u64, "experiment cifar");
+    let mut estimates: Vec<Estimate> = Vec::new();
+    for params in &points {
+        estimates.push(simulate(obs, params, args.trials, args.seed, Some(&bar))?.estimate("loss")?);
+    }
+    bar.finish_and_clear();
+    let at = |gi: usize, pi: usize| estimates[gi * p2s.len() + pi];
+    let elapsed = start.elapsed().as_secs_f64();
+    let settings = points[0].to_string();
+    if args.json {
+        let curves: Vec<_> = gammas
+            .iter()
+            .enumerate()
+            .map(|(gi, g)| {
+                json!({
+                    "gamma1": g,
+                    "mean": (0..p2s.len()).map(|pi| at(gi, pi).mean).collect::<Vec<_>>(),
+                    "se": (0..p2s.len()).map(|pi| at(gi, pi).se).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let doc = json!({
+            "data": args.data.display().to_string(), "phi": phi, "gamma2": points[0].num("gamma2")?,
+            "trials": args.trials, "seed": args.seed, "p2": p2s, "curves": curves, "elapsed_s": elapsed,
+            "output": "loss", "observable": obs.name(),
+        });
+        println!("{}", to_json(&doc)?);
+    } else {
+        println!("target test loss (MSE on +-1 labels; 1 = zero predictor), mean +- se over {} trials", args.trials);
+        println!("at {settings} (gamma1, p2 varied)");
+        let mut header = vec!["P2".to_string()];
+        header.extend(gammas.iter().map(|g| format!("gamma1={g}")));
+        let rows: Vec<Vec<String>> = p2s
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| {
+                let mut row = vec![p.to_string()];
+                row.extend((0..gammas.len()).map(|gi| format!("{:.4} +- {:.4}", at(gi, pi).mean, at(gi, pi).se)));
+                row
+            })
+            .collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        print!("{}", table(&header, &rows));
+        println!("seed {}, {elapsed:.1}s", args.seed);
+    }
+    if let Some(path) = &args.svg {
+        let points: Vec<Points> = gammas
+            .iter()
+            .enumerate()
+            .map(|(gi, g)| Points {
+                label: format!("gamma1 = {g}"),
+                points: p2s.iter().enumerate().map(|(pi, &p)| (p as f64, at(gi, pi).mean, at(gi, pi).se)).collect(),
+            })
+            .collect();
+        let ys = estimates.iter().flat_map(|e| [e.mean - e.se, e.mean + e.se]);
+        let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
+        let pad = 0.05 * (hi - lo).max(1e-3);
+        let (xmin, xmax) =
+            (p2s.iter().min().copied().unwrap_or(1) as f64, p2s.iter().max().copied().unwrap_or(1) as f64);
+        let xpad = 0.05 * (xmax - xmin).max(1.0);
+        let fig = Figure {
+            title: format!("Real-data transfer ({phi}): target test loss vs P2"),
+            x: Axis::new("P2 (target training images)", xmin - xpad, xmax + xpad),
+            y: Axis::new("target test MSE", (lo - pad).max(0.0), hi + pad),
+            heat: None,
+            curves: Vec::new(),
+            points,
+        };
+        write_svg(&fig, path)?;
+        if !args.json {
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(0)
+}
