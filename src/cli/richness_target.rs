@@ -1,6 +1,6 @@
 //! `tlcheck optimize richness --stage target`: the optimal stage-2 richness gamma2* of the joint-rich
 //! network (`lauditi.joint_rich`), located by the same simulated optimiser as gamma1*
-//! ([`minimize_simulated`]: log grid, common random numbers across gamma2, parabola refinement in
+//! ([`crate::optimize::minimize_simulated`]: log grid, common random numbers across gamma2, parabola refinement in
 //! log gamma2, percentile bootstrap over trials; a minimum at the grid's top end is unbounded).
 
 use std::time::Instant;
