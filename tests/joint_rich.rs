@@ -6,7 +6,9 @@ use faer::{Accum, Col, Mat, Par};
 use tlcheck::rng::trial_rng;
 use tlcheck::sim::gaussian::{normal, normal_matrix};
 use tlcheck::sim::lauditi::joint::dynamics::{Layout, stack_inputs};
-use tlcheck::sim::lauditi::joint::{HermiteTask, Network, Phi, Population, Schedule, SyntheticPair, run_two_stage};
+use tlcheck::sim::lauditi::joint::{
+    HermiteTask, Network, Phi, Population, Readout, Schedule, SyntheticPair, run_two_stage,
+};
 
 fn pair(d: usize, k1: usize, k2: usize) -> SyntheticPair {
     SyntheticPair {
@@ -50,9 +52,10 @@ fn population_equals_network_on_shared_init() {
         matmul(&mut kx, Accum::Replace, &x, x.transpose(), 1.0 / d as f64, Par::Seq);
         let mut net = Network::new(x, w, layout.source_train.clone());
         let mut pop = Population::new(kx, h0, layout.source_train.clone());
-        let (mut a1, mut a2) = (a0.clone(), a0);
-        let c1 = run_two_stage(&data, phi, &schedule(1.0), &mut net, &mut a1).unwrap();
-        let c2 = run_two_stage(&data, phi, &schedule(1.0), &mut pop, &mut a2).unwrap();
+        let readout = Readout { a: a0, offset: Col::zeros(layout.total()) };
+        let (mut r1, mut r2) = (readout.clone(), readout);
+        let c1 = run_two_stage(&data, phi, &schedule(1.0), &mut net, &mut r1).unwrap();
+        let c2 = run_two_stage(&data, phi, &schedule(1.0), &mut pop, &mut r2).unwrap();
         assert_eq!(c1.steps, c2.steps);
         for (u, v) in c1.target_loss.iter().chain(&c1.source_loss).zip(c2.target_loss.iter().chain(&c2.source_loss)) {
             assert!((u - v).abs() < 1e-9 * (1.0 + u.abs()), "{phi:?}: {u} vs {v}");
@@ -103,21 +106,10 @@ fn identity_population_reproduces_exact_kernel() {
         let data = spec.sample(&mut rng).unwrap();
         let layout = Layout::of(&data);
         let x = stack_inputs(&data);
-        let half = population / 2;
-        let z = normal_matrix(&mut rng, half, d);
-        let mut h0 = Mat::zeros(population, layout.total());
-        matmul(h0.subrows_mut(0, half), Accum::Replace, &z, x.transpose(), 1.0 / (d as f64).sqrt(), Par::Seq);
-        let (top, mut bottom) = h0.as_mut().split_at_row_mut(half);
-        bottom.copy_from(top);
-        let mut a = Col::zeros(population);
-        for i in 0..half {
-            a[i] = (d as f64).sqrt() / gamma1 * normal(&mut rng);
-            a[half + i] = -a[i];
-        }
-        let mut kx = Mat::zeros(layout.total(), layout.total());
-        matmul(&mut kx, Accum::Replace, &x, x.transpose(), 1.0 / d as f64, Par::Seq);
-        let mut pop = Population::new(kx, h0, layout.source_train.clone());
-        run_two_stage(&data, Phi::Identity, &sched, &mut pop, &mut a).unwrap();
+        let scale = (d as f64).sqrt() / gamma1;
+        let (mut pop, mut readout) =
+            Population::sample(&x, Phi::Identity, scale, population, layout.source_train.clone(), &mut rng);
+        run_two_stage(&data, Phi::Identity, &sched, &mut pop, &mut readout).unwrap();
         let mut h = Mat::zeros(population, layout.source_test.len());
         pop.evaluate(layout.source_test.clone(), &mut h);
         let phi_mat = h.transpose() * &h * (1.0 / population as f64);
@@ -144,7 +136,7 @@ fn identity_population_reproduces_exact_kernel() {
     assert!((mean - exact).abs() < 4.0 * se, "chi {mean} +- {se} vs exact {exact}");
 }
 
-/// The DMFT population (M neurons, antithetic) and the finite-width network (N i.i.d. neurons) agree on
+/// The DMFT population (M neurons, initial output subtracted) and the finite-width network (N i.i.d. neurons) agree on
 /// the stage-2 end points within the network's sampling noise, on the same data (paired trials).
 /// Budget: the network's random initial function has variance s0 = D E[phi(h)^2] / (gamma1^2 N) per input,
 /// which the population does not have (f = 0 at the start); it can raise a test loss by up to about s0.
@@ -198,7 +190,6 @@ fn bad_parameters_are_refused() {
     for name in ["lauditi.joint_rich", "lauditi.polynomial_transfer"] {
         let obs = find(name).unwrap();
         for (given, needle) in [
-            (vec![("solver", "dmft"), ("n", "401")], "even"),
             (vec![("t_early", "5"), ("t2", "1")], "t_early"),
             (vec![("nu1", "0.33"), ("d", "10")], "whole"),
             (vec![("d", "100000"), ("n", "10000000")], "memory"),

@@ -177,7 +177,6 @@ fn observable_refuses_bad_parameters_and_runs_on_digits() {
         (vec![("target_minus", "12")], "no image of class 12"),
         (vec![("source_minus", "0")], "two different classes"),
         (vec![("p2", "400")], "too few images"),
-        (vec![("solver", "dmft"), ("n", "5")], "even"),
     ] {
         let params = obs.resolve(&set(&given)).unwrap();
         let e = simulate(obs, &params, 2, 1, None).expect_err("refused in prepare");

@@ -43,7 +43,7 @@ pub enum PhiArg {
 pub enum SolverArg {
     /// Finite-width network of width --n.
     Network,
-    /// DMFT single-site population of --n neurons (even).
+    /// DMFT single-site population of --n neurons.
     Dmft,
 }
 

@@ -89,7 +89,7 @@ const PARAMS: &[ParamSpec] = &[
         name: "solver",
         kind: Kind::Choice(&["dmft", "network"]),
         default: "dmft",
-        doc: "dmft = single-site population of n neurons (antithetic pairs, input kernel only); network = \
+        doc: "dmft = single-site population of n neurons (initial output subtracted, input kernel only); network = \
               finite-width network of width n with D-dimensional weights",
         used_when: None,
     },
@@ -97,7 +97,7 @@ const PARAMS: &[ParamSpec] = &[
         name: "n",
         kind: Kind::Count(2, 10_000_000),
         default: "1000",
-        doc: "network width N or DMFT population M (even for dmft)",
+        doc: "network width N or DMFT population M",
         used_when: None,
     },
     ParamSpec {
@@ -176,7 +176,6 @@ impl Setup {
         let n = params.size("n")?;
         let solver = match params.text("solver")? {
             "network" => Solver::Network { width: n },
-            _ if n % 2 != 0 => return Err(Error::input(format!("n = {n}: the DMFT population must be even"))),
             _ => Solver::Dmft { population: n },
         };
         let points = (pair.p1 + pair.p2 + 2 * pair.test) as f64;

@@ -121,14 +121,14 @@ const PARAMS: &[ParamSpec] = &[
         name: "solver",
         kind: Kind::Choice(&["network", "dmft"]),
         default: "network",
-        doc: "network = finite width n; dmft = single-site population of n neurons (n even)",
+        doc: "network = finite width n; dmft = single-site population of n neurons",
         used_when: None,
     },
     ParamSpec {
         name: "n",
         kind: Kind::Count(2, 1_000_000),
         default: "128",
-        doc: "network width N, or DMFT population M (antithetic pairs share h: M/2 distinct features)",
+        doc: "network width N, or DMFT population M",
         used_when: None,
     },
     ParamSpec {
@@ -324,7 +324,6 @@ impl Observable for RealTransfer {
         let phi = Phi::parse(params.text("phi")?)?;
         let n = params.size("n")?;
         let solver = match params.text("solver")? {
-            "dmft" if n % 2 != 0 => return Err(Error::input(format!("the DMFT population n must be even (got {n})"))),
             "dmft" => Solver::Dmft { population: n },
             _ => Solver::Network { width: n },
         };

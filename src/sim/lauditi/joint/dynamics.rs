@@ -91,6 +91,15 @@ pub struct Curves {
     pub steps: usize,
 }
 
+/// The readout and the output's offset: f(x) = (1/N) sum_i a_i phi(h_i(x)) - offset(x), with `offset` over
+/// the stacked points (zero for the network; the population's initial output, a control variate that
+/// vanishes at infinite width, see [`super::features::Population::sample`]). A readout reset clears it.
+#[derive(Debug, Clone)]
+pub struct Readout {
+    pub a: Col<f64>,
+    pub offset: Col<f64>,
+}
+
 /// Index ranges of the four sets in the stacked inputs (source train, target train, source test, target test).
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -140,16 +149,19 @@ struct Work {
     eval: Mat<f64>,
 }
 
-/// Runs stage 1 then stage 2 from readout `a` and hidden layer `features`, recording the curves.
+/// Runs stage 1 then stage 2 from `readout` and hidden layer `features`, recording the curves.
 pub fn run_two_stage<F: Features>(
     data: &TwoStageData,
     phi: Phi,
     schedule: &Schedule,
     features: &mut F,
-    a: &mut Col<f64>,
+    readout: &mut Readout,
 ) -> Result<Curves> {
     schedule.validate()?;
     let layout = Layout::of(data);
+    if readout.a.nrows() != features.neurons() || readout.offset.nrows() != layout.total() {
+        return Err(Error::input("the readout does not match the network's neurons and points"));
+    }
     let d = data.dim() as f64;
     let m = features.neurons();
     let mut work = Work {
@@ -168,7 +180,8 @@ pub fn run_two_stage<F: Features>(
     let k1 = input_kernel_norm(&data.source_train.x, d);
     let steps1 = integrate(
         features,
-        a,
+        readout,
+        layout.source_train.clone(),
         &data.source_train.y,
         phi,
         schedule.gamma1,
@@ -181,9 +194,9 @@ pub fn run_two_stage<F: Features>(
     )?;
     curves.steps += steps1;
     curves.source_after_stage1 =
-        test_loss(features, a, phi, layout.source_test.clone(), &data.source_test.y, &mut work);
+        test_loss(features, readout, phi, layout.source_test.clone(), &data.source_test.y, &mut work);
     curves.target_after_stage1 =
-        test_loss(features, a, phi, layout.target_test.clone(), &data.target_test.y, &mut work);
+        test_loss(features, readout, phi, layout.target_test.clone(), &data.target_test.y, &mut work);
 
     let source_probe = probe(&layout.source_test, &data.source_test.y);
     let target_probe = probe(&layout.target_test, &data.target_test.y);
@@ -191,12 +204,14 @@ pub fn run_two_stage<F: Features>(
         kernel_alignment(features, phi, source_probe.0.clone(), &source_probe.1, &mut work);
     features.set_train(layout.target_train.clone());
     if schedule.reset_readout {
-        a.fill(0.0);
+        readout.a.fill(0.0);
+        readout.offset.fill(0.0);
     }
     let k2 = input_kernel_norm(&data.target_train.x, d);
     let steps2 = integrate(
         features,
-        a,
+        readout,
+        layout.target_train.clone(),
         &data.target_train.y,
         phi,
         schedule.gamma2,
@@ -205,12 +220,26 @@ pub fn run_two_stage<F: Features>(
         &schedule.record,
         schedule,
         &mut work,
-        |feat, a, work| {
+        |feat, readout, work| {
             // Target first: its pre-activations stay in work.eval for the kurtosis and the alignment.
-            curves.target_loss.push(test_loss(feat, a, phi, layout.target_test.clone(), &data.target_test.y, work));
+            curves.target_loss.push(test_loss(
+                feat,
+                readout,
+                phi,
+                layout.target_test.clone(),
+                &data.target_test.y,
+                work,
+            ));
             curves.kurtosis.push(excess_kurtosis(&work.eval));
             curves.alignment.push(alignment_of(work.eval.as_ref(), phi, &target_probe.1));
-            curves.source_loss.push(test_loss(feat, a, phi, layout.source_test.clone(), &data.source_test.y, work));
+            curves.source_loss.push(test_loss(
+                feat,
+                readout,
+                phi,
+                layout.source_test.clone(),
+                &data.source_test.y,
+                work,
+            ));
             Ok(())
         },
     )?;
@@ -254,7 +283,8 @@ fn input_kernel_norm(x: &Mat<f64>, d: f64) -> f64 {
 #[allow(clippy::too_many_arguments)]
 fn integrate<F: Features>(
     features: &mut F,
-    a: &mut Col<f64>,
+    readout: &mut Readout,
+    range: Range<usize>,
     y: &Col<f64>,
     phi: Phi,
     gamma: f64,
@@ -263,7 +293,7 @@ fn integrate<F: Features>(
     times: &[f64],
     schedule: &Schedule,
     work: &mut Work,
-    mut record: impl FnMut(&F, &Col<f64>, &mut Work) -> Result<()>,
+    mut record: impl FnMut(&F, &Readout, &mut Work) -> Result<()>,
 ) -> Result<usize> {
     let p = y.nrows();
     let m = features.neurons();
@@ -295,13 +325,13 @@ fn integrate<F: Features>(
                     work.phi[(i, j)] = phi.value(hv);
                     let s = phi.slope(hv);
                     work.slope[(i, j)] = s;
-                    psi += a[i] * a[i] * s * s;
+                    psi += readout.a[i] * readout.a[i] * s * s;
                 }
                 psi_max = psi_max.max(psi * inv_m);
             }
-            matmul(work.f.as_mat_mut(), Accum::Replace, work.phi.transpose(), a.as_mat(), inv_m, Par::Seq);
+            matmul(work.f.as_mat_mut(), Accum::Replace, work.phi.transpose(), readout.a.as_mat(), inv_m, Par::Seq);
             for j in 0..p {
-                work.delta[j] = y[j] - work.f[j];
+                work.delta[j] = y[j] - (work.f[j] - readout.offset[range.start + j]);
             }
             // Step size from the tangent-kernel bound (power iteration on Phi = phi^T phi / m, warm start).
             let mut lambda_phi = 0.0;
@@ -333,18 +363,18 @@ fn integrate<F: Features>(
                 for j in 0..p {
                     let dj = c * work.delta[j];
                     for i in 0..m {
-                        work.g[(i, j)] = a[i] * dj * work.slope[(i, j)];
+                        work.g[(i, j)] = readout.a[i] * dj * work.slope[(i, j)];
                     }
                 }
                 features.update(work.g.as_ref(), dt);
             }
             for i in 0..m {
-                a[i] += dt * work.da[i];
+                readout.a[i] += dt * work.da[i];
             }
             t = if stop - t <= dt { stop } else { t + dt };
             steps += 1;
         }
-        record(features, a, work)?;
+        record(features, readout, work)?;
     }
     Ok(steps)
 }
@@ -352,7 +382,7 @@ fn integrate<F: Features>(
 /// Mean squared error (1/T) sum (f - y)^2 on the points `range`; leaves their pre-activations in `work.eval`.
 fn test_loss<F: Features>(
     features: &F,
-    a: &Col<f64>,
+    readout: &Readout,
     phi: Phi,
     range: Range<usize>,
     y: &Col<f64>,
@@ -360,15 +390,16 @@ fn test_loss<F: Features>(
 ) -> f64 {
     let m = features.neurons();
     work.eval.resize_with(m, range.len(), |_, _| 0.0);
-    features.evaluate(range, &mut work.eval);
+    features.evaluate(range.clone(), &mut work.eval);
     let inv_m = 1.0 / m as f64;
+    let a = &readout.a;
     let mut sum = 0.0;
     for j in 0..y.nrows() {
         let mut f = 0.0;
         for i in 0..m {
             f += a[i] * phi.value(work.eval[(i, j)]);
         }
-        let e = f * inv_m - y[j];
+        let e = f * inv_m - readout.offset[range.start + j] - y[j];
         sum += e * e;
     }
     sum / y.nrows() as f64

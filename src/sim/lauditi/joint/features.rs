@@ -10,11 +10,18 @@
 //!   pre-activations H_tr (M x P) and moves them by dt G K^x_tr, O(M P^2) per step. Pre-activations on
 //!   every other point are H_start + C K^x[tr, .], with C = int G dt accumulated over the stage
 //!   (K^x is constant, so this is exact), evaluated only when a curve is recorded.
+//!   [`Population::sample`] draws M independent neurons and subtracts their initial output (a control
+//!   variate: the single-site limit has f = 0 at the start), so all M neurons are distinct features.
 
 use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Col, Mat, MatRef, Par};
+
+use super::activation::Phi;
+use super::dynamics::Readout;
+use crate::rng::Rng;
+use crate::sim::gaussian::{normal, normal_matrix};
 
 /// Pre-activations of the hidden layer under feature updates.
 pub trait Features {
@@ -103,6 +110,30 @@ impl Population {
             Population { kx, start: h0, accumulated: Mat::zeros(m, 0), h_train: Mat::zeros(m, 0), train_range: 0..0 };
         pop.begin(train_range);
         pop
+    }
+
+    /// Draws M neurons of the single-site process on the stacked inputs `x` (rows): pre-activations
+    /// h ~ N(0, K^x) through the factor X / sqrt(D) of K^x (h = X z / sqrt(D), z ~ N(0, I_D) drawn and
+    /// discarded), readouts a ~ N(0, readout_scale^2), and the offset f0(x) = (1/M) sum_i a_i phi(h_i(x))
+    /// that makes the initial output exactly 0, as at infinite width.
+    pub fn sample(
+        x: &Mat<f64>,
+        phi: Phi,
+        readout_scale: f64,
+        m: usize,
+        train_range: Range<usize>,
+        rng: &mut Rng,
+    ) -> (Population, Readout) {
+        let (p_all, d) = (x.nrows(), x.ncols());
+        let z = normal_matrix(rng, m, d);
+        let mut h0 = Mat::zeros(m, p_all);
+        matmul(&mut h0, Accum::Replace, &z, x.transpose(), 1.0 / (d as f64).sqrt(), Par::Seq);
+        let a = Col::from_fn(m, |_| readout_scale * normal(rng));
+        let act = Mat::from_fn(m, p_all, |i, j| phi.value(h0[(i, j)]));
+        let offset = act.transpose() * &a * (1.0 / m as f64);
+        let mut kx = Mat::zeros(p_all, p_all);
+        matmul(&mut kx, Accum::Replace, x, x.transpose(), 1.0 / d as f64, Par::Seq);
+        (Population::new(kx, h0, train_range), Readout { a, offset })
     }
 
     fn begin(&mut self, range: Range<usize>) {

@@ -9,20 +9,20 @@
 //! - [`dynamics`]: the shared two-stage Euler loop, test losses (forgetting), kurtosis of h.
 //!
 //! Both solvers run the same equations; they differ in the hidden layer's representation and in the
-//! initial ensemble: the network draws N i.i.d. neurons (the actual procedure), the population draws M/2
-//! neurons and adds each one's mirror (h, -a) (antithetic variates: f = 0 at the start exactly, as at
-//! infinite width, and the same single-site law).
+//! output at the start: the network is the actual procedure (N i.i.d. neurons, random initial output of
+//! variance about D E[phi^2] / (gamma1^2 N)); the population draws M i.i.d. neurons of the same
+//! single-site law and subtracts their initial output (a control variate), so f = 0 at the start, as at
+//! infinite width.
 
 pub mod activation;
 pub mod dynamics;
 pub mod features;
 pub mod task;
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Col, Mat, Par};
+use faer::Col;
 
 pub use activation::Phi;
-pub use dynamics::{Curves, Schedule, run_two_stage};
+pub use dynamics::{Curves, Readout, Schedule, run_two_stage};
 pub use features::{Features, Network, Population};
 pub use task::{HermiteTask, PointSet, SyntheticPair, TwoStageData};
 
@@ -30,13 +30,14 @@ use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::sim::gaussian::{normal, normal_matrix};
 use dynamics::{Layout, stack_inputs};
+use rand::{Rng as _, SeedableRng};
 
 /// Which representation of the hidden layer runs the dynamics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Solver {
     /// Finite-width network with N i.i.d. neurons.
     Network { width: usize },
-    /// DMFT single-site population of M neurons (M even, antithetic pairs).
+    /// DMFT single-site population of M neurons (initial output subtracted).
     Dmft { population: usize },
 }
 
@@ -54,33 +55,21 @@ pub fn simulate(data: &TwoStageData, phi: Phi, schedule: &Schedule, solver: Solv
                 return Err(Error::input("the network width must be at least 1"));
             }
             let w = normal_matrix(rng, width, d);
-            let mut a = Col::from_fn(width, |_| readout_scale * normal(rng));
+            let a = Col::from_fn(width, |_| readout_scale * normal(rng));
+            let mut readout = Readout { a, offset: Col::zeros(layout.total()) };
             let mut net = Network::new(x, w, layout.source_train.clone());
-            run_two_stage(data, phi, schedule, &mut net, &mut a)
+            run_two_stage(data, phi, schedule, &mut net, &mut readout)
         }
         Solver::Dmft { population } => {
-            if population < 2 || population % 2 != 0 {
-                return Err(Error::input("the DMFT population must be an even number >= 2"));
+            if population < 2 {
+                return Err(Error::input("the DMFT population must be at least 2"));
             }
-            let half = population / 2;
-            // Rows of h0 ~ N(0, K^x), sampled through the factor X / sqrt(D) of K^x: h0 = X z / sqrt(D) with
-            // z ~ N(0, I_D) drawn once and discarded (no weight is stored or evolved).
-            let z = normal_matrix(rng, half, d);
-            let mut h0 = Mat::zeros(population, layout.total());
-            let scale = 1.0 / (d as f64).sqrt();
-            matmul(h0.subrows_mut(0, half), Accum::Replace, &z, x.transpose(), scale, Par::Seq);
-            let (top, mut bottom) = h0.as_mut().split_at_row_mut(half);
-            bottom.copy_from(top);
-            let mut a = Col::zeros(population);
-            for i in 0..half {
-                let v = readout_scale * normal(rng);
-                a[i] = v;
-                a[half + i] = -v;
-            }
-            let mut kx = Mat::zeros(layout.total(), layout.total());
-            matmul(&mut kx, Accum::Replace, &x, x.transpose(), 1.0 / d as f64, Par::Seq);
-            let mut pop = Population::new(kx, h0, layout.source_train.clone());
-            run_two_stage(data, phi, schedule, &mut pop, &mut a)
+            // The population's neurons come from a child stream: independent of a network drawn from `rng`
+            // after the same data (so the two solvers can be compared on paired data).
+            let mut own = <Rng as SeedableRng>::seed_from_u64(rng.next_u64());
+            let (mut pop, mut readout) =
+                Population::sample(&x, phi, readout_scale, population, layout.source_train.clone(), &mut own);
+            run_two_stage(data, phi, schedule, &mut pop, &mut readout)
         }
     }
 }
