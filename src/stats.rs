@@ -46,6 +46,18 @@ pub fn normal_sf(z: f64) -> f64 {
     standard_normal().sf(z)
 }
 
+/// One-sided p-value of an excess over a budget measured with standard error `se`:
+/// P(Z > excess / se); without noise (se = 0), 0 when the excess is positive and 1 otherwise.
+pub fn excess_p(excess: f64, se: f64) -> f64 {
+    if se > 0.0 {
+        normal_sf(excess / se)
+    } else if excess > 0.0 {
+        0.0
+    } else {
+        1.0
+    }
+}
+
 /// Quantile of the standard normal: z with P(Z <= z) = p, for p in (0, 1).
 pub fn normal_quantile(p: f64) -> f64 {
     standard_normal().inverse_cdf(p)

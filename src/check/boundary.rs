@@ -21,7 +21,7 @@ use crate::formula::Formula;
 use crate::observable::{Observable, find, simulate};
 use crate::params::ParamSet;
 use crate::rng::{derive, derive_label};
-use crate::stats::{Estimate, holm_reject, normal_sf};
+use crate::stats::{Estimate, excess_p, holm_reject};
 use crate::theorem::{CheckSpec, ToleranceSpec, value_text};
 
 /// Grid points of a check (every combination of the axes), as (name, value text) lists.
@@ -218,13 +218,7 @@ impl Check for BoundaryCheck {
                 // Deviation towards the wrong side of zero.
                 let signed = if negative { est.mean } else { -est.mean };
                 let excess = signed - budget;
-                let p = if est.se > 0.0 {
-                    normal_sf(excess / est.se)
-                } else if excess > 0.0 {
-                    0.0
-                } else {
-                    1.0
-                };
+                let p = excess_p(excess, est.se);
                 let mut at_vals = point.clone();
                 at_vals.push((self.scan.0.clone(), value.clone()));
                 reports.push(PointReport {

@@ -99,6 +99,24 @@ impl PointReport {
             sizes: Vec::new(),
         }
     }
+
+    /// A fitted exponent against its printed value, with the verdict `pass` of the check; its interval
+    /// [lo, hi] is reported as a se of (hi - lo) / (2 z), z the interval's two-sided normal quantile.
+    pub fn exponent(name: &str, printed: f64, fitted: f64, (lo, hi): (f64, f64), z: f64, pass: bool) -> Self {
+        PointReport {
+            at: BTreeMap::from([("exponent".to_string(), serde_json::json!(name))]),
+            claimed: Some(printed),
+            simulated: Some(Estimate { mean: fitted, se: (hi - lo) / (2.0 * z), trials: 0 }),
+            residual: fitted - printed,
+            budget: 0.0,
+            z: None,
+            two_sided: true,
+            p: if pass { 1.0 } else { 0.0 },
+            pass,
+            undefined: false,
+            sizes: Vec::new(),
+        }
+    }
 }
 
 /// The point least compatible with the claim: smallest p-value, then largest |z|, then largest

@@ -18,7 +18,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::observable::simulate;
 use crate::rng::derive;
-use crate::stats::{Estimate, holm_reject, normal_quantile, normal_sf};
+use crate::stats::{Estimate, excess_p, holm_reject, normal_quantile};
 use crate::theorem::{CheckSpec, Relation, Statement};
 
 /// A compiled monotonicity check on simulated data.
@@ -104,13 +104,7 @@ impl Check for MonotoneCheck {
                     at.extend(point_json(&[(format!("{}_next", self.variable), next.clone())]));
                 }
                 let excess = est.mean - tol.abs;
-                let p = if est.se > 0.0 {
-                    normal_sf(excess / est.se)
-                } else if excess > 0.0 {
-                    0.0
-                } else {
-                    1.0
-                };
+                let p = excess_p(excess, est.se);
                 reports.push(PointReport {
                     at,
                     claimed: None,

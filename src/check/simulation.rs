@@ -17,7 +17,7 @@ use crate::formula::Formula;
 use crate::observable::{Observable, find, simulate};
 use crate::params::ParamSet;
 use crate::rng::{derive, derive_label};
-use crate::stats::{Estimate, extrapolate_inverse_size, holm_reject, normal_quantile, normal_sf};
+use crate::stats::{Estimate, excess_p, extrapolate_inverse_size, holm_reject, normal_quantile};
 use crate::theorem::{CheckSpec, ExtrapolateSpec, Relation, Statement, ToleranceSpec, value_text};
 
 /// A compiled simulation check.
@@ -374,14 +374,8 @@ impl SimulationCheck {
             _ => (residual.mean.abs(), true),
         };
         let excess = signed - budget;
-        let p = if residual.se > 0.0 {
-            let tail = normal_sf(excess / residual.se);
-            if two_sided { (2.0 * tail).min(1.0) } else { tail }
-        } else if excess > 0.0 {
-            0.0
-        } else {
-            1.0
-        };
+        let tail = excess_p(excess, residual.se);
+        let p = if two_sided { (2.0 * tail).min(1.0) } else { tail };
         let z = (residual.se > 0.0).then(|| (if two_sided { residual.mean } else { signed }) / residual.se);
         Ok(PointReport {
             at,

@@ -611,25 +611,8 @@ impl OrderCheck {
             if !pass {
                 bad.push(r.names[i].clone());
             }
-            let mut at = BTreeMap::new();
-            at.insert("exponent".to_string(), json!(r.names[i]));
-            points.push(PointReport {
-                at,
-                claimed: Some(r.printed[i]),
-                simulated: Some(Estimate {
-                    mean: r.fitted[i],
-                    se: (hi - lo) / (2.0 * normal_quantile(1.0 - self.family_alpha / 2.0)),
-                    trials: 0,
-                }),
-                residual: r.fitted[i] - r.printed[i],
-                budget: 0.0,
-                z: None,
-                two_sided: true,
-                p: if pass { 1.0 } else { 0.0 },
-                pass,
-                undefined: false,
-                sizes: Vec::new(),
-            });
+            let z = normal_quantile(1.0 - self.family_alpha / 2.0);
+            points.push(PointReport::exponent(&r.names[i], r.printed[i], r.fitted[i], (lo, hi), z, pass));
         }
         let zq = normal_quantile(1.0 - self.family_alpha);
         let drop_ok = r.drop.se > 0.0 && r.drop.mean / r.drop.se > zq || r.drop.se == 0.0 && r.drop.mean > 0.0;

@@ -6,10 +6,7 @@
 //! The claim fails on every constituent whose printed local exponent d ln Gamma / d ln c_i lies
 //! outside its interval.
 
-use std::collections::BTreeMap;
-
 use rand::{RngExt, SeedableRng};
-use serde_json::json;
 
 use super::OrderCheck;
 use crate::check::{CheckReport, PointReport, RunContext, Verdict, fmt_num};
@@ -138,21 +135,7 @@ impl OrderCheck {
                 fmt_num(lo),
                 fmt_num(hi)
             ));
-            let mut at = BTreeMap::new();
-            at.insert("exponent".to_string(), json!(name));
-            points.push(PointReport {
-                at,
-                claimed: Some(printed[i]),
-                simulated: Some(Estimate { mean: fitted[i], se: (hi - lo) / (2.0 * zq), trials: 0 }),
-                residual: fitted[i] - printed[i],
-                budget: 0.0,
-                z: None,
-                two_sided: true,
-                p: if pass { 1.0 } else { 0.0 },
-                pass,
-                undefined: false,
-                sizes: Vec::new(),
-            });
+            points.push(PointReport::exponent(name, printed[i], fitted[i], (lo, hi), zq, pass));
         }
         let lo = means.iter().map(|m| m.mean).fold(f64::INFINITY, f64::min);
         let hi = means.iter().map(|m| m.mean).fold(f64::NEG_INFINITY, f64::max);
