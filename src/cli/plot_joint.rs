@@ -127,7 +127,10 @@ pub fn run(cmd: &PlotCommand) -> Result<i32> {
     let obs = find("lauditi.joint_rich")?;
     let params = obs.resolve(&given)?;
     let setup = Setup::from(&params)?;
-    let times = linspace(0.0, setup.schedule.t2, args.points);
+    let mut times = linspace(0.0, setup.schedule.t2, args.points);
+    if let Some(last) = times.last_mut() {
+        *last = setup.schedule.t2; // linspace rounds; stage 2 ends exactly at t2
+    }
     let schedules: Vec<Schedule> =
         gammas.iter().map(|&gamma2| Schedule { gamma2, record: times.clone(), ..setup.schedule.clone() }).collect();
     schedules.iter().try_for_each(Schedule::validate)?;

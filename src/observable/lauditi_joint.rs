@@ -249,7 +249,7 @@ impl TrialRunner for JointRunner {
             c.target_after_stage1,
             c.kurtosis[last],
             c.kurtosis[0],
-            c.kernel_alignment,
+            c.alignment[last],
             c.source_alignment_after_stage1 - c.source_alignment,
         ];
         for series in [&c.target_loss, &c.source_loss] {

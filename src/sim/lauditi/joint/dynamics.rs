@@ -36,7 +36,7 @@ pub struct Schedule {
     pub t1: f64,
     /// Stage-2 training time.
     pub t2: f64,
-    /// Stage-2 times at which the curves are recorded (ascending, inside [0, t2]).
+    /// Stage-2 times at which the curves are recorded (ascending, inside [0, t2], the last = t2: stage 2 ends there).
     pub record: Vec<f64>,
     /// Step-size scale (stable below 2; dt = eta0 / B).
     pub eta0: f64,
@@ -56,11 +56,11 @@ impl Schedule {
         if !(ok(self.t1) && ok(self.t2) && self.eta0 > 0.0 && self.eta0 < 2.0) {
             return Err(Error::input("t1, t2 must be finite and >= 0, and eta0 in (0, 2)"));
         }
-        if self.record.is_empty()
+        if self.record.last() != Some(&self.t2)
             || self.record.windows(2).any(|w| w[1] < w[0])
             || self.record.iter().any(|&t| !(0.0..=self.t2).contains(&t))
         {
-            return Err(Error::input("recording times must be ascending inside [0, t2]"));
+            return Err(Error::input("recording times must be ascending inside [0, t2] and end at t2"));
         }
         Ok(())
     }
@@ -80,9 +80,8 @@ pub struct Curves {
     pub source_after_stage1: f64,
     pub target_after_stage1: f64,
     /// Kernel-target alignment y^T K y / (|y|^2 |K|_F) of the feature kernel K = phi(H)^T phi(H) / N on
-    /// the first (at most 64) target test inputs, at each recording time and at the end of stage 2.
+    /// the first (at most 64) target test inputs, at each recording time (the last is the end of stage 2).
     pub alignment: Vec<f64>,
-    pub kernel_alignment: f64,
     /// The same alignment with the source labels on (at most 64) source test inputs, at the end of
     /// stage 1 and of stage 2: its drop is forgetting of source features.
     pub source_alignment_after_stage1: f64,
@@ -245,7 +244,6 @@ pub fn run_two_stage<F: Features>(
     )?;
     curves.steps += steps2;
     curves.times = schedule.record.clone();
-    curves.kernel_alignment = kernel_alignment(features, phi, target_probe.0.clone(), &target_probe.1, &mut work);
     curves.source_alignment = kernel_alignment(features, phi, source_probe.0, &source_probe.1, &mut work);
     if curves.target_loss.iter().chain(&curves.source_loss).any(|x| !x.is_finite()) {
         return Err(Error::numerical("the two-stage dynamics diverged (non-finite loss); lower eta0"));
