@@ -1,4 +1,7 @@
-//! Output for people (aligned tables) and for scripts (JSON).
+//! Output for people (aligned tables, evidence text) and for scripts (JSON), rendered from structured
+//! outcomes.
+
+pub mod evidence;
 
 use serde::Serialize;
 

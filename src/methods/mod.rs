@@ -1,0 +1,47 @@
+//! Check methods: each compiles its typed spec ([`crate::spec::CheckSpec`]) against the claim's
+//! statement and supplies only what is its own to the pipeline ([`crate::engine::Method`]): its plan,
+//! its statistic per point and its decision rule.
+//!
+//! To add a method: a spec struct in `crate::spec::check`, a module here implementing
+//! [`Method`], its rule in `crate::decide` (with synthetic error-rate tests), its details in
+//! `crate::outcome::details` and their evidence in `crate::report::evidence`.
+
+pub mod search;
+pub mod simulation;
+
+use crate::engine::{Check, Method};
+use crate::error::{Error, Result};
+use crate::rng::derive_label;
+use crate::spec::CheckSpec;
+use crate::statement::Statement;
+
+/// What a method compiles against: the claim and the check's place in it.
+pub struct Context<'a> {
+    pub claim_id: &'a str,
+    /// 0-based index of the check in its theorem file.
+    pub index: usize,
+    pub statement: &'a Statement,
+}
+
+impl Context<'_> {
+    /// The check's random stream: every seed of the check derives from (run seed, stream).
+    pub fn stream(&self) -> u64 {
+        derive_label(self.index as u64, self.claim_id)
+    }
+}
+
+/// Compiles one check of a claim.
+pub fn compile(spec: &CheckSpec, cx: &Context) -> Result<Check> {
+    let method: Box<dyn Method> = match spec {
+        CheckSpec::Simulation(s) => Box::new(simulation::Simulation::compile(s, cx)?),
+        CheckSpec::Search(s) => Box::new(search::Search::compile(s, cx.statement)?),
+        other => return Err(Error::input(format!("method `{}` is not available", other.method()))),
+    };
+    Ok(Check {
+        index: cx.index + 1,
+        method_name: spec.method(),
+        describe: spec.describe().to_string(),
+        regime: spec.regime().map(str::to_string),
+        method,
+    })
+}

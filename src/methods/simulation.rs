@@ -1,0 +1,258 @@
+//! `simulation`: at every point of a parameter grid, run an observable and compare one of its
+//! outputs with the claimed formula (equality) or bound (inequality).
+//!
+//! Residual per trial r_t = output_t - claimed(point, outputs_t); its mean over independent trials
+//! has standard error se. With a finite-size budget b = abs + rel |claimed| a point fails when the
+//! deviation beyond b is significant ([`crate::decide::budget`]), Holm over the grid; a strict
+//! inequality must instead be shown beyond b. Optionally the residual is measured at several sizes and
+//! extrapolated as a + c/size (weighted least squares) so that O(1/size) finite-size bias is removed
+//! rather than budgeted.
+
+use std::collections::BTreeMap;
+
+use super::Context;
+use crate::decide::budget::{Sense, budget_test, holm, strict};
+use crate::engine::plan::{Point, Settings, grid_points, output_of};
+use crate::engine::{Cell, Decision, Drawn, Method, Precision};
+use crate::error::{Error, Result};
+use crate::formula::Formula;
+use crate::outcome::details::SimulationDetails;
+use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, SizeEstimate, coords};
+use crate::params::ParamSet;
+use crate::rng::derive;
+use crate::spec::{Extrapolate, Relation, SimulationSpec, Tolerance};
+use crate::stats::{Estimate, extrapolate_inverse_size};
+
+/// A compiled simulation check.
+pub struct Simulation {
+    settings: Settings,
+    stream: u64,
+    output: &'static str,
+    sense: Sense,
+    claimed: Formula,
+    defines: Vec<(String, Formula)>,
+    points: Vec<Point>,
+    spec: SimulationSpec,
+    /// Strict inequality: the output must clear the bound by more than the budget with confidence.
+    strict: bool,
+}
+
+/// The formula a simulation check compares with: its own, the claim's (equality) or the bound.
+fn compared(spec: &SimulationSpec, cx: &Context) -> Result<(Formula, Sense)> {
+    let st = cx.statement;
+    let sense = match st.relation {
+        Relation::Equal => Sense::Equal,
+        Relation::AtMost => Sense::AtMost,
+        Relation::AtLeast => Sense::AtLeast,
+        _ if spec.formula.is_some() => Sense::Equal,
+        _ => return Err(Error::input("monotonicity claims are checked with method = \"search\" or \"monotone\"")),
+    };
+    let formula = match (&spec.formula, sense) {
+        (Some(f), _) => Formula::parse(f)?,
+        (None, Sense::Equal) => st.formula.clone(),
+        (None, _) => st.bound.clone().ok_or_else(|| Error::input("inequality without bound"))?,
+    };
+    Ok((formula, sense))
+}
+
+impl Simulation {
+    pub fn compile(spec: &SimulationSpec, cx: &Context) -> Result<Simulation> {
+        let settings = Settings::new(&spec.observable, &spec.settings, &spec.quick)?;
+        let observable = settings.observable();
+        let name = observable.name();
+        let output = output_of(observable, spec.output.as_deref())?;
+        let (claimed, sense) = compared(spec, cx)?;
+        let is_param = |v: &str| observable.params().iter().any(|p| p.name == v);
+        let is_output = |v: &str| observable.outputs().iter().any(|p| p.name == v);
+        let mut defines: Vec<(String, Formula)> = Vec::new();
+        for (k, text) in &spec.define {
+            let f = Formula::parse(text).map_err(|e| Error::input(format!("define.{k}: {e}")))?;
+            if let Some(v) = f.variables().iter().find(|v| !is_param(v) && !defines.iter().any(|(d, _)| d == *v)) {
+                return Err(Error::input(format!("define.{k}: `{v}` is not a parameter of {name}")));
+            }
+            defines.push((k.clone(), f));
+        }
+        for v in claimed.variables() {
+            let defined = defines.iter().any(|(d, _)| d == v);
+            if !defined && is_param(v) && is_output(v) {
+                return Err(Error::input(format!("`{v}` is both a parameter and an output of {name}; add a define")));
+            }
+            if !defined && !is_param(v) && !is_output(v) {
+                return Err(Error::input(format!(
+                    "unknown variable `{v}` in `{claimed}`: not a parameter, output or define of {name}"
+                )));
+            }
+        }
+        if let Some(k) = spec.grid.keys().find(|k| spec.settings.contains_key(*k)) {
+            return Err(Error::input(format!("`{k}` is both a setting and a grid axis")));
+        }
+        if let Some(x) = &spec.extrapolate
+            && (!is_param(&x.param) || spec.grid.contains_key(&x.param) || spec.settings.contains_key(&x.param))
+        {
+            return Err(Error::input(format!("extrapolate.param `{}` must be a parameter not set elsewhere", x.param)));
+        }
+        let check = Simulation {
+            points: grid_points(&spec.grid)?,
+            settings,
+            stream: cx.stream(),
+            output,
+            sense,
+            claimed,
+            defines,
+            spec: spec.clone(),
+            strict: cx.statement.strict && sense != Sense::Equal,
+        };
+        // Every point must resolve at both precisions: fail at load time, not mid-audit.
+        for quick in [false, true] {
+            check.cells(quick, 0)?;
+        }
+        Ok(check)
+    }
+
+    fn sizes(&self, quick: bool) -> Vec<Option<f64>> {
+        self.spec.extrapolate.as_ref().map_or(vec![None], |x| x.sizes(quick).iter().map(|s| Some(*s)).collect())
+    }
+
+    /// Cells point by point, size by size; seeds derive from `seed` (0 only validates parameters).
+    fn cells(&self, quick: bool, seed: u64) -> Result<Vec<Cell>> {
+        let base = derive(seed, &[self.stream]);
+        let trials = self.spec.trials_at(quick);
+        let mut cells = Vec::new();
+        for (i, point) in self.points.iter().enumerate() {
+            for (k, size) in self.sizes(quick).into_iter().enumerate() {
+                let mut at = point.clone();
+                if let (Some(x), Some(s)) = (&self.spec.extrapolate, size) {
+                    at.push((x.param.clone(), s.to_string()));
+                }
+                cells.push(self.settings.cell(&at, quick, trials, derive(base, &[i as u64, k as u64]))?);
+            }
+        }
+        Ok(cells)
+    }
+
+    /// Values of defines and numeric parameters at a point; parameters without effect there are left out.
+    fn environment(&self, params: &ParamSet) -> Result<BTreeMap<String, f64>> {
+        let mut env = params.numbers();
+        for spec in self.settings.observable().params() {
+            if let Some((other, value)) = spec.used_when
+                && params.text(other)? != value
+            {
+                env.remove(spec.name);
+            }
+        }
+        for (name, f) in &self.defines {
+            let v = f.eval(|x| env.get(x).copied())?;
+            env.insert(name.clone(), v);
+        }
+        Ok(env)
+    }
+
+    /// Residual estimate (output minus claimed) of one cell, and the claimed value when it is a
+    /// constant; None when the claimed value is undefined (not finite).
+    fn residual(&self, drawn: &Drawn) -> Result<Option<(Estimate, Option<f64>)>> {
+        let env = self.environment(&drawn.cell.params)?;
+        let sample = &drawn.sample;
+        let j = sample.outputs.iter().position(|o| *o == self.output).unwrap_or(0);
+        let claimed_at = |row: &[f64]| -> Result<f64> {
+            let lookup =
+                |x: &str| env.get(x).copied().or_else(|| sample.outputs.iter().position(|o| *o == x).map(|j| row[j]));
+            Ok(self.claimed.eval(lookup)?)
+        };
+        // A claimed value that depends only on the point is evaluated once; one that uses outputs, per trial.
+        let constant = self.claimed.variables().iter().all(|v| env.contains_key(v));
+        let claimed = if constant { Some(claimed_at(&[])?) } else { None };
+        let mut residuals = Vec::with_capacity(sample.rows.len());
+        for row in &sample.rows {
+            let c = match claimed {
+                Some(c) => c,
+                None => claimed_at(row)?,
+            };
+            if !c.is_finite() {
+                return Ok(None);
+            }
+            residuals.push(row[j] - c);
+        }
+        Ok(Some((Estimate::from_samples(&residuals), claimed)))
+    }
+
+    /// One grid point from its cells (one per size).
+    fn point(&self, point: &Point, drawn: &[Drawn], quick: bool) -> Result<PointOutcome> {
+        let at = coords(point);
+        let mut sizes = Vec::new();
+        let mut claimed = None;
+        for (d, size) in drawn.iter().zip(self.sizes(quick)) {
+            let Some((residual, c)) = self.residual(d)? else {
+                return Ok(PointOutcome::undefined(at));
+            };
+            claimed = c;
+            sizes.push(SizeEstimate { size: size.unwrap_or(0.0), residual });
+        }
+        let residual = match sizes.as_slice() {
+            [one] => one.residual,
+            _ => {
+                let xs: Vec<f64> = sizes.iter().map(|s| s.size).collect();
+                let ys: Vec<Estimate> = sizes.iter().map(|s| s.residual).collect();
+                extrapolate_inverse_size(&xs, &ys).ok_or_else(|| Error::numerical("extrapolation in size failed"))?.0
+            }
+        };
+        let tol = &self.spec.tolerance;
+        let budget = tol.abs + tol.rel * claimed.map_or(0.0, f64::abs);
+        let (p, z) = budget_test(residual, budget, self.sense);
+        Ok(PointOutcome {
+            claimed,
+            simulated: claimed.map(|c| Estimate { mean: c + residual.mean, ..residual }),
+            residual: residual.mean,
+            budget,
+            z,
+            two_sided: self.sense == Sense::Equal,
+            p,
+            sizes: if sizes.len() > 1 { sizes } else { Vec::new() },
+            ..PointOutcome::at(at)
+        })
+    }
+}
+
+impl Method for Simulation {
+    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+        self.cells(precision.quick, precision.seed)
+    }
+
+    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+        let quick = precision.quick;
+        let per_point = self.sizes(quick).len();
+        let mut points = self
+            .points
+            .iter()
+            .zip(drawn.chunks(per_point))
+            .map(|(point, d)| self.point(point, d, quick))
+            .collect::<Result<Vec<_>>>()?;
+        let tol: &Tolerance = &self.spec.tolerance;
+        let kind = if self.strict {
+            strict(&mut points, tol.family_alpha, self.sense);
+            RuleKind::StrictBonferroni
+        } else {
+            holm(&mut points, tol.family_alpha);
+            RuleKind::Holm
+        };
+        let rule = Rule {
+            kind,
+            family_alpha: tol.family_alpha,
+            family: points.len(),
+            trials: self.spec.trials_at(quick),
+            resamples: None,
+        };
+        let finite_size = match &self.spec.extrapolate {
+            Some(x) => {
+                FiniteSize::Extrapolated { param: x.param.clone(), sizes: Extrapolate::sizes(x, quick).to_vec() }
+            }
+            None => FiniteSize::Budget { abs: tol.abs, rel: tol.rel, reason: tol.budget_reason.clone() },
+        };
+        let details = Details::Simulation(SimulationDetails {
+            observable: self.settings.observable().name().to_string(),
+            output: self.output.to_string(),
+            compared: self.claimed.to_string(),
+            undefined: points.iter().filter(|p| p.undefined).count(),
+        });
+        Ok(Decision::new(rule, points, finite_size, details))
+    }
+}

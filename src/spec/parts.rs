@@ -1,0 +1,214 @@
+//! Pieces shared by several check methods' schemas: tolerances, quick-precision overrides,
+//! extrapolation in size, scans and symmetries. Each validates itself at load time.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::formula::scaling::parse_weights;
+
+fn default_family_alpha() -> f64 {
+    0.01
+}
+
+fn check_alpha(alpha: f64) -> std::result::Result<(), String> {
+    if alpha > 0.0 && alpha < 1.0 {
+        Ok(())
+    } else {
+        Err(format!("tolerance.family_alpha = {alpha} must lie in (0, 1)"))
+    }
+}
+
+fn check_budget(name: &str, value: f64) -> std::result::Result<(), String> {
+    if value >= 0.0 && value.is_finite() {
+        Ok(())
+    } else {
+        Err(format!("tolerance.{name} = {value} must be a finite number >= 0"))
+    }
+}
+
+/// Statistical tolerance of a comparison with a finite-size / numerical budget
+/// b = abs + rel |claimed| (methods `simulation`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    /// Family-wise false-alarm rate over the check's points.
+    #[serde(default = "default_family_alpha")]
+    pub family_alpha: f64,
+    /// Absolute budget added to the statistical tolerance.
+    #[serde(default)]
+    pub abs: f64,
+    /// Relative budget (fraction of |claimed value|).
+    #[serde(default)]
+    pub rel: f64,
+    /// Why the budget has its size.
+    pub budget_reason: String,
+}
+
+impl Tolerance {
+    pub(super) fn validate(&self) -> std::result::Result<(), String> {
+        check_alpha(self.family_alpha)?;
+        check_budget("abs", self.abs)?;
+        check_budget("rel", self.rel)
+    }
+}
+
+/// Statistical tolerance with an absolute budget only (methods `monotone`, `boundary`, `decay_exponent`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbsTolerance {
+    #[serde(default = "default_family_alpha")]
+    pub family_alpha: f64,
+    #[serde(default)]
+    pub abs: f64,
+    pub budget_reason: String,
+}
+
+impl AbsTolerance {
+    pub(super) fn validate(&self) -> std::result::Result<(), String> {
+        check_alpha(self.family_alpha)?;
+        check_budget("abs", self.abs)
+    }
+}
+
+/// A family-wise level without a budget (methods whose statistic has no finite-size budget).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    #[serde(default = "default_family_alpha")]
+    pub family_alpha: f64,
+    /// Why the method needs no budget, or what limits it.
+    pub budget_reason: Option<String>,
+}
+
+impl Default for Level {
+    fn default() -> Self {
+        Level { family_alpha: default_family_alpha(), budget_reason: None }
+    }
+}
+
+impl Level {
+    pub(super) fn validate(&self) -> std::result::Result<(), String> {
+        check_alpha(self.family_alpha)
+    }
+}
+
+/// Settings that change at the quick precision (`--quick`, `cargo test`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quick {
+    pub trials: Option<usize>,
+    #[serde(default)]
+    pub settings: BTreeMap<String, toml::Value>,
+}
+
+/// Extrapolation of a residual in 1/size to size -> infinity.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extrapolate {
+    /// The size parameter (e.g. `d` or `width`).
+    pub param: String,
+    pub sizes: Vec<f64>,
+    /// Sizes at the quick precision (default: `sizes`).
+    pub quick_sizes: Option<Vec<f64>>,
+}
+
+impl Extrapolate {
+    pub(super) fn validate(&self) -> std::result::Result<(), String> {
+        let ok = |s: &[f64]| s.len() >= 2 && s.iter().all(|v| v.is_finite() && *v > 0.0);
+        if ok(&self.sizes) && self.quick_sizes.as_deref().is_none_or(ok) {
+            Ok(())
+        } else {
+            Err("extrapolate needs at least two positive sizes (sizes and quick_sizes)".into())
+        }
+    }
+
+    /// The sizes at a precision.
+    pub fn sizes(&self, quick: bool) -> &[f64] {
+        match (&self.quick_sizes, quick) {
+            (Some(q), true) => q,
+            _ => &self.sizes,
+        }
+    }
+}
+
+/// A scanned parameter and its values.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scan {
+    pub param: String,
+    pub values: Vec<f64>,
+}
+
+impl Scan {
+    pub(super) fn validate(&self, at_least: usize) -> std::result::Result<(), String> {
+        if self.values.len() < at_least || self.values.iter().any(|v| !v.is_finite()) {
+            return Err(format!("scan.values needs at least {at_least} finite values"));
+        }
+        Ok(())
+    }
+}
+
+/// A declared symmetry as scaling weights, written "u_norm=1,sigma_p1=1": under x -> s x the
+/// parameter c_i scales as s^{w_i} c_i.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Symmetry {
+    pub weights: Vec<(String, f64)>,
+    text: String,
+}
+
+impl TryFrom<String> for Symmetry {
+    type Error = String;
+    fn try_from(text: String) -> std::result::Result<Self, String> {
+        let weights = parse_weights(&text).map_err(|e| format!("symmetry {text:?}: {e}"))?;
+        if weights.is_empty() {
+            return Err(format!("symmetry {text:?} declares no weight"));
+        }
+        Ok(Symmetry { weights, text })
+    }
+}
+
+impl From<Symmetry> for String {
+    fn from(s: Symmetry) -> String {
+        s.text
+    }
+}
+
+/// Checks one-at-a-time sweeps: each constituent has at least two positive finite values.
+pub(super) fn validate_sweep(sweep: &BTreeMap<String, Vec<f64>>) -> std::result::Result<(), String> {
+    if sweep.is_empty() {
+        return Err("sweep is empty: name at least one constituent with its values".into());
+    }
+    for (k, values) in sweep {
+        if values.len() < 2 || values.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(format!("sweep.{k} needs at least two positive finite values"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a grid: every axis has at least one value, each a number or a word.
+pub(super) fn validate_grid(grid: &BTreeMap<String, Vec<toml::Value>>) -> std::result::Result<(), String> {
+    for (k, values) in grid {
+        if values.is_empty() {
+            return Err(format!("grid.{k} is empty"));
+        }
+        for v in values {
+            value_text(v).map_err(|e| format!("grid.{k}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Converts a TOML scalar to the text form parameters are parsed from.
+pub fn value_text(v: &toml::Value) -> Result<String> {
+    match v {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Integer(i) => Ok(i.to_string()),
+        toml::Value::Float(f) => Ok(f.to_string()),
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        other => Err(Error::input(format!("expected a number or a word, got {other}"))),
+    }
+}
