@@ -1,17 +1,27 @@
-//! The audit: runs every check of every selected claim and compares the computed verdict with
-//! the one recorded in its theorem file.
+//! The audit: runs every check of every selected claim through the pipeline and compares the computed
+//! verdict with the one recorded in its theorem file.
 
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::check::{CheckReport, PointReport, RunContext, Verdict, combine, fmt_point, least_compatible};
+use crate::claim::Claim;
+use crate::engine::{Precision, Run, run_check};
 use crate::error::{Error, Result};
-use crate::theorem::{Claim, Status};
+use crate::outcome::{CheckOutcome, PointOutcome, Verdict, combine, least_compatible};
+use crate::spec::Status;
+
+/// The point least compatible with a claim, and the check it belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorstPoint {
+    /// 1-based index of the check.
+    pub check: usize,
+    pub point: PointOutcome,
+}
 
 /// Outcome of one claim.
 #[derive(Debug, Clone, Serialize)]
-pub struct ClaimReport {
+pub struct ClaimOutcome {
     pub id: String,
     pub title: String,
     pub status: Status,
@@ -23,13 +33,11 @@ pub struct ClaimReport {
     pub matches: bool,
     /// The recorded one-line reason.
     pub reason: String,
-    pub worst_point: Option<String>,
-    /// Largest |z| over equality points and largest z towards violation over inequality points.
+    pub worst: Option<WorstPoint>,
+    /// Largest |z| over equality points and largest z towards violation over one-sided points.
     pub max_abs_z: Option<f64>,
     pub elapsed_s: f64,
-    pub checks: Vec<CheckReport>,
-    /// Every compared point of every check, in check order.
-    pub points: Vec<PointReport>,
+    pub checks: Vec<CheckOutcome>,
 }
 
 /// A claim's verdict from its checks' verdicts. Checks labelled with a `regime` cover different settings
@@ -43,29 +51,37 @@ pub fn combine_regimes(checks: &[(Verdict, bool)]) -> Verdict {
     combine(&[combine(&plain), regime_verdict])
 }
 
-/// Runs one claim.
-pub fn run_claim(claim: &Claim, ctx: &RunContext) -> Result<ClaimReport> {
+/// Simulated trials a claim plans at a precision (for progress).
+pub fn planned_trials(claim: &Claim, precision: &Precision) -> u64 {
+    claim.checks.iter().map(|c| c.planned_trials(precision)).sum()
+}
+
+/// Runs one claim in `run`.
+pub fn run_claim(claim: &Claim, run: &Run) -> Result<ClaimOutcome> {
     let start = Instant::now();
-    let mut checks = Vec::new();
-    for (i, check) in claim.checks.iter().enumerate() {
-        let report = check.run(ctx).map_err(|e| match e {
-            Error::Input(m) => Error::Input(format!("{} check {}: {m}", claim.id(), i + 1)),
-            Error::Numerical(m) => Error::Numerical(format!("{} check {}: {m}", claim.id(), i + 1)),
-            other => other,
-        })?;
-        checks.push(report);
-    }
-    let labelled: Vec<(Verdict, bool)> =
-        checks.iter().zip(&claim.file.checks).map(|(c, spec)| (c.verdict, spec.regime.is_some())).collect();
+    run.observer().claim_started(claim.id(), planned_trials(claim, &run.precision()));
+    let checks = claim
+        .checks
+        .iter()
+        .map(|check| {
+            run_check(check, run).map_err(|e| match e {
+                Error::Input(m) => Error::Input(format!("{} check {}: {m}", claim.id(), check.index)),
+                Error::Numerical(m) => Error::Numerical(format!("{} check {}: {m}", claim.id(), check.index)),
+                other => other,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let labelled: Vec<(Verdict, bool)> = checks.iter().map(|c| (c.verdict, c.regime.is_some())).collect();
     let verdict = combine_regimes(&labelled);
-    let points: Vec<PointReport> = checks.iter().flat_map(|c| c.points.iter().cloned()).collect();
     // The worst point: the least likely under the claim among the checks' worst points.
-    let worst = least_compatible(checks.iter().filter_map(|c| c.worst.as_ref()));
-    // |z| for equalities; for inequalities only deviations towards violation count.
-    let max_abs_z =
-        points.iter().filter_map(|p| p.z.map(|z| if p.two_sided { z.abs() } else { z.max(0.0) })).reduce(f64::max);
+    let worsts: Vec<(usize, &PointOutcome)> =
+        checks.iter().filter_map(|c| c.worst_point().map(|p| (c.index, p))).collect();
+    let worst = least_compatible(worsts.iter().map(|(_, p)| *p)).and_then(|w| {
+        worsts.iter().find(|(_, p)| std::ptr::eq(*p, w)).map(|(i, p)| WorstPoint { check: *i, point: (*p).clone() })
+    });
+    let max_abs_z = checks.iter().flat_map(|c| c.points.iter().filter_map(PointOutcome::deviation)).reduce(f64::max);
     let f = &claim.file;
-    Ok(ClaimReport {
+    Ok(ClaimOutcome {
         id: f.id.clone(),
         title: f.title.clone(),
         status: f.status,
@@ -74,11 +90,10 @@ pub fn run_claim(claim: &Claim, ctx: &RunContext) -> Result<ClaimReport> {
         expected: f.verdict.expected,
         matches: verdict == f.verdict.expected,
         reason: f.verdict.reason.clone(),
-        worst_point: worst.map(|w| fmt_point(&w.at)),
+        worst,
         max_abs_z,
         elapsed_s: start.elapsed().as_secs_f64(),
         checks,
-        points,
     })
 }
 

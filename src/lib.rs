@@ -15,8 +15,10 @@
 //! - [`data`]: real image data (CIFAR-10 binary, CSV), class pairs, normalisation.
 //! - [`closed_form`]: the papers' closed forms as functions; [`optimize`]: optimal richness gamma1*.
 
+pub mod analysis;
 pub mod audit;
 pub mod check;
+pub mod claim;
 pub mod cli;
 pub mod closed_form;
 pub mod data;

@@ -125,7 +125,7 @@ fn audit_exit_code_reports_verdict_mismatches_and_bad_files() {
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let claim = &v["claims"][0];
-    for field in ["id", "verdict", "expected", "worst_point", "max_abs_z", "points"] {
+    for field in ["id", "verdict", "expected", "worst", "max_abs_z", "checks"] {
         assert!(claim.get(field).is_some(), "missing {field}");
     }
 

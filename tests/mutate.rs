@@ -9,7 +9,7 @@
 
 mod common;
 
-use tlcheck::cli::mutate::{mutation_power, not_applicable};
+use tlcheck::analysis::mutation::{mutation_power, not_applicable};
 
 /// Mutants tested per claim in this test (the CLI default is 10).
 const MAX: usize = 3;

@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::{file, rejected, run};
-use tlcheck::check::Verdict;
+use common::{file, run};
+use tlcheck::analysis::mutation::rejected;
+use tlcheck::outcome::Verdict;
 
-fn assert_all_rejected(id: &str, edit: impl Fn(&mut tlcheck::theorem::TheoremFile, &str), variants: &[&str]) {
+fn assert_all_rejected(id: &str, edit: impl Fn(&mut tlcheck::spec::TheoremFile, &str), variants: &[&str]) {
     let original = run(file(id));
     assert_eq!(original.verdict, original.expected, "{id} itself must reproduce its recorded verdict");
     let mut accepted = Vec::new();
@@ -22,7 +23,7 @@ fn assert_all_rejected(id: &str, edit: impl Fn(&mut tlcheck::theorem::TheoremFil
     assert!(accepted.is_empty(), "{id}: wrong variants not rejected: {}", accepted.join("; "));
 }
 
-fn set_formula(f: &mut tlcheck::theorem::TheoremFile, v: &str) {
+fn set_formula(f: &mut tlcheck::spec::TheoremFile, v: &str) {
     f.claim.formula = v.to_string();
 }
 
@@ -96,9 +97,7 @@ fn wrong_monotonicity_statements_are_refuted() {
     // The loss increasing (rather than decreasing) in alpha_s fails exactly where the printed one holds.
     assert_all_rejected(
         "lauditi2025.finetune_decreasing_in_alignment",
-        |f, v| {
-            f.claim.relation = if v == "increasing" { tlcheck::theorem::Relation::Increasing } else { unreachable!() }
-        },
+        |f, v| f.claim.relation = if v == "increasing" { tlcheck::spec::Relation::Increasing } else { unreachable!() },
         &["increasing"],
     );
 }

@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::{file, rejected, run};
-use tlcheck::check::Verdict;
-use tlcheck::theorem::Relation;
+use common::{file, run};
+use tlcheck::analysis::mutation::rejected;
+use tlcheck::outcome::Verdict;
+use tlcheck::spec::Relation;
 
 fn assert_formulas_rejected(id: &str, variants: &[&str]) {
     let original = run(file(id));
@@ -71,7 +72,7 @@ fn reversed_directions_are_rejected() {
 fn strict_monotone_check_accepts_a_real_regulariser() {
     let mut f = file("lauditi2025.noise_c3_ridge_like");
     f.claim.variable = Some("lambda".into());
-    let check = &mut f.checks[0];
+    let tlcheck::spec::CheckSpec::Monotone(check) = &mut f.checks[0] else { panic!("a monotone check") };
     let c3 = check.grid.remove("c3").expect("grid has c3");
     assert_eq!(c3.len(), 3);
     check.grid.insert("lambda".into(), vec![0.0.into(), 0.05.into(), 0.2.into()]);

@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::{file, rejected, run};
-use tlcheck::check::Verdict;
-use tlcheck::theorem::Relation;
+use common::{file, run};
+use tlcheck::analysis::mutation::rejected;
+use tlcheck::outcome::Verdict;
+use tlcheck::spec::Relation;
 
 /// Reversing the direction of a monotone claim is rejected where the printed direction holds.
 #[test]
@@ -41,8 +42,8 @@ fn interior_minimum_check_accepts_a_real_optimum() {
     f.claim.relation = Relation::InteriorMinimum;
     f.claim.formula = "loss".into();
     f.claim.variable = None;
-    let check = &mut f.checks[0];
-    check.grid.insert("nu2".into(), vec![0.5.into()]);
-    check.grid.insert("variant".into(), vec!["early_stop".into()]);
+    let grid = f.checks[0].grid_mut().expect("a grid");
+    grid.insert("nu2".into(), vec![0.5.into()]);
+    grid.insert("variant".into(), vec!["early_stop".into()]);
     assert_eq!(run(f).verdict, Verdict::Holds);
 }

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tlcheck::check::Verdict;
+use tlcheck::outcome::Verdict;
 
 use tlcheck::data::cifar::{LUMA, PIXELS, RECORD};
 use tlcheck::data::{Dataset, csv};
@@ -255,10 +255,10 @@ fn experiment_cifar_runs_end_to_end_on_digits() {
 #[test]
 fn opposite_real_data_claim_is_refuted_for_relu() {
     let mut f = common::file("lauditi2025.real_data_richness");
-    f.claim.relation = tlcheck::theorem::Relation::Increasing;
+    f.claim.relation = tlcheck::spec::Relation::Increasing;
     for check in &mut f.checks {
-        check.grid.insert("phi".into(), vec![toml::Value::String("relu".into())]);
+        check.grid_mut().expect("a grid").insert("phi".into(), vec![toml::Value::String("relu".into())]);
     }
     let report = common::run(f);
-    assert_eq!(report.verdict, Verdict::Refuted, "{:?}", report.checks.iter().map(|c| &c.evidence).collect::<Vec<_>>());
+    assert_eq!(report.verdict, Verdict::Refuted, "{:?}", common::evidence(&report));
 }

@@ -13,13 +13,13 @@ use std::path::PathBuf;
 use faer::{Col, Mat};
 use rand::SeedableRng;
 use tlcheck::audit::run_claim;
-use tlcheck::check::Verdict;
+use tlcheck::claim::Claim;
 use tlcheck::observable::{find, simulate};
+use tlcheck::outcome::Verdict;
 use tlcheck::rng::Rng;
 use tlcheck::sim::gaussian::normal_matrix;
 use tlcheck::sim::tahir::{exact, relu};
 use tlcheck::stats::Estimate;
-use tlcheck::theorem::Claim;
 
 fn sample(obs: &str, set: &[(&str, &str)], trials: usize) -> tlcheck::observable::Sample {
     let o = find(obs).unwrap();
@@ -220,7 +220,8 @@ fn wrong_fine_tuning_transfers_are_rejected() {
         let mut f = file.clone();
         f.claim.formula = formula.to_string();
         if let Some(t) = t {
-            f.checks[0].define.insert("t".into(), t.into());
+            let tlcheck::spec::CheckSpec::Simulation(check) = &mut f.checks[0] else { panic!("a simulation check") };
+            check.define.insert("t".into(), t.into());
         }
         let report = run_claim(&Claim::compile(f, PathBuf::from("c7v.toml")).unwrap(), &common::quick()).unwrap();
         let newly = report.checks[0].failures.iter().zip(&base.checks[0].failures).any(|(a, b)| *a && !*b);

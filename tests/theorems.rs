@@ -14,7 +14,7 @@ fn every_theorem_file_reproduces_its_recorded_verdict() {
         let report = run_claim(claim, &common::quick()).unwrap_or_else(|e| panic!("{}: {e}", claim.id()));
         println!("{:<48} {:<15} ({:.1}s)", report.id, report.verdict.to_string(), report.elapsed_s);
         if !report.matches {
-            let evidence: Vec<String> = report.checks.iter().map(|c| c.evidence.clone()).collect();
+            let evidence = common::evidence(&report);
             mismatches.push(format!(
                 "{}: computed {} but recorded {}: {}",
                 report.id,
@@ -32,7 +32,7 @@ fn every_theorem_file_reproduces_its_recorded_verdict() {
 fn audit_is_reproducible() {
     let claims = common::claims();
     let claim = claims.iter().find(|c| c.id() == "lauditi2025.chi_kernel_spike").expect("claim");
-    let a = serde_json::to_string(&run_claim(claim, &common::quick()).unwrap().points).unwrap();
-    let b = serde_json::to_string(&run_claim(claim, &common::quick()).unwrap().points).unwrap();
+    let a = serde_json::to_string(&run_claim(claim, &common::quick()).unwrap().checks).unwrap();
+    let b = serde_json::to_string(&run_claim(claim, &common::quick()).unwrap().checks).unwrap();
     assert_eq!(a, b);
 }

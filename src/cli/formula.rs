@@ -1,4 +1,5 @@
-//! `tlcheck formula`: audit a formula typed by the user.
+//! `tlcheck formula`: audit a formula typed by the user (arguments and printing; the audit itself is
+//! [`crate::analysis::formula_audit`]).
 //!
 //! With `--claim`: symbolic-numeric equivalence with the claim's printed formula over the claim's
 //! domain ([`crate::formula::equivalence`]); when not equivalent, the claim is run with the user's
@@ -11,22 +12,20 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
-use crate::audit::{ClaimReport, run_claim, select};
-use crate::check::search::SearchCheck;
-use crate::check::{Check, CheckReport, RunContext, Verdict, fmt_num, fmt_point};
-use crate::cli::mutate::{claim_domain, first_rejection, rejected};
-use crate::error::{Error, Result};
-use crate::formula::equivalence::{EquivalenceReport, compare};
-use crate::formula::mutate::probe_points;
-use crate::formula::scaling::{ScalingReport, parse_weights, scaling_weight};
-use crate::formula::{Expr, Formula, Interval};
-use crate::observable::find;
-use crate::theorem::{
-    CheckSpec, Claim, ClaimSpec, ExtrapolateSpec, RecordedVerdict, Relation, Source, Statement, Status, TheoremFile,
-    ToleranceSpec, default_dir, load_dir,
+use crate::analysis::formula_audit::{
+    FormulaReport, FormulaVerdict, ObservableRequest, StatementOutcome, against_claim, against_observable,
+    search_statement,
 };
+use crate::audit::select;
+use crate::claim::{default_dir, load_dir};
+use crate::engine::{Precision, Run, Silent};
+use crate::error::{Error, Result};
+use crate::formula::mutate::probe_points;
+use crate::formula::scaling::{parse_weights, scaling_weight};
+use crate::formula::{Expr, Formula, Interval};
+use crate::outcome::Verdict;
+use crate::report::evidence::{fmt_num, fmt_point};
+use crate::spec::{Extrapolate, Relation};
 
 /// Arguments of `tlcheck formula`.
 #[derive(clap::Args, Debug)]
@@ -80,62 +79,6 @@ pub struct FormulaArgs {
     pub theorems: Option<PathBuf>,
 }
 
-/// Overall verdict of a formula audit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FormulaVerdict {
-    /// Equivalent to the claim's printed formula over its domain.
-    Equivalent,
-    /// Not (known to be) equivalent, but no check tells it apart from the printed form / observable.
-    AgreesWithSimulation,
-    /// Fails where the printed form passes, or disagrees with the observable.
-    Refuted,
-}
-
-impl std::fmt::Display for FormulaVerdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            FormulaVerdict::Equivalent => "equivalent",
-            FormulaVerdict::AgreesWithSimulation => "agrees-with-simulation",
-            FormulaVerdict::Refuted => "refuted",
-        })
-    }
-}
-
-/// Comparison with the simulation.
-#[derive(Clone, Debug, Serialize)]
-pub struct SimulationOutcome {
-    /// Verdict of the checks with the user's formula.
-    pub verdict: Verdict,
-    /// Verdict of the printed formula on the same checks (claim mode).
-    pub printed_verdict: Option<Verdict>,
-    /// The user's formula fails somewhere the printed one passes, or the verdicts differ (claim mode).
-    pub rejected: bool,
-    pub evidence: String,
-}
-
-/// One extra statement (monotonicity or bound) and its search result.
-#[derive(Clone, Debug, Serialize)]
-pub struct StatementOutcome {
-    pub statement: String,
-    pub verdict: Verdict,
-    pub evidence: String,
-}
-
-/// Everything `tlcheck formula` reports.
-#[derive(Clone, Debug, Serialize)]
-pub struct FormulaReport {
-    pub formula: String,
-    pub claim: Option<String>,
-    pub printed: Option<String>,
-    pub observable: Option<String>,
-    pub verdict: FormulaVerdict,
-    pub equivalence: Option<EquivalenceReport>,
-    pub simulation: Option<SimulationOutcome>,
-    pub statements: Vec<StatementOutcome>,
-    pub scaling: Option<ScalingReport>,
-}
-
 /// Runs `tlcheck formula`; exit code 0 unless the formula or a statement is refuted (1).
 pub fn run(args: &FormulaArgs) -> Result<i32> {
     let user = parse_user(&args.expr, "formula")?;
@@ -145,17 +88,33 @@ pub fn run(args: &FormulaArgs) -> Result<i32> {
     if !args.budget.is_finite() || args.budget < 0.0 {
         return Err(Error::input(format!("--budget {}: expected a finite number >= 0", args.budget)));
     }
-    let ctx = RunContext { quick: args.quick, seed: args.seed, progress: None };
+    let run = Run::new(Precision { quick: args.quick, seed: args.seed }, &Silent);
     let (mut report, domain) = match (&args.claim, &args.observable) {
-        (Some(id), _) => claim_mode(args, &user, id, &ctx)?,
-        (None, Some(name)) => observable_mode(args, name, &ctx)?,
+        (Some(id), _) => {
+            let claims = load_dir(&args.theorems.clone().unwrap_or_else(default_dir))?;
+            let claim = select(&claims, std::slice::from_ref(id))?[0];
+            against_claim(claim, &args.expr, &user, &run)?
+        }
+        (None, Some(name)) => {
+            let grid = parse_grid(args.grid.as_deref().unwrap_or(""))?;
+            let request = ObservableRequest {
+                observable: name.clone(),
+                output: args.output.clone(),
+                settings: grid.settings,
+                axes: grid.axes,
+                trials: args.trials,
+                extrapolate: args.extrapolate.as_deref().map(parse_extrapolate).transpose()?,
+                budget: args.budget,
+            };
+            (against_observable(request, &args.expr, &run)?, grid.domain)
+        }
         (None, None) => return Err(Error::input("give --claim <ID> or --observable <NAME> --grid <SPEC>")),
     };
     if let Some(m) = &args.monotone {
-        report.statements.push(monotone(&user, m, &domain, &ctx)?);
+        report.statements.push(monotone(&user, m, &domain)?);
     }
     if let Some(bound) = &args.at_most {
-        report.statements.push(at_most(&user, bound, &domain, &ctx)?);
+        report.statements.push(at_most(&user, bound, &domain)?);
     }
     if let Some(w) = &args.scaling {
         let weights = parse_weights(w)?;
@@ -185,64 +144,6 @@ fn parse_user(text: &str, what: &str) -> Result<Formula> {
         return Err(Error::input(format!("{what} {text:?} contains a number that is not finite")));
     }
     Ok(f)
-}
-
-fn claim_mode(
-    args: &FormulaArgs,
-    user: &Formula,
-    id: &str,
-    ctx: &RunContext,
-) -> Result<(FormulaReport, Vec<(String, Interval)>)> {
-    let claims = load_dir(&args.theorems.clone().unwrap_or_else(default_dir))?;
-    let claim = select(&claims, &[id.to_string()])?[0];
-    let printed = &claim.statement.formula;
-    let domain = claim_domain(claim);
-    for v in user.variables() {
-        if !printed.variables().contains(v) && !domain.iter().any(|(n, _)| n == v) {
-            return Err(Error::input(format!(
-                "variable `{v}` does not occur in the printed formula of {id} (its variables: {})",
-                printed.variables().join(", ")
-            )));
-        }
-    }
-    let equivalence = compare(printed, user, &domain, args.seed)?;
-    let (verdict, simulation) = if equivalence.equivalent {
-        (FormulaVerdict::Equivalent, None)
-    } else {
-        let original = run_claim(claim, ctx)?;
-        let mut file = claim.file.clone();
-        file.claim.formula = args.expr.clone();
-        let substituted = Claim::compile(file, claim.path.clone())?;
-        let variant = run_claim(&substituted, ctx)?;
-        let outcome = simulation_outcome(&original, &variant);
-        let v = if outcome.rejected { FormulaVerdict::Refuted } else { FormulaVerdict::AgreesWithSimulation };
-        (v, Some(outcome))
-    };
-    let report = FormulaReport {
-        formula: args.expr.clone(),
-        claim: Some(id.to_string()),
-        printed: Some(printed.text().to_string()),
-        observable: None,
-        verdict,
-        equivalence: Some(equivalence),
-        simulation,
-        statements: Vec::new(),
-        scaling: None,
-    };
-    Ok((report, domain))
-}
-
-fn simulation_outcome(original: &ClaimReport, variant: &ClaimReport) -> SimulationOutcome {
-    let rejected = rejected(original, variant);
-    let evidence = match first_rejection(original, variant) {
-        Some(text) => text,
-        None => format!(
-            "no point fails that passes with the printed formula (both {}, {} points compared)",
-            variant.verdict,
-            variant.points.len()
-        ),
-    };
-    SimulationOutcome { verdict: variant.verdict, printed_verdict: Some(original.verdict), rejected, evidence }
 }
 
 /// A parsed `--grid`: fixed settings, axes with their values, and the box they span.
@@ -316,7 +217,7 @@ fn parse_grid(spec: &str) -> Result<Grid> {
     Ok(grid)
 }
 
-fn parse_extrapolate(spec: &str) -> Result<ExtrapolateSpec> {
+fn parse_extrapolate(spec: &str) -> Result<Extrapolate> {
     let bad = || Error::input(format!("--extrapolate {spec:?}: expected PARAM=S1,S2,... with at least two sizes"));
     let (param, sizes) = spec.split_once('=').ok_or_else(bad)?;
     let sizes = sizes.split(',').map(|s| s.trim().parse::<f64>()).collect::<std::result::Result<Vec<_>, _>>();
@@ -324,105 +225,10 @@ fn parse_extrapolate(spec: &str) -> Result<ExtrapolateSpec> {
     if sizes.len() < 2 || sizes.iter().any(|s| !s.is_finite() || *s <= 0.0) {
         return Err(bad());
     }
-    Ok(ExtrapolateSpec { param: param.trim().to_string(), sizes, quick_sizes: None })
+    Ok(Extrapolate { param: param.trim().to_string(), sizes, quick_sizes: None })
 }
 
-/// A check specification with every optional field empty (built through serde, so that fields
-/// added to the schema later keep their defaults).
-fn spec(method: &str, describe: String) -> Result<CheckSpec> {
-    let mut table = toml::Table::new();
-    table.insert("method".into(), toml::Value::String(method.into()));
-    table.insert("describe".into(), toml::Value::String(describe));
-    toml::Value::Table(table).try_into().map_err(|e| Error::numerical(format!("check specification: {e}")))
-}
-
-fn observable_mode(
-    args: &FormulaArgs,
-    name: &str,
-    ctx: &RunContext,
-) -> Result<(FormulaReport, Vec<(String, Interval)>)> {
-    let observable = find(name)?;
-    let grid = parse_grid(args.grid.as_deref().unwrap_or(""))?;
-    let mut check = spec("simulation", format!("{name} against the user's formula"))?;
-    check.observable = Some(name.to_string());
-    check.output = args.output.clone();
-    check.settings = grid.settings;
-    check.grid = grid.axes;
-    check.trials = Some(args.trials);
-    check.extrapolate = args.extrapolate.as_deref().map(parse_extrapolate).transpose()?;
-    check.tolerance = Some(ToleranceSpec {
-        family_alpha: 0.01,
-        abs: args.budget,
-        rel: 0.0,
-        budget_reason: format!("absolute budget {} given with --budget", args.budget),
-    });
-    let file = TheoremFile {
-        id: "formula".into(),
-        title: format!("{} = {}", observable.name(), args.expr),
-        status: Status::Derived,
-        source: Source { paper: "command line".into(), arxiv: "-".into(), version: "-".into(), location: "-".into() },
-        statement: args.expr.clone(),
-        assumptions: None,
-        claim: ClaimSpec {
-            relation: Relation::Equal,
-            formula: args.expr.clone(),
-            bound: None,
-            variable: None,
-            strict: false,
-        },
-        domain: BTreeMap::new(),
-        checks: vec![check],
-        verdict: RecordedVerdict { expected: Verdict::Holds, reason: "user formula".into() },
-    };
-    let claim = Claim::compile(file, PathBuf::from("--observable"))
-        .map_err(|e| Error::input(e.to_string().replace("theorem file --observable: ", "")))?;
-    let report = run_claim(&claim, ctx)?;
-    let verdict =
-        if report.verdict == Verdict::Holds { FormulaVerdict::AgreesWithSimulation } else { FormulaVerdict::Refuted };
-    let evidence = report.checks.iter().map(|c| c.evidence.clone()).collect::<Vec<_>>().join("; ");
-    let report = FormulaReport {
-        formula: args.expr.clone(),
-        claim: None,
-        printed: None,
-        observable: Some(name.to_string()),
-        verdict,
-        equivalence: None,
-        simulation: Some(SimulationOutcome {
-            verdict: report.verdict,
-            printed_verdict: None,
-            rejected: false,
-            evidence,
-        }),
-        statements: Vec::new(),
-        scaling: None,
-    };
-    Ok((report, grid.domain))
-}
-
-/// Runs a counterexample search for a statement about `f` over `domain`.
-fn search(
-    f: &Formula,
-    relation: Relation,
-    bound: Option<Formula>,
-    variable: Option<String>,
-    domain: &[(String, Interval)],
-    what: String,
-    ctx: &RunContext,
-) -> Result<StatementOutcome> {
-    let st = Statement {
-        relation,
-        formula: f.clone(),
-        bound,
-        variable,
-        strict: false,
-        domain: domain.iter().cloned().collect(),
-    };
-    let check = SearchCheck::compile(&spec("search", what.clone())?, &st)?;
-    let report: CheckReport = check.run(ctx)?;
-    Ok(StatementOutcome { statement: what, verdict: report.verdict, evidence: report.evidence })
-}
-
-fn monotone(f: &Formula, spec: &str, domain: &[(String, Interval)], ctx: &RunContext) -> Result<StatementOutcome> {
+fn monotone(f: &Formula, spec: &str, domain: &[(String, Interval)]) -> Result<StatementOutcome> {
     let bad = || Error::input(format!("--monotone {spec:?}: expected name=increasing or name=decreasing"));
     let (name, dir) = spec.split_once('=').map(|(n, d)| (n.trim(), d.trim())).ok_or_else(bad)?;
     let relation = match dir {
@@ -433,12 +239,12 @@ fn monotone(f: &Formula, spec: &str, domain: &[(String, Interval)], ctx: &RunCon
     if !f.variables().iter().any(|v| v == name) {
         return Err(Error::input(format!("--monotone: `{name}` does not occur in {:?}", f.text())));
     }
-    search(f, relation, None, Some(name.to_string()), domain, format!("{} is {dir} in {name}", f.text()), ctx)
+    search_statement(f, relation, None, Some(name.to_string()), domain, format!("{} is {dir} in {name}", f.text()))
 }
 
-fn at_most(f: &Formula, bound: &str, domain: &[(String, Interval)], ctx: &RunContext) -> Result<StatementOutcome> {
+fn at_most(f: &Formula, bound: &str, domain: &[(String, Interval)]) -> Result<StatementOutcome> {
     let b = parse_user(bound, "--at-most")?;
-    search(f, Relation::AtMost, Some(b), None, domain, format!("{} <= {bound}", f.text()), ctx)
+    search_statement(f, Relation::AtMost, Some(b), None, domain, format!("{} <= {bound}", f.text()))
 }
 
 fn text(r: &FormulaReport) -> String {
@@ -458,8 +264,7 @@ fn text(r: &FormulaReport) -> String {
                 e.points
             );
         } else if let Some(c) = &e.counterexample {
-            let at: BTreeMap<String, serde_json::Value> =
-                c.at.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
+            let at = c.at.iter().map(|(k, v)| (k.clone(), crate::outcome::Coord::Num(*v))).collect();
             let val = |v: Option<f64>| v.map_or_else(|| "undefined".to_string(), fmt_num);
             out += &format!(
                 "equivalence: not equivalent; counterexample at {}: printed {} vs yours {} (relative discrepancy {})\n",

@@ -19,13 +19,13 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::audit::{ClaimReport, run_claim, select};
-use crate::check::RunContext;
+use crate::audit::{ClaimOutcome, planned_trials, run_claim, select};
+use crate::claim::{Claim, default_dir, load_dir};
+use crate::engine::{Observer, Precision, Run};
 use crate::error::{Error, Result};
 use crate::observable::{find, registry, simulate};
 use crate::params::split_assignment;
-use crate::report::{AuditJson, audit_table, list_table, observables_text, table};
-use crate::theorem::{Claim, default_dir, load_dir};
+use crate::report::{audit_json, audit_table, list_table, observables_text, table};
 
 /// tlcheck decides printed closed-form claims of transfer-learning theory against simulations of
 /// the learning procedures they describe, with statistical verdicts (holds / regime-limited / refuted).
@@ -301,24 +301,32 @@ fn simulate_cmd(name: &str, set: &[String], trials: usize, seed: u64, json: bool
     Ok(0)
 }
 
+/// Progress of an audit on a terminal bar (hidden when stderr is not a terminal).
+struct BarObserver(ProgressBar);
+
+impl Observer for BarObserver {
+    fn claim_started(&self, id: &str, _trials: u64) {
+        self.0.set_message(id.to_string());
+    }
+    fn trials_done(&self, trials: u64) {
+        self.0.inc(trials);
+    }
+}
+
 /// Runs claims; `all_evidence` prints every check's evidence, not only for claims that fail somewhere.
 fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> {
     let start = Instant::now();
     let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
     let selected: Vec<&Claim> = select(&claims, ids)?;
-    let mut ctx = RunContext { quick: args.quick, seed: args.seed, progress: None };
-    let total: u64 = selected.iter().flat_map(|c| c.checks.iter()).map(|k| k.trials(&ctx)).sum();
-    let bar = progress_bar(total, "auditing");
-    ctx.progress = Some(bar.clone());
-    let mut reports: Vec<ClaimReport> = Vec::new();
-    for claim in &selected {
-        bar.set_message(claim.id().to_string());
-        reports.push(run_claim(claim, &ctx)?);
-    }
-    bar.finish_and_clear();
+    let precision = Precision { quick: args.quick, seed: args.seed };
+    let total: u64 = selected.iter().map(|c| planned_trials(c, &precision)).sum();
+    let observer = BarObserver(progress_bar(total, "auditing"));
+    let run = Run::new(precision, &observer);
+    let reports = selected.iter().map(|claim| run_claim(claim, &run)).collect::<Result<Vec<ClaimOutcome>>>()?;
+    observer.0.finish_and_clear();
     let all_match = reports.iter().all(|r| r.matches);
     if args.json {
-        println!("{}", to_json(&AuditJson { claims: &reports, all_match, elapsed_s: start.elapsed().as_secs_f64() })?);
+        println!("{}", to_json(&audit_json(&reports, start.elapsed().as_secs_f64())?)?);
     } else {
         print!("{}", audit_table(&reports, all_evidence));
     }

@@ -3,12 +3,12 @@
 
 pub mod evidence;
 
-use serde::Serialize;
-
-use crate::audit::ClaimReport;
-use crate::check::Verdict;
+use crate::audit::ClaimOutcome;
+use crate::claim::Claim;
+use crate::error::{Error, Result};
 use crate::observable::Observable;
-use crate::theorem::Claim;
+use crate::outcome::Verdict;
+use evidence::{evidence, fmt_point};
 
 /// Renders rows as an aligned text table with a header rule.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -34,7 +34,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// The audit table, followed by the evidence of every claim that does not simply hold as recorded
 /// (of every claim when `all_evidence`).
-pub fn audit_table(reports: &[ClaimReport], all_evidence: bool) -> String {
+pub fn audit_table(reports: &[ClaimOutcome], all_evidence: bool) -> String {
     let rows: Vec<Vec<String>> = reports
         .iter()
         .map(|r| {
@@ -42,7 +42,7 @@ pub fn audit_table(reports: &[ClaimReport], all_evidence: bool) -> String {
                 r.id.clone(),
                 format!("{}{}", r.verdict, if r.matches { "" } else { " (!)" }),
                 r.expected.to_string(),
-                r.worst_point.clone().unwrap_or_else(|| "-".into()),
+                r.worst.as_ref().map_or_else(|| "-".into(), |w| fmt_point(&w.point.at)),
                 r.max_abs_z.map_or_else(|| "-".into(), |z| format!("{z:.2}")),
                 format!("{:.1}s", r.elapsed_s),
             ]
@@ -58,7 +58,7 @@ pub fn audit_table(reports: &[ClaimReport], all_evidence: bool) -> String {
         );
         out += &format!("  recorded: {} -- {}\n", r.expected, r.reason);
         for c in &r.checks {
-            out += &format!("  [{}] {}: {}\n", c.verdict, c.describe, c.evidence);
+            out += &format!("  [{}] {}: {}\n", c.verdict, c.describe, evidence(c));
         }
     }
     let mismatches = reports.iter().filter(|r| !r.matches).count();
@@ -72,12 +72,22 @@ pub fn audit_table(reports: &[ClaimReport], all_evidence: bool) -> String {
     out
 }
 
-/// JSON document of an audit.
-#[derive(Serialize)]
-pub struct AuditJson<'a> {
-    pub claims: &'a [ClaimReport],
-    pub all_match: bool,
-    pub elapsed_s: f64,
+/// A claim outcome as JSON, with every check's evidence rendered next to its structured data.
+pub fn claim_json(c: &ClaimOutcome) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(c).map_err(|e| Error::numerical(format!("JSON encoding: {e}")))?;
+    if let Some(checks) = v.get_mut("checks").and_then(serde_json::Value::as_array_mut) {
+        for (json, check) in checks.iter_mut().zip(&c.checks) {
+            json["evidence"] = serde_json::Value::String(evidence(check));
+        }
+    }
+    Ok(v)
+}
+
+/// The JSON document of an audit: {claims: [...], all_match, elapsed_s}.
+pub fn audit_json(reports: &[ClaimOutcome], elapsed_s: f64) -> Result<serde_json::Value> {
+    let claims = reports.iter().map(claim_json).collect::<Result<Vec<_>>>()?;
+    let all_match = reports.iter().all(|r| r.matches);
+    Ok(serde_json::json!({ "claims": claims, "all_match": all_match, "elapsed_s": elapsed_s }))
 }
 
 /// The claims table of `tlcheck list`.

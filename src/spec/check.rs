@@ -293,6 +293,32 @@ impl CheckSpec {
         each_method!(self, s => &s.describe)
     }
 
+    /// The check's parameter grid, for methods that have one.
+    pub fn grid(&self) -> Option<&BTreeMap<String, Vec<toml::Value>>> {
+        match self {
+            CheckSpec::Simulation(s) => Some(&s.grid),
+            CheckSpec::Monotone(s) => Some(&s.grid),
+            CheckSpec::Optimum(s) => Some(&s.grid),
+            CheckSpec::Boundary(s) => Some(&s.grid),
+            CheckSpec::Exhibit(s) => Some(&s.grid),
+            CheckSpec::Exists(s) => Some(&s.grid),
+            _ => None,
+        }
+    }
+
+    /// The check's parameter grid, mutable (to derive variants of a claim).
+    pub fn grid_mut(&mut self) -> Option<&mut BTreeMap<String, Vec<toml::Value>>> {
+        match self {
+            CheckSpec::Simulation(s) => Some(&mut s.grid),
+            CheckSpec::Monotone(s) => Some(&mut s.grid),
+            CheckSpec::Optimum(s) => Some(&mut s.grid),
+            CheckSpec::Boundary(s) => Some(&mut s.grid),
+            CheckSpec::Exhibit(s) => Some(&mut s.grid),
+            CheckSpec::Exists(s) => Some(&mut s.grid),
+            _ => None,
+        }
+    }
+
     /// The setting this check covers, if the claim's checks cover different settings.
     pub fn regime(&self) -> Option<&str> {
         each_method!(self, s => s.regime.as_deref())

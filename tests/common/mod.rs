@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use tlcheck::audit::{ClaimReport, run_claim};
-use tlcheck::check::RunContext;
-use tlcheck::theorem::{Claim, TheoremFile, load_dir};
+use tlcheck::audit::{ClaimOutcome, run_claim};
+use tlcheck::claim::{Claim, load_dir};
+use tlcheck::engine::{Precision, Run, Silent};
+use tlcheck::spec::TheoremFile;
 
 /// Fixed base seed of the test suite.
 pub const SEED: u64 = 2025;
@@ -17,8 +18,9 @@ pub fn claims() -> Vec<Claim> {
     load_dir(&theorem_dir()).expect("theorem files load")
 }
 
-pub fn quick() -> RunContext {
-    RunContext { quick: true, seed: SEED, progress: None }
+/// A run at the quick precision and the suite's seed (its own cache).
+pub fn quick() -> Run<'static> {
+    Run::new(Precision { quick: true, seed: SEED }, &Silent)
 }
 
 /// The theorem file of a claim id.
@@ -29,17 +31,15 @@ pub fn file(id: &str) -> TheoremFile {
 
 /// Runs a (possibly edited) theorem file at the quick precision.
 #[allow(dead_code)]
-pub fn run(file: TheoremFile) -> ClaimReport {
+pub fn run(file: TheoremFile) -> ClaimOutcome {
     let claim = Claim::compile(file, PathBuf::from("edited.toml")).expect("claim compiles");
     run_claim(&claim, &quick()).expect("claim runs")
 }
 
-/// Whether `variant` fails at some point where `original` passes (same checks, same points).
+/// Evidence of every check of an outcome, for assertion messages.
 #[allow(dead_code)]
-pub fn rejected(original: &ClaimReport, variant: &ClaimReport) -> bool {
-    original.checks.iter().zip(&variant.checks).any(|(a, b)| {
-        a.failures.len() != b.failures.len() || a.failures.iter().zip(&b.failures).any(|(fa, fb)| *fb && !*fa)
-    })
+pub fn evidence(outcome: &ClaimOutcome) -> Vec<String> {
+    outcome.checks.iter().map(tlcheck::report::evidence::evidence).collect()
 }
 
 /// Runs the tlcheck binary with `args`.
