@@ -126,7 +126,7 @@ pub fn run(cmd: &PlotCommand) -> Result<i32> {
     }
     let obs = find("lauditi.joint_rich")?;
     let params = obs.resolve(&given)?;
-    let setup = Setup::from(&params)?;
+    let setup = Setup::from(&params, args.points)?;
     let mut times = linspace(0.0, setup.schedule.t2, args.points);
     if let Some(last) = times.last_mut() {
         *last = setup.schedule.t2; // linspace rounds; stage 2 ends exactly at t2

@@ -250,10 +250,12 @@ mod tests {
     /// Small sizes of every registered observable (a new observable must be added here).
     fn small(name: &str, csv: &str) -> Vec<(String, String)> {
         let joint = "d=8 n=20 test=10 t1=1 t2=1";
+        let rich = "d=8 n=20 test=10 t1=1 t2=1 points=5";
         let pairs = match name {
             "lauditi.kernel_spike" | "lauditi.finite_source_kernel" => "d=20",
             "lauditi.finetune_loss" | "lauditi.transfer_loss" | "tahir.risk" | "tahir.transferability" => "d=20",
-            "lauditi.joint_rich" | "lauditi.polynomial_transfer" => joint,
+            "lauditi.joint_rich" => rich,
+            "lauditi.polynomial_transfer" => joint,
             "lauditi.real_transfer" => "p1=6 p2=4 test=4 n=8 t1=1 t2=1",
             "tahir.relu_projection" => "d=10 m=10 n=50 n_test=50",
             "tahir.relu_student" => "d=6 m=6 width=10 n=20 n_source=40 steps=10 n_test=20",
