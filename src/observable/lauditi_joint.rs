@@ -128,12 +128,12 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
-/// The validated experiment shared by the trials of both observables (and `tlcheck plot joint-rich`).
-pub struct Setup {
-    pub pair: SyntheticPair,
-    pub phi: Phi,
-    pub schedule: Schedule,
-    pub solver: Solver,
+/// The validated experiment shared by the trials of both observables.
+struct Setup {
+    pair: SyntheticPair,
+    phi: Phi,
+    schedule: Schedule,
+    solver: Solver,
     /// The curves' recording times t_k (`points` of them) and their indices in `schedule.record`.
     grid: Vec<f64>,
     on_grid: Vec<usize>,
@@ -162,7 +162,7 @@ fn degree(name: &str) -> usize {
 impl Setup {
     /// Builds and validates the experiment of a resolved parameter set, recording stage 2 at `points`
     /// evenly spaced times and at t_early.
-    pub fn from(params: &ParamSet, points: usize) -> Result<Setup> {
+    fn from(params: &ParamSet, points: usize) -> Result<Setup> {
         let d = params.size("d")?;
         let pair = SyntheticPair {
             d,
