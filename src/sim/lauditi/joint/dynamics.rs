@@ -23,7 +23,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, Mat, MatRef, Par};
 
 use super::activation::Phi;
-use super::features::Features;
+use super::features::{Features, Readout};
 use super::task::TwoStageData;
 use crate::error::{Error, Result};
 
@@ -88,15 +88,6 @@ pub struct Curves {
     pub source_alignment: f64,
     /// Euler steps over both stages.
     pub steps: usize,
-}
-
-/// The readout and the output's offset: f(x) = (1/N) sum_i a_i phi(h_i(x)) - offset(x), with `offset` over
-/// the stacked points (zero for the network; the population's initial output, a control variate that
-/// vanishes at infinite width, see [`super::features::Population::sample`]). A readout reset clears it.
-#[derive(Debug, Clone)]
-pub struct Readout {
-    pub a: Col<f64>,
-    pub offset: Col<f64>,
 }
 
 /// Index ranges of the four sets in the stacked inputs (source train, target train, source test, target test).
