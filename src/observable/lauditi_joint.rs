@@ -284,6 +284,9 @@ impl TrialRunner for JointRunner {
                 ("steps", c.steps as f64),
             ],
         )?;
+        if curves.is_empty() {
+            return Ok(()); // scalars only: no curve is built
+        }
         let on_grid = |series: &[f64]| s.on_grid.iter().map(|&k| series[k]).collect::<Vec<f64>>();
         let source = on_grid(&c.source_loss);
         write_curves(

@@ -136,10 +136,7 @@ pub fn registry() -> &'static [&'static dyn Observable] {
 
 /// Looks an observable up by name.
 pub fn find(name: &str) -> Result<&'static dyn Observable> {
-    registry().iter().copied().find(|o| o.name() == name).ok_or_else(|| {
-        let names: Vec<&str> = registry().iter().map(|o| o.name()).collect();
-        Error::input(format!("unknown observable `{name}`; known: {}", names.join(", ")))
-    })
+    Ok(registry()[position(registry().iter().map(|o| o.name()), name, "observable")?])
 }
 
 /// Per-trial values of every output and curve.
