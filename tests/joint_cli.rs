@@ -8,6 +8,7 @@ mod common;
 use common::{json, tlcheck, tmp};
 
 use tlcheck::observable::{find, simulate};
+use tlcheck::stats::Estimate;
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
@@ -159,6 +160,22 @@ fn plot_joint_rich_writes_both_panels_and_json() {
     let forgetting_obs = sample.estimate("forgetting").unwrap().mean;
     assert!((end(&target[1]) - target_loss).abs() < 1e-9, "{} vs {target_loss}", end(&target[1]));
     assert!((end(&forgetting[1]) - forgetting_obs).abs() < 1e-9);
+    // The plot is the executor on the observable's curves: at points = 9 and t_early = t2 (the plot's
+    // recording times) every mean and se equals the observable's (to the ulp that serde_json's parser,
+    // without float_roundtrip, may lose on reading the printed shortest decimal).
+    let mut exact = given.clone();
+    exact.retain(|(k, _)| k != "t_early");
+    exact.extend([("points".to_string(), "9".to_string()), ("t_early".to_string(), "10".to_string())]);
+    let sample = simulate(obs, &obs.resolve(&exact).unwrap(), 4, 3, None).unwrap();
+    assert_eq!(sample.curve("time").unwrap(), vec![times.clone(); 4]);
+    for (name, band) in [("target_loss", &target[1]), ("forgetting", &forgetting[1])] {
+        let curves = sample.curve(name).unwrap();
+        let est: Vec<Estimate> =
+            (0..9).map(|j| Estimate::from_samples(&curves.iter().map(|c| c[j]).collect::<Vec<_>>())).collect();
+        let ulp = |a: &[f64], b: Vec<f64>| a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 2.0 * f64::EPSILON * y.abs());
+        assert!(ulp(&floats(&band["mean"]), est.iter().map(|e| e.mean).collect()), "{name}: {band}");
+        assert!(ulp(&floats(&band["se"]), est.iter().map(|e| e.se).collect()), "{name}: {band}");
+    }
     // Results do not depend on the number of worker threads.
     let one = json(&tlcheck(&[&["--threads", "1"][..], &args[..]].concat()));
     assert_eq!((&one["target"], &one["forgetting"]), (&v["target"], &v["forgetting"]));
@@ -182,6 +199,8 @@ fn bad_input_exits_2_with_a_message() {
         (plot(&["--set", "d16"]), "name=value"),
         (plot(&["--set", "foo=1"]), "unknown parameter `foo`"),
         (plot(&["--set", "gamma2=1"]), "--gamma2"),
+        (plot(&["--set", "points=3"]), "--points"),
+        (plot(&["--set", "t_early=20"]), "t_early"),
         (plot(&["--points", "1"]), "--points"),
         (plot(&["--phi", "sigmoid"]), "sigmoid"),
     ];

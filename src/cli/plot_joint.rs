@@ -1,26 +1,25 @@
 //! `tlcheck plot joint-rich`: target test loss and forgetting (rise of the source test loss) against
 //! stage-2 time for several stage-2 richnesses gamma2 of the joint-rich network, mean +- se over
-//! trials. Trial t draws its data and initial network from `trial_rng(seed, t)` exactly as
-//! `lauditi.joint_rich` does, and every gamma2 continues from the same draws (common random numbers).
+//! trials. Each gamma2 is one run of the executor [`observable::simulate`] on `lauditi.joint_rich` with
+//! the same seed, so trial t of every gamma2 draws its data and initial network from
+//! `trial_rng(seed, t)` and continues from the same stage-1 network (common random numbers); the
+//! curves are the observable's `time`, `target_loss` and `forgetting`. This module parses the
+//! arguments and renders the table, JSON and SVG.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use rayon::prelude::*;
 use serde_json::json;
 
-use super::richness::{linspace, real};
+use super::richness::real;
 use super::richness_target::{PhiArg, without_gamma2};
 use super::{progress_bar, to_json};
 use crate::error::{Error, Result};
-use crate::observable::find;
-use crate::observable::lauditi_joint::Setup;
-use crate::params::split_assignment;
+use crate::observable::{self, Observable, Sample, find};
+use crate::params::{ParamSet, split_assignment};
 use crate::plot::{Axis, Figure, Points, write_panels_svg};
 use crate::report::table;
-use crate::rng::trial_rng;
-use crate::sim::lauditi::joint::{Curves, Schedule, simulate};
 use crate::stats::Estimate;
 
 /// Nested subcommands of `tlcheck plot`.
@@ -73,16 +72,17 @@ struct Bands {
 }
 
 impl Bands {
-    /// Estimates over trials of `value(curves, time index)`; `runs[trial][gamma2]`.
-    fn of(runs: &[Vec<Curves>], times: usize, value: impl Fn(&Curves, usize) -> f64) -> Bands {
-        let gammas = runs[0].len();
+    /// Estimates over trials (in trial order) of the curve `name` at each recorded time, one sample
+    /// per gamma2.
+    fn of(samples: &[Sample], name: &str) -> Result<Bands> {
+        let per_gamma = samples.iter().map(|s| s.curve(name)).collect::<Result<Vec<_>>>()?;
         let est =
-            |k: usize, j: usize| Estimate::from_samples(&runs.iter().map(|r| value(&r[k], j)).collect::<Vec<_>>());
-        let all: Vec<Vec<Estimate>> = (0..gammas).map(|k| (0..times).map(|j| est(k, j)).collect()).collect();
-        Bands {
+            |curves: &[Vec<f64>], j: usize| Estimate::from_samples(&curves.iter().map(|c| c[j]).collect::<Vec<_>>());
+        let all: Vec<Vec<Estimate>> = per_gamma.iter().map(|c| (0..c[0].len()).map(|j| est(c, j)).collect()).collect();
+        Ok(Bands {
             mean: all.iter().map(|r| r.iter().map(|e| e.mean).collect()).collect(),
             se: all.iter().map(|r| r.iter().map(|e| e.se).collect()).collect(),
-        }
+        })
     }
 
     fn json(&self) -> serde_json::Value {
@@ -106,92 +106,132 @@ fn gamma_list(text: &str) -> Result<Vec<f64>> {
     Ok(list)
 }
 
+/// What to simulate: the stage-2 richnesses, the parameters as the user gave them (printed), and the
+/// parameters of `lauditi.joint_rich` simulated for each gamma2.
+struct Plan {
+    gammas: Vec<f64>,
+    shown: ParamSet,
+    runs: Vec<ParamSet>,
+}
+
+impl Plan {
+    /// Checks the arguments. Each run records exactly the `--points` grid: `points` = K and t_early =
+    /// t2 (the plot shows no `target_early`; a t_early off the grid would end an Euler step there and
+    /// move the trajectory by a discretisation error). The user's parameters, t_early included, are
+    /// still checked as the observable would.
+    fn from(args: &JointPlotArgs, obs: &dyn Observable) -> Result<Plan> {
+        let gammas = gamma_list(&args.gamma2)?;
+        if args.points < 2 {
+            return Err(Error::input(format!("--points {} must be at least 2", args.points)));
+        }
+        if args.trials < 2 {
+            return Err(Error::input(format!("--trials {} must be at least 2 (for standard errors)", args.trials)));
+        }
+        let mut given = args.set.iter().map(|s| split_assignment(s)).collect::<Result<Vec<_>>>()?;
+        if given.iter().any(|(k, _)| k == "gamma2") {
+            return Err(Error::input("gamma2 is set by --gamma2 LIST, not --set"));
+        }
+        if given.iter().any(|(k, _)| k == "points") {
+            return Err(Error::input("points is set by --points K, not --set"));
+        }
+        if let Some(phi) = args.phi {
+            given.push(("phi".into(), phi.name().into()));
+        }
+        let shown = obs.resolve(&given)?;
+        obs.prepare(&shown, args.seed)?;
+        let mut base: Vec<(String, String)> = given.into_iter().filter(|(k, _)| k != "t_early").collect();
+        base.push(("points".into(), args.points.to_string()));
+        base.push(("t_early".into(), shown.num("t2")?.to_string()));
+        let runs = gammas
+            .iter()
+            .map(|g| obs.resolve(&[&base[..], &[("gamma2".into(), g.to_string())]].concat()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Plan { gammas, shown, runs })
+    }
+
+    /// The parameters as printed: the user's, without gamma2 and points (given by --gamma2, --points).
+    fn inputs(&self) -> Result<(String, serde_json::Value)> {
+        let (text, mut value) = without_gamma2(&self.shown)?;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("points");
+        }
+        let text = text.split(' ').filter(|p| !p.starts_with("points=")).collect::<Vec<_>>().join(" ");
+        Ok((text, value))
+    }
+}
+
+/// The curves of one plot: recorded times and, per gamma2, target loss and forgetting.
+struct Curves {
+    times: Vec<f64>,
+    target: Bands,
+    forgetting: Bands,
+}
+
+/// Runs the executor once per gamma2 with the same seed (common random numbers across gamma2).
+fn simulate(obs: &dyn Observable, plan: &Plan, args: &JointPlotArgs) -> Result<Curves> {
+    let bar = progress_bar((args.trials * plan.gammas.len()) as u64, "joint-rich curves");
+    let samples = plan
+        .runs
+        .iter()
+        .map(|p| observable::simulate(obs, p, args.trials, args.seed, Some(&bar)))
+        .collect::<Result<Vec<Sample>>>()?;
+    bar.finish_and_clear();
+    let times = samples[0].curve("time")?.into_iter().next().unwrap_or_default();
+    Ok(Curves { times, target: Bands::of(&samples, "target_loss")?, forgetting: Bands::of(&samples, "forgetting")? })
+}
+
 /// Runs `tlcheck plot ...`.
 pub fn run(cmd: &PlotCommand) -> Result<i32> {
     let PlotCommand::JointRich(args) = cmd;
     let start = Instant::now();
-    let gammas = gamma_list(&args.gamma2)?;
-    if args.points < 2 {
-        return Err(Error::input(format!("--points {} must be at least 2", args.points)));
-    }
-    if args.trials < 2 {
-        return Err(Error::input(format!("--trials {} must be at least 2 (for standard errors)", args.trials)));
-    }
-    let mut given = args.set.iter().map(|s| split_assignment(s)).collect::<Result<Vec<_>>>()?;
-    if given.iter().any(|(k, _)| k == "gamma2") {
-        return Err(Error::input("gamma2 is set by --gamma2 LIST, not --set"));
-    }
-    if let Some(phi) = args.phi {
-        given.push(("phi".into(), phi.name().into()));
-    }
     let obs = find("lauditi.joint_rich")?;
-    let params = obs.resolve(&given)?;
-    let setup = Setup::from(&params)?;
-    let mut times = linspace(0.0, setup.schedule.t2, args.points);
-    if let Some(last) = times.last_mut() {
-        *last = setup.schedule.t2; // linspace rounds; stage 2 ends exactly at t2
-    }
-    let schedules: Vec<Schedule> =
-        gammas.iter().map(|&gamma2| Schedule { gamma2, record: times.clone(), ..setup.schedule.clone() }).collect();
-    schedules.iter().try_for_each(Schedule::validate)?;
-    let bar = progress_bar((args.trials * gammas.len()) as u64, "joint-rich curves");
-    faer::set_global_parallelism(faer::Par::Seq);
-    let runs = (0..args.trials as u64)
-        .into_par_iter()
-        .map(|t| {
-            let mut rng = trial_rng(args.seed, t);
-            let data = setup.pair.sample(&mut rng)?;
-            schedules
-                .iter()
-                .map(|s| {
-                    let c = simulate(&data, setup.phi, s, setup.solver, &mut rng.clone())?;
-                    let finite = c.target_loss.iter().chain(&c.source_loss).all(|x| x.is_finite());
-                    if !finite || !c.source_after_stage1.is_finite() {
-                        return Err(Error::numerical(format!(
-                            "non-finite loss in trial {t} at gamma2 = {} ({params}); try a smaller eta0",
-                            s.gamma2
-                        )));
-                    }
-                    bar.inc(1);
-                    Ok(c)
-                })
-                .collect::<Result<Vec<Curves>>>()
-        })
-        .collect::<Result<Vec<_>>>()?;
-    bar.finish_and_clear();
-    let n = times.len();
-    let target = Bands::of(&runs, n, |c, j| c.target_loss[j]);
-    let forgetting = Bands::of(&runs, n, |c, j| c.source_loss[j] - c.source_after_stage1);
-    let title = |what: &str| {
-        format!(
-            "{what}: phi = {}, gamma1 = {}, {} -> {}, {} trials",
-            params.text("phi").unwrap_or("?"),
-            setup.schedule.gamma1,
-            params.text("source").unwrap_or("?"),
-            params.text("target").unwrap_or("?"),
-            args.trials
-        )
-    };
-    let panels = [
-        panel(&title("target loss"), "target test MSE", &times, &gammas, &target),
-        panel(&title("forgetting"), "source test MSE - its value after stage 1", &times, &gammas, &forgetting),
-    ];
-    write_panels_svg(&panels, &args.svg)?;
+    let plan = Plan::from(args, obs)?;
+    let curves = simulate(obs, &plan, args)?;
+    write_figure(args, &plan, &curves)?;
     let elapsed = start.elapsed().as_secs_f64();
-    let (inputs_text, inputs) = without_gamma2(&params)?;
+    let (inputs_text, inputs) = plan.inputs()?;
     if args.json {
         let doc = json!({
-            "observable": obs.name(), "params": inputs, "gamma2": gammas, "times": times,
-            "target": target.json(), "forgetting": forgetting.json(),
+            "observable": obs.name(), "params": inputs, "gamma2": plan.gammas, "times": curves.times,
+            "target": curves.target.json(), "forgetting": curves.forgetting.json(),
             "trials": args.trials, "seed": args.seed, "svg": args.svg, "elapsed_s": elapsed,
         });
         println!("{}", to_json(&doc)?);
         return Ok(0);
     }
     println!("lauditi.joint_rich stage-2 curves at {inputs_text}, {} trials, seed {}", args.trials, args.seed);
+    print_tables(&plan.gammas, &curves);
+    println!("wrote {} ({elapsed:.1}s)", args.svg.display());
+    Ok(0)
+}
+
+/// The two-panel SVG: target loss and forgetting against stage-2 time.
+fn write_figure(args: &JointPlotArgs, plan: &Plan, curves: &Curves) -> Result<()> {
+    let params = &plan.shown;
+    let title = |what: &str| {
+        format!(
+            "{what}: phi = {}, gamma1 = {}, {} -> {}, {} trials",
+            params.text("phi").unwrap_or("?"),
+            params.num("gamma1").unwrap_or(f64::NAN),
+            params.text("source").unwrap_or("?"),
+            params.text("target").unwrap_or("?"),
+            args.trials
+        )
+    };
+    let (times, gammas) = (&curves.times, &plan.gammas);
+    let panels = [
+        panel(&title("target loss"), "target test MSE", times, gammas, &curves.target),
+        panel(&title("forgetting"), "source test MSE - its value after stage 1", times, gammas, &curves.forgetting),
+    ];
+    write_panels_svg(&panels, &args.svg)
+}
+
+/// Both curves as tables (time x gamma2) at about ten of the recorded times, the last included.
+fn print_tables(gammas: &[f64], curves: &Curves) {
+    let (times, n) = (&curves.times, curves.times.len());
     let step = (n - 1).div_ceil(10).max(1);
     let rows: Vec<usize> = (0..n).step_by(step).chain((!(n - 1).is_multiple_of(step)).then_some(n - 1)).collect();
-    for (what, b) in [("target test MSE", &target), ("forgetting (source test MSE rise)", &forgetting)] {
+    for (what, b) in [("target test MSE", &curves.target), ("forgetting (source test MSE rise)", &curves.forgetting)] {
         println!("{what}, mean +- se (every {step}-th recorded time; --json for all):");
         let mut header = vec!["t".to_string()];
         header.extend(gammas.iter().map(|g| format!("gamma2={g}")));
@@ -206,8 +246,6 @@ pub fn run(cmd: &PlotCommand) -> Result<i32> {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         print!("{}", table(&header, &body));
     }
-    println!("wrote {} ({elapsed:.1}s)", args.svg.display());
-    Ok(0)
 }
 
 /// One panel: mean +- se against stage-2 time, one legend entry per gamma2.

@@ -4,15 +4,12 @@
 //! (simulator: `sim::lauditi::joint`), by the finite-width network or the DMFT single-site population.
 
 use super::lauditi::{ALPHA_S, D, GAMMA1, SIGMA, SIGMA_S};
-use super::{Observable, OutputSpec, TrialRunner, check_memory};
+use super::{CurveSpec, Observable, OutputSpec, TrialRunner, check_memory, write_curves, write_outputs};
 use crate::error::{Error, Result};
 use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::Rng;
 use crate::sim::lauditi::joint::{Curves, HermiteTask, Phi, Schedule, Solver, SyntheticPair, simulate};
 use crate::sim::sample_count;
-
-/// Fractions of t2 at which `lauditi.joint_rich` reports the curves (`target_at_k`, `source_at_k`).
-pub const CURVE_FRACTIONS: [f64; 8] = [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0];
 
 const TASKS: &[&str] = &["he1", "he2", "he3", "he4", "he5", "linear", "quadratic"];
 
@@ -75,7 +72,7 @@ const PARAMS: &[ParamSpec] = &[
         name: "t2",
         kind: Kind::Real("(0, 10000]"),
         default: "10",
-        doc: "stage-2 training time (foundation's time units); curves are reported at t2/8, 2 t2/8, ..., t2",
+        doc: "stage-2 training time (foundation's time units); the curves end there",
         used_when: None,
     },
     ParamSpec {
@@ -83,6 +80,14 @@ const PARAMS: &[ParamSpec] = &[
         kind: Kind::Real("(0, 10000]"),
         default: "0.5",
         doc: "stage-2 time of the `target_early` output (at most t2)",
+        used_when: None,
+    },
+    ParamSpec {
+        name: "points",
+        kind: Kind::Count(2, 100_000),
+        default: "9",
+        doc: "recorded stage-2 times of the curves: K evenly spaced times t_k = k t2 / (K - 1), k = 0, ..., K - 1 \
+              (rounded to 12 decimals, t_{K-1} = t2); every recorded time (and t_early) ends an Euler step",
         used_when: None,
     },
     ParamSpec {
@@ -123,15 +128,27 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
-/// The validated experiment shared by the trials of both observables (and `tlcheck plot joint-rich`).
-pub struct Setup {
-    pub pair: SyntheticPair,
-    pub phi: Phi,
-    pub schedule: Schedule,
-    pub solver: Solver,
-    /// Index of t_early and of each curve fraction in `schedule.record`.
+/// The validated experiment shared by the trials of both observables.
+struct Setup {
+    pair: SyntheticPair,
+    phi: Phi,
+    schedule: Schedule,
+    solver: Solver,
+    /// The curves' recording times t_k (`points` of them) and their indices in `schedule.record`.
+    grid: Vec<f64>,
+    on_grid: Vec<usize>,
+    /// Index of t_early in `schedule.record`.
     early: usize,
-    curve: [usize; 8],
+}
+
+/// K evenly spaced times k t2 / (K - 1) rounded to 12 decimals (0.3, not 0.30000000000000004), the last
+/// exactly t2.
+fn time_grid(t2: f64, k: usize) -> Vec<f64> {
+    let mut grid: Vec<f64> = (0..k).map(|j| ((t2 * j as f64 / (k - 1) as f64) * 1e12).round() / 1e12).collect();
+    if let Some(last) = grid.last_mut() {
+        *last = t2;
+    }
+    grid
 }
 
 fn degree(name: &str) -> usize {
@@ -143,8 +160,9 @@ fn degree(name: &str) -> usize {
 }
 
 impl Setup {
-    /// Builds and validates the experiment of a resolved `lauditi.joint_rich` parameter set.
-    pub fn from(params: &ParamSet) -> Result<Setup> {
+    /// Builds and validates the experiment of a resolved parameter set, recording stage 2 at `points`
+    /// evenly spaced times and at t_early.
+    fn from(params: &ParamSet, points: usize) -> Result<Setup> {
         let d = params.size("d")?;
         let pair = SyntheticPair {
             d,
@@ -159,9 +177,11 @@ impl Setup {
         if t_early > t2 {
             return Err(Error::input(format!("t_early = {t_early} exceeds t2 = {t2}")));
         }
-        let mut record = vec![0.0, t_early];
-        record.extend(CURVE_FRACTIONS.iter().map(|f| f * t2));
+        let grid = time_grid(t2, points);
+        let mut record = grid.clone();
+        record.push(t_early);
         record.sort_by(f64::total_cmp);
+        record.dedup();
         let schedule = Schedule {
             gamma1: params.num("gamma1")?,
             gamma2: params.num("gamma2")?,
@@ -184,8 +204,9 @@ impl Setup {
         check_memory(bytes, "the two-stage run")?;
         let index = |t: f64| schedule.record.iter().position(|&r| r == t).unwrap_or(0);
         let early = index(t_early);
-        let curve = CURVE_FRACTIONS.map(|f| index(f * t2));
-        Ok(Setup { pair, phi: Phi::parse(params.text("phi")?)?, schedule, solver, early, curve })
+        let on_grid = grid.iter().map(|&t| index(t)).collect();
+        let phi = Phi::parse(params.text("phi")?)?;
+        Ok(Setup { pair, phi, schedule, solver, grid, on_grid, early })
     }
 
     /// One run with the given schedule: the data and initial network are drawn from `rng`.
@@ -216,48 +237,68 @@ const OUTPUTS: &[OutputSpec] = &[
         doc: "drop over stage 2 of the feature kernel's alignment y^T K y / (|y|^2 |K|_F) with the source labels \
               (source test inputs): forgetting of source features",
     },
-    OutputSpec { name: "target_at_1", doc: "target test MSE at t2/8" },
-    OutputSpec { name: "target_at_2", doc: "target test MSE at 2 t2/8" },
-    OutputSpec { name: "target_at_3", doc: "target test MSE at 3 t2/8" },
-    OutputSpec { name: "target_at_4", doc: "target test MSE at 4 t2/8" },
-    OutputSpec { name: "target_at_5", doc: "target test MSE at 5 t2/8" },
-    OutputSpec { name: "target_at_6", doc: "target test MSE at 6 t2/8" },
-    OutputSpec { name: "target_at_7", doc: "target test MSE at 7 t2/8" },
-    OutputSpec { name: "source_at_1", doc: "source test MSE at t2/8" },
-    OutputSpec { name: "source_at_2", doc: "source test MSE at 2 t2/8" },
-    OutputSpec { name: "source_at_3", doc: "source test MSE at 3 t2/8" },
-    OutputSpec { name: "source_at_4", doc: "source test MSE at 4 t2/8" },
-    OutputSpec { name: "source_at_5", doc: "source test MSE at 5 t2/8" },
-    OutputSpec { name: "source_at_6", doc: "source test MSE at 6 t2/8" },
-    OutputSpec { name: "source_at_7", doc: "source test MSE at 7 t2/8" },
     OutputSpec { name: "steps", doc: "Euler steps over both stages" },
+];
+
+const CURVES: &[CurveSpec] = &[
+    CurveSpec { name: "time", doc: "the recorded stage-2 times t_k", abscissa: "k = 0, ..., points - 1" },
+    CurveSpec {
+        name: "target_loss",
+        doc: "target test MSE at t_k (t_0 = 0: the end of stage 1)",
+        abscissa: "stage-2 time t_k (curve `time`)",
+    },
+    CurveSpec { name: "source_loss", doc: "source test MSE at t_k", abscissa: "stage-2 time t_k (curve `time`)" },
+    CurveSpec {
+        name: "forgetting",
+        doc: "source test MSE at t_k minus at the end of stage 1 (0 at t_0 = 0)",
+        abscissa: "stage-2 time t_k (curve `time`)",
+    },
 ];
 
 struct JointRunner(Setup);
 
 impl TrialRunner for JointRunner {
-    fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+    fn run(&self, scratch: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
+        self.run_curves(scratch, rng, out, &mut [])
+    }
+
+    fn run_curves(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64], curves: &mut [Vec<f64>]) -> Result<()> {
         let s = &self.0;
         let c = s.run(&s.schedule, rng)?;
         let last = c.target_loss.len() - 1;
-        let mut values = vec![
-            c.target_loss[last],
-            c.source_loss[last],
-            c.source_loss[last] - c.source_after_stage1,
-            c.target_loss[last] + c.source_loss[last],
-            c.target_loss[s.early],
-            c.target_after_stage1,
-            c.kurtosis[last],
-            c.kurtosis[0],
-            c.alignment[last],
-            c.source_alignment_after_stage1 - c.source_alignment,
-        ];
-        for series in [&c.target_loss, &c.source_loss] {
-            values.extend(s.curve[..7].iter().map(|&k| series[k]));
+        let (target, source) = (c.target_loss[last], c.source_loss[last]);
+        write_outputs(
+            OUTPUTS,
+            out,
+            &[
+                ("target_loss", target),
+                ("source_loss", source),
+                ("forgetting", source - c.source_after_stage1),
+                ("joint", target + source),
+                ("target_early", c.target_loss[s.early]),
+                ("target_start", c.target_after_stage1),
+                ("kurtosis", c.kurtosis[last]),
+                ("kurtosis_start", c.kurtosis[0]),
+                ("alignment", c.alignment[last]),
+                ("feature_forgetting", c.source_alignment_after_stage1 - c.source_alignment),
+                ("steps", c.steps as f64),
+            ],
+        )?;
+        if curves.is_empty() {
+            return Ok(()); // scalars only: no curve is built
         }
-        values.push(c.steps as f64);
-        out.copy_from_slice(&values);
-        Ok(())
+        let on_grid = |series: &[f64]| s.on_grid.iter().map(|&k| series[k]).collect::<Vec<f64>>();
+        let source = on_grid(&c.source_loss);
+        write_curves(
+            CURVES,
+            curves,
+            [
+                ("time", s.grid.clone()),
+                ("target_loss", on_grid(&c.target_loss)),
+                ("forgetting", source.iter().map(|l| l - c.source_after_stage1).collect()),
+                ("source_loss", source),
+            ],
+        )
     }
 }
 
@@ -269,8 +310,9 @@ impl Observable for JointRich {
         "Two-stage muP network f(x) = (1/N) sum a_i phi(w_i . x / sqrt(D)), a_i = sqrt(D) z_i / gamma1: gradient \
          flow on P1 = nu1 D source samples of He_k(b_s . x)/sqrt(k!) with richness gamma1 for time t1, then on \
          P2 = nu2 D target samples (b_s . b_t = alpha_s) with richness gamma2 for time t2 from the stage-1 \
-         parameters. Reports target and source test losses (forgetting) along stage 2, the excess kurtosis of the \
-         pre-activations and the final kernel alignment. solver = dmft (single-site population on the input \
+         parameters. Reports target and source test losses (forgetting) at the end of stage 2 and as curves at \
+         `points` evenly spaced stage-2 times, the excess kurtosis of the pre-activations and the final kernel \
+         alignment. solver = dmft (single-site population on the input \
          kernel X X^T / D) or network (finite width)."
     }
     fn params(&self) -> &'static [ParamSpec] {
@@ -279,8 +321,11 @@ impl Observable for JointRich {
     fn outputs(&self) -> &'static [OutputSpec] {
         OUTPUTS
     }
+    fn curves(&self) -> &'static [CurveSpec] {
+        CURVES
+    }
     fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
-        Ok(Box::new(JointRunner(Setup::from(params)?)))
+        Ok(Box::new(JointRunner(Setup::from(params, params.size("points")?)?)))
     }
 }
 
@@ -297,6 +342,9 @@ const POLY_OUTPUTS: &[OutputSpec] = &[
     OutputSpec { name: "forgetting", doc: "source test MSE rise over stage 2 of the transfer run" },
 ];
 
+/// Recorded stage-2 times of `lauditi.polynomial_transfer` (no curves: they only end Euler steps).
+const POLY_POINTS: usize = 9;
+
 struct PolyRunner {
     setup: Setup,
     scratch: Schedule,
@@ -310,8 +358,11 @@ impl TrialRunner for PolyRunner {
         let last = transfer.target_loss.len() - 1;
         let (lt, ls) = (transfer.target_loss[last], scratch.target_loss[last]);
         let forgetting = transfer.source_loss[last] - transfer.source_after_stage1;
-        out.copy_from_slice(&[ls - lt, lt, ls, forgetting]);
-        Ok(())
+        write_outputs(
+            POLY_OUTPUTS,
+            out,
+            &[("gain", ls - lt), ("transfer_loss", lt), ("scratch_loss", ls), ("forgetting", forgetting)],
+        )
     }
 }
 
@@ -332,7 +383,7 @@ impl Observable for PolynomialTransfer {
         POLY_OUTPUTS
     }
     fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
-        let setup = Setup::from(params)?;
+        let setup = Setup::from(params, POLY_POINTS)?;
         if setup.schedule.gamma2 == 0.0 {
             return Err(Error::input(
                 "polynomial_transfer needs gamma2 > 0 (scratch training is initialised at scale 1/gamma2)",
@@ -348,6 +399,7 @@ fn poly_params() -> &'static [ParamSpec] {
     P.get_or_init(|| {
         PARAMS
             .iter()
+            .filter(|p| p.name != "points")
             .map(|p| match p.name {
                 "source" => ParamSpec { default: "he1", ..*p },
                 "target" => ParamSpec { default: "he2", ..*p },

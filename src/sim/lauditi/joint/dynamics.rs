@@ -23,8 +23,8 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, Mat, MatRef, Par};
 
 use super::activation::Phi;
-use super::features::Features;
-use super::task::TwoStageData;
+use super::features::{Features, Readout};
+use super::task::{PointSet, TwoStageData};
 use crate::error::{Error, Result};
 
 /// Stage settings of the two-stage run (gamma in the brief's unit-coefficient convention).
@@ -90,15 +90,6 @@ pub struct Curves {
     pub steps: usize,
 }
 
-/// The readout and the output's offset: f(x) = (1/N) sum_i a_i phi(h_i(x)) - offset(x), with `offset` over
-/// the stacked points (zero for the network; the population's initial output, a control variate that
-/// vanishes at infinite width, see [`super::features::Population::sample`]). A readout reset clears it.
-#[derive(Debug, Clone)]
-pub struct Readout {
-    pub a: Col<f64>,
-    pub offset: Col<f64>,
-}
-
 /// Index ranges of the four sets in the stacked inputs (source train, target train, source test, target test).
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -148,6 +139,110 @@ struct Work {
     eval: Mat<f64>,
 }
 
+impl Work {
+    /// Buffers for m neurons and no training point yet.
+    fn new(m: usize) -> Work {
+        Work {
+            phi: Mat::zeros(m, 0),
+            slope: Mat::zeros(m, 0),
+            g: Mat::zeros(m, 0),
+            f: Col::zeros(0),
+            delta: Col::zeros(0),
+            da: Col::zeros(m),
+            power: Col::zeros(0),
+            power_m: Col::zeros(m),
+            eval: Mat::zeros(m, 0),
+        }
+    }
+
+    /// Sizes the buffers for m neurons on p training points; restarts the power iteration.
+    fn resize(&mut self, m: usize, p: usize) {
+        self.phi.resize_with(m, p, |_, _| 0.0);
+        self.slope.resize_with(m, p, |_, _| 0.0);
+        self.g.resize_with(m, p, |_, _| 0.0);
+        self.f = Col::zeros(p);
+        self.delta = Col::zeros(p);
+        self.power = Col::from_fn(p, |i| 1.0 + (i % 5) as f64 * 0.1);
+    }
+}
+
+/// One stage of training: the training points `range` of the stacked inputs with labels `y`, richness
+/// `gamma`, input dimension D = `d`, the bound `kx_max` >= lambda_max(K^x_tr), and the times at which the
+/// stage records (it ends at the last).
+struct Stage<'a> {
+    range: Range<usize>,
+    y: &'a Col<f64>,
+    phi: Phi,
+    gamma: f64,
+    d: f64,
+    kx_max: f64,
+    times: &'a [f64],
+}
+
+impl<'a> Stage<'a> {
+    /// Training on `set` (the points `range` of the stacked inputs) with richness `gamma`.
+    fn on(set: &'a PointSet, range: Range<usize>, phi: Phi, gamma: f64, times: &'a [f64]) -> Stage<'a> {
+        let d = set.x.ncols() as f64;
+        Stage { range, y: &set.y, phi, gamma, d, kx_max: input_kernel_norm(&set.x, d), times }
+    }
+}
+
+/// What is measured on the test sets: losses, and the kernel alignment on the first (at most 64) test
+/// points of each task (the probes).
+struct Measure<'a> {
+    data: &'a TwoStageData,
+    layout: Layout,
+    phi: Phi,
+    source_probe: (Range<usize>, Col<f64>),
+    target_probe: (Range<usize>, Col<f64>),
+}
+
+impl<'a> Measure<'a> {
+    fn new(data: &'a TwoStageData, layout: Layout, phi: Phi) -> Measure<'a> {
+        let source_probe = probe(&layout.source_test, &data.source_test.y);
+        let target_probe = probe(&layout.target_test, &data.target_test.y);
+        Measure { data, layout, phi, source_probe, target_probe }
+    }
+
+    /// Source and target test losses.
+    fn losses<F: Features>(&self, features: &F, readout: &Readout, work: &mut Work) -> (f64, f64) {
+        let (data, layout, phi) = (self.data, &self.layout, self.phi);
+        let source = test_loss(features, readout, phi, layout.source_test.clone(), &data.source_test.y, work);
+        let target = test_loss(features, readout, phi, layout.target_test.clone(), &data.target_test.y, work);
+        (source, target)
+    }
+
+    /// The feature kernel's alignment with the source labels on the source probe.
+    fn source_alignment<F: Features>(&self, features: &F, work: &mut Work) -> f64 {
+        kernel_alignment(features, self.phi, self.source_probe.0.clone(), &self.source_probe.1, work)
+    }
+
+    /// One recorded time of stage 2: target loss, kurtosis of h and alignment on the target test inputs,
+    /// then source loss.
+    fn record<F: Features>(&self, features: &F, readout: &Readout, work: &mut Work, curves: &mut Curves) {
+        let (data, layout, phi) = (self.data, &self.layout, self.phi);
+        // Target first: its pre-activations stay in work.eval for the kurtosis and the alignment.
+        curves.target_loss.push(test_loss(
+            features,
+            readout,
+            phi,
+            layout.target_test.clone(),
+            &data.target_test.y,
+            work,
+        ));
+        curves.kurtosis.push(excess_kurtosis(&work.eval));
+        curves.alignment.push(alignment_of(work.eval.as_ref(), phi, &self.target_probe.1));
+        curves.source_loss.push(test_loss(
+            features,
+            readout,
+            phi,
+            layout.source_test.clone(),
+            &data.source_test.y,
+            work,
+        ));
+    }
+}
+
 /// Runs stage 1 then stage 2 from `readout` and hidden layer `features`, recording the curves.
 pub fn run_two_stage<F: Features>(
     data: &TwoStageData,
@@ -161,90 +256,28 @@ pub fn run_two_stage<F: Features>(
     if readout.a.nrows() != features.neurons() || readout.offset.nrows() != layout.total() {
         return Err(Error::input("the readout does not match the network's neurons and points"));
     }
-    let d = data.dim() as f64;
-    let m = features.neurons();
-    let mut work = Work {
-        phi: Mat::zeros(m, 0),
-        slope: Mat::zeros(m, 0),
-        g: Mat::zeros(m, 0),
-        f: Col::zeros(0),
-        delta: Col::zeros(0),
-        da: Col::zeros(m),
-        power: Col::zeros(0),
-        power_m: Col::zeros(m),
-        eval: Mat::zeros(m, 0),
-    };
+    let mut work = Work::new(features.neurons());
     let mut curves = Curves::default();
+    let t1 = [schedule.t1];
+    let stage1 = Stage::on(&data.source_train, layout.source_train.clone(), phi, schedule.gamma1, &t1);
+    let stage2 = Stage::on(&data.target_train, layout.target_train.clone(), phi, schedule.gamma2, &schedule.record);
+    let measure = Measure::new(data, layout, phi);
 
-    let k1 = input_kernel_norm(&data.source_train.x, d);
-    let steps1 = integrate(
-        features,
-        readout,
-        layout.source_train.clone(),
-        &data.source_train.y,
-        phi,
-        schedule.gamma1,
-        k1,
-        d,
-        &[schedule.t1],
-        schedule,
-        &mut work,
-        |_, _, _| Ok(()),
-    )?;
-    curves.steps += steps1;
-    curves.source_after_stage1 =
-        test_loss(features, readout, phi, layout.source_test.clone(), &data.source_test.y, &mut work);
-    curves.target_after_stage1 =
-        test_loss(features, readout, phi, layout.target_test.clone(), &data.target_test.y, &mut work);
-
-    let source_probe = probe(&layout.source_test, &data.source_test.y);
-    let target_probe = probe(&layout.target_test, &data.target_test.y);
-    curves.source_alignment_after_stage1 =
-        kernel_alignment(features, phi, source_probe.0.clone(), &source_probe.1, &mut work);
-    features.set_train(layout.target_train.clone());
+    curves.steps += integrate(features, readout, &stage1, schedule, &mut work, |_, _, _| Ok(()))?;
+    (curves.source_after_stage1, curves.target_after_stage1) = measure.losses(features, readout, &mut work);
+    curves.source_alignment_after_stage1 = measure.source_alignment(features, &mut work);
+    features.set_train(stage2.range.clone());
     if schedule.reset_readout {
         readout.a.fill(0.0);
         readout.offset.fill(0.0);
     }
-    let k2 = input_kernel_norm(&data.target_train.x, d);
-    let steps2 = integrate(
-        features,
-        readout,
-        layout.target_train.clone(),
-        &data.target_train.y,
-        phi,
-        schedule.gamma2,
-        k2,
-        d,
-        &schedule.record,
-        schedule,
-        &mut work,
-        |feat, readout, work| {
-            // Target first: its pre-activations stay in work.eval for the kurtosis and the alignment.
-            curves.target_loss.push(test_loss(
-                feat,
-                readout,
-                phi,
-                layout.target_test.clone(),
-                &data.target_test.y,
-                work,
-            ));
-            curves.kurtosis.push(excess_kurtosis(&work.eval));
-            curves.alignment.push(alignment_of(work.eval.as_ref(), phi, &target_probe.1));
-            curves.source_loss.push(test_loss(
-                feat,
-                readout,
-                phi,
-                layout.source_test.clone(),
-                &data.source_test.y,
-                work,
-            ));
-            Ok(())
-        },
-    )?;
+    let steps2 = integrate(features, readout, &stage2, schedule, &mut work, |feat, readout, work| {
+        measure.record(feat, readout, work, &mut curves);
+        Ok(())
+    })?;
     curves.steps += steps2;
     curves.times = schedule.record.clone();
-    curves.source_alignment = kernel_alignment(features, phi, source_probe.0, &source_probe.1, &mut work);
+    curves.source_alignment = measure.source_alignment(features, &mut work);
     if curves.target_loss.iter().chain(&curves.source_loss).any(|x| !x.is_finite()) {
         return Err(Error::numerical("the two-stage dynamics diverged (non-finite loss); lower eta0"));
     }
@@ -276,36 +309,20 @@ fn input_kernel_norm(x: &Mat<f64>, d: f64) -> f64 {
     1.05 * lambda
 }
 
-/// Integrates one stage with richness `gamma` on labels `y`, calling `record` at each time in `times`
-/// (the stage ends at the last). Returns the number of Euler steps.
-#[allow(clippy::too_many_arguments)]
+/// Integrates one stage, calling `record` at each of its times (the stage ends at the last). Returns
+/// the number of Euler steps.
 fn integrate<F: Features>(
     features: &mut F,
     readout: &mut Readout,
-    range: Range<usize>,
-    y: &Col<f64>,
-    phi: Phi,
-    gamma: f64,
-    kx_max: f64,
-    d: f64,
-    times: &[f64],
+    stage: &Stage<'_>,
     schedule: &Schedule,
     work: &mut Work,
     mut record: impl FnMut(&F, &Readout, &mut Work) -> Result<()>,
 ) -> Result<usize> {
-    let p = y.nrows();
-    let m = features.neurons();
-    work.phi.resize_with(m, p, |_, _| 0.0);
-    work.slope.resize_with(m, p, |_, _| 0.0);
-    work.g.resize_with(m, p, |_, _| 0.0);
-    work.f = Col::zeros(p);
-    work.delta = Col::zeros(p);
-    work.power = Col::from_fn(p, |i| 1.0 + (i % 5) as f64 * 0.1);
-    let inv_m = 1.0 / m as f64;
-    let g2 = gamma * gamma;
+    work.resize(features.neurons(), stage.y.nrows());
     let mut t = 0.0;
     let mut steps = 0;
-    for &stop in times {
+    for &stop in stage.times {
         while t < stop {
             if steps >= schedule.max_steps {
                 return Err(Error::numerical(format!(
@@ -313,68 +330,91 @@ fn integrate<F: Features>(
                     schedule.max_steps
                 )));
             }
-            // phi, phi' and the output on the training points.
-            let h = features.train();
-            let mut psi_max = 0.0f64;
-            for j in 0..p {
-                let mut psi = 0.0;
-                for i in 0..m {
-                    let hv = h[(i, j)];
-                    work.phi[(i, j)] = phi.value(hv);
-                    let s = phi.slope(hv);
-                    work.slope[(i, j)] = s;
-                    psi += readout.a[i] * readout.a[i] * s * s;
-                }
-                psi_max = psi_max.max(psi * inv_m);
-            }
-            matmul(work.f.as_mat_mut(), Accum::Replace, work.phi.transpose(), readout.a.as_mat(), inv_m, Par::Seq);
-            for j in 0..p {
-                work.delta[j] = y[j] - (work.f[j] - readout.offset[range.start + j]);
-            }
-            // Step size from the tangent-kernel bound (power iteration on Phi = phi^T phi / m, warm start).
-            let mut lambda_phi = 0.0;
-            for _ in 0..2 {
-                matmul(work.power_m.as_mat_mut(), Accum::Replace, &work.phi, work.power.as_mat(), 1.0, Par::Seq);
-                let norm_v = work.power.norm_l2();
-                matmul(
-                    work.power.as_mat_mut(),
-                    Accum::Replace,
-                    work.phi.transpose(),
-                    work.power_m.as_mat(),
-                    inv_m,
-                    Par::Seq,
-                );
-                let norm_w = work.power.norm_l2();
-                if norm_w == 0.0 || norm_v == 0.0 {
-                    work.power.fill(1.0);
-                    break;
-                }
-                lambda_phi = norm_w / norm_v;
-                work.power *= 1.0 / norm_w;
-            }
-            let bound = (d / p as f64) * 1.1 * lambda_phi + (g2 / p as f64) * psi_max * kx_max;
-            let dt = if bound > 0.0 { (schedule.eta0 / bound).min(stop - t) } else { stop - t };
-            // da = (D/P) phi Delta; G_{i mu} = (gamma^2/P) a_i Delta_mu phi'_{i mu}.
-            matmul(work.da.as_mat_mut(), Accum::Replace, &work.phi, work.delta.as_mat(), d / p as f64, Par::Seq);
-            if g2 > 0.0 {
-                let c = g2 / p as f64;
-                for j in 0..p {
-                    let dj = c * work.delta[j];
-                    for i in 0..m {
-                        work.g[(i, j)] = readout.a[i] * dj * work.slope[(i, j)];
-                    }
-                }
-                features.update(work.g.as_ref(), dt);
-            }
-            for i in 0..m {
-                readout.a[i] += dt * work.da[i];
-            }
+            let dt = euler_step(features, readout, stage, schedule.eta0, stop - t, work);
             t = if stop - t <= dt { stop } else { t + dt };
             steps += 1;
         }
         record(features, readout, work)?;
     }
     Ok(steps)
+}
+
+/// One Euler step of length dt = min(eta0 / B, `left`) (B: the tangent-kernel bound); returns dt.
+fn euler_step<F: Features>(
+    features: &mut F,
+    readout: &mut Readout,
+    stage: &Stage<'_>,
+    eta0: f64,
+    left: f64,
+    work: &mut Work,
+) -> f64 {
+    let (p, m) = (stage.y.nrows(), features.neurons());
+    let inv_m = 1.0 / m as f64;
+    let g2 = stage.gamma * stage.gamma;
+    let psi_max = activations(features.train(), stage.phi, readout, work);
+    // The output on the training points and the residual Delta = y - f.
+    matmul(work.f.as_mat_mut(), Accum::Replace, work.phi.transpose(), readout.a.as_mat(), inv_m, Par::Seq);
+    for j in 0..p {
+        work.delta[j] = stage.y[j] - (work.f[j] - readout.offset[stage.range.start + j]);
+    }
+    let lambda_phi = feature_kernel_norm(work, inv_m);
+    let bound = (stage.d / p as f64) * 1.1 * lambda_phi + (g2 / p as f64) * psi_max * stage.kx_max;
+    let dt = if bound > 0.0 { (eta0 / bound).min(left) } else { left };
+    // da = (D/P) phi Delta; G_{i mu} = (gamma^2/P) a_i Delta_mu phi'_{i mu}.
+    matmul(work.da.as_mat_mut(), Accum::Replace, &work.phi, work.delta.as_mat(), stage.d / p as f64, Par::Seq);
+    if g2 > 0.0 {
+        let c = g2 / p as f64;
+        for j in 0..p {
+            let dj = c * work.delta[j];
+            for i in 0..m {
+                work.g[(i, j)] = readout.a[i] * dj * work.slope[(i, j)];
+            }
+        }
+        features.update(work.g.as_ref(), dt);
+    }
+    for i in 0..m {
+        readout.a[i] += dt * work.da[i];
+    }
+    dt
+}
+
+/// phi and phi' of the training pre-activations `h` into `work.phi`, `work.slope`; returns
+/// max_mu Psi_{mu mu} = max_mu mean_i a_i^2 phi'(h_{i mu})^2.
+fn activations(h: MatRef<'_, f64>, phi: Phi, readout: &Readout, work: &mut Work) -> f64 {
+    let (m, p) = (h.nrows(), h.ncols());
+    let inv_m = 1.0 / m as f64;
+    let mut psi_max = 0.0f64;
+    for j in 0..p {
+        let mut psi = 0.0;
+        for i in 0..m {
+            let hv = h[(i, j)];
+            work.phi[(i, j)] = phi.value(hv);
+            let s = phi.slope(hv);
+            work.slope[(i, j)] = s;
+            psi += readout.a[i] * readout.a[i] * s * s;
+        }
+        psi_max = psi_max.max(psi * inv_m);
+    }
+    psi_max
+}
+
+/// lambda_max(Phi) of Phi = phi^T phi / m (`work.phi`), two steps of power iteration warm-started from
+/// `work.power` (restarted from ones when phi vanishes).
+fn feature_kernel_norm(work: &mut Work, inv_m: f64) -> f64 {
+    let mut lambda_phi = 0.0;
+    for _ in 0..2 {
+        matmul(work.power_m.as_mat_mut(), Accum::Replace, &work.phi, work.power.as_mat(), 1.0, Par::Seq);
+        let norm_v = work.power.norm_l2();
+        matmul(work.power.as_mat_mut(), Accum::Replace, work.phi.transpose(), work.power_m.as_mat(), inv_m, Par::Seq);
+        let norm_w = work.power.norm_l2();
+        if norm_w == 0.0 || norm_v == 0.0 {
+            work.power.fill(1.0);
+            break;
+        }
+        lambda_phi = norm_w / norm_v;
+        work.power *= 1.0 / norm_w;
+    }
+    lambda_phi
 }
 
 /// Mean squared error (1/T) sum (f - y)^2 on the points `range`; leaves their pre-activations in `work.eval`.

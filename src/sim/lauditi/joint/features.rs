@@ -2,7 +2,8 @@
 //! h_i(x_mu) = w_i . x_mu / sqrt(D) on the training points move under a feature update.
 //!
 //! A feature update is dh_i(x)/dt = sum_nu G_{i nu} K^x(x_nu, x) with K^x(x, x') = x . x' / D, G an
-//! M x P matrix over the P training points of the current stage (see [`super::dynamics`]).
+//! M x P matrix over the P training points of the current stage (set by the Euler loop of the `dynamics`
+//! module, which depends on this one, not the other way).
 //!
 //! - [`Network`]: the finite-width network. It stores W (N x D) and applies dW = dt G X_tr / sqrt(D),
 //!   then recomputes H_tr = W X_tr^T / sqrt(D): O(N P D) per step.
@@ -12,6 +13,7 @@
 //!   (K^x is constant, so this is exact), evaluated only when a curve is recorded.
 //!   [`Population::sample`] draws M independent neurons and subtracts their initial output (a control
 //!   variate: the single-site limit has f = 0 at the start), so all M neurons are distinct features.
+//! - [`Readout`]: the second layer a_i and the output's offset (the population's initial output).
 
 use std::ops::Range;
 
@@ -19,9 +21,17 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Col, Mat, MatRef, Par};
 
 use super::activation::Phi;
-use super::dynamics::Readout;
 use crate::rng::Rng;
 use crate::sim::gaussian::{normal, normal_matrix};
+
+/// The readout and the output's offset: f(x) = (1/N) sum_i a_i phi(h_i(x)) - offset(x), with `offset` over
+/// the stacked points (zero for the network; the population's initial output, a control variate that
+/// vanishes at infinite width, see [`Population::sample`]). A readout reset clears it.
+#[derive(Debug, Clone)]
+pub struct Readout {
+    pub a: Col<f64>,
+    pub offset: Col<f64>,
+}
 
 /// Pre-activations of the hidden layer under feature updates.
 pub trait Features {

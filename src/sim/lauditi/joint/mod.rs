@@ -5,7 +5,7 @@
 //! - [`task`]: Hermite teachers He_k(b . x)/sqrt(k!) and the four point sets of an experiment;
 //! - [`activation`]: phi and phi';
 //! - [`features`]: the finite-width network (D-dimensional weights) and the DMFT single-site population
-//!   (pre-activations only, input kernel K^x = X X^T / D);
+//!   (pre-activations only, input kernel K^x = X X^T / D), and the readout;
 //! - [`dynamics`]: the shared two-stage Euler loop, test losses (forgetting), kurtosis of h.
 //!
 //! Both solvers run the same equations; they differ in the hidden layer's representation and in the
@@ -22,8 +22,8 @@ pub mod task;
 use faer::Col;
 
 pub use activation::Phi;
-pub use dynamics::{Curves, Readout, Schedule, run_two_stage};
-pub use features::{Features, Network, Population};
+pub use dynamics::{Curves, Schedule, run_two_stage};
+pub use features::{Features, Network, Population, Readout};
 pub use task::{HermiteTask, PointSet, SyntheticPair, TwoStageData};
 
 use crate::error::{Error, Result};
