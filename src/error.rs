@@ -5,7 +5,42 @@
 
 use std::fmt;
 
-use crate::formula::FormulaError;
+/// Everything that can go wrong when parsing, evaluating or differentiating a formula.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormulaError {
+    /// Malformed text; `column` is 1-based (in characters).
+    Syntax { source: String, column: usize, message: String },
+    /// A call to a function outside the whitelist (`allowed` lists it).
+    UnknownFunction { name: String, allowed: &'static str },
+    /// `eval` found no value for a variable the formula uses.
+    UnknownVariable { name: String, formula: String },
+    /// The derivative needs an operation that has none (e.g. `abs`).
+    NotDifferentiable { formula: String, variable: String, reason: String },
+    /// exmex failed (or arguments did not fit it); one line.
+    Backend(String),
+}
+
+impl fmt::Display for FormulaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Syntax { source, column, message } => {
+                write!(f, "syntax error at column {column} of {source:?}: {message}")
+            }
+            Self::UnknownFunction { name, allowed } => {
+                write!(f, "unknown function '{name}'; allowed functions: {allowed}")
+            }
+            Self::UnknownVariable { name, formula } => {
+                write!(f, "no value given for variable '{name}' of formula {formula:?}")
+            }
+            Self::NotDifferentiable { formula, variable, reason } => {
+                write!(f, "cannot differentiate {formula:?} with respect to '{variable}': {reason}")
+            }
+            Self::Backend(msg) => write!(f, "formula back-end error: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for FormulaError {}
 
 /// Result alias used throughout the crate.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -26,48 +26,12 @@ pub mod mutate;
 mod parse;
 pub mod scaling;
 
+pub use crate::error::FormulaError;
 pub use domain::{DomainError, Interval};
 pub use parse::{Expr, Func};
 
 use exmex::prelude::*;
 use std::fmt;
-
-/// Everything that can go wrong when parsing, evaluating or differentiating a formula.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FormulaError {
-    /// Malformed text; `column` is 1-based (in characters).
-    Syntax { source: String, column: usize, message: String },
-    /// A call to a function outside the whitelist.
-    UnknownFunction { name: String },
-    /// `eval` found no value for a variable the formula uses.
-    UnknownVariable { name: String, formula: String },
-    /// The derivative needs an operation that has none (e.g. `abs`).
-    NotDifferentiable { formula: String, variable: String, reason: String },
-    /// exmex failed (or arguments did not fit it); one line.
-    Backend(String),
-}
-
-impl fmt::Display for FormulaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Syntax { source, column, message } => {
-                write!(f, "syntax error at column {column} of {source:?}: {message}")
-            }
-            Self::UnknownFunction { name } => {
-                write!(f, "unknown function '{name}'; allowed functions: {}", parse::ALLOWED)
-            }
-            Self::UnknownVariable { name, formula } => {
-                write!(f, "no value given for variable '{name}' of formula {formula:?}")
-            }
-            Self::NotDifferentiable { formula, variable, reason } => {
-                write!(f, "cannot differentiate {formula:?} with respect to '{variable}': {reason}")
-            }
-            Self::Backend(msg) => write!(f, "formula back-end error: {msg}"),
-        }
-    }
-}
-
-impl std::error::Error for FormulaError {}
 
 fn backend(e: impl fmt::Display) -> FormulaError {
     FormulaError::Backend(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
@@ -393,7 +357,7 @@ mod tests {
             "syntax error at column 4 of \"x +* 2\": expected a number, variable, function or '(' but found '*'"
         );
         let e = err("foo(x)");
-        assert_eq!(e, FormulaError::UnknownFunction { name: "foo".into() });
+        assert!(matches!(&e, FormulaError::UnknownFunction { name, .. } if name == "foo"));
         assert!(e.to_string().contains("'foo'") && e.to_string().contains("sqrt, exp"));
         let e = f("abs(x) + y").partial("x").err();
         assert!(matches!(&e, Some(FormulaError::NotDifferentiable { reason, .. }) if reason.contains("abs")));

@@ -385,7 +385,8 @@ impl Parser<'_> {
             Tok::Num(v) => Ok(Expr::Num(v)),
             Tok::Braced(name) => Ok(Expr::Var(name)),
             Tok::Ident(name) if self.peek() == &Tok::Op('(') => {
-                let f = Func::from_name(&name).ok_or(FormulaError::UnknownFunction { name: name.clone() })?;
+                let unknown = FormulaError::UnknownFunction { name: name.clone(), allowed: ALLOWED };
+                let f = Func::from_name(&name).ok_or(unknown)?;
                 let open = self.cur().1;
                 self.bump();
                 if self.peek() == &Tok::Op(')') {
