@@ -2,18 +2,15 @@
 //! (`phase lauditi` lives in [`super::phase_lauditi`]).
 //!
 //! `phase tahir`: transferability T over (theta, gamma) for linear transfer or fine-tuning from the
-//! closed forms of Tahir et al. (arXiv 2410.08194 v2):
-//! lt: T = R_sc - R_lt with R_sc = (1 - gamma) + sigma^2 gamma/(1 - gamma) (gamma < 1),
-//! sigma^2/(gamma - 1) (gamma > 1) and R_lt = 1 - (1 + 2 lambda) cos^2 theta/(1 + lambda)^2;
-//! ft: T = (1 - gamma)(2 cos theta - 1) for gamma <= 1, 0 above. The printed boundaries are drawn on
-//! top (lt: gamma_+ and gamma_- as printed and gamma = 1 + sigma^2/sin^2 theta; ft: theta = pi/3),
-//! and with `--simulate` the simulated mean T at a 10 x 10 grid of points (exact fast paths).
+//! closed forms of Tahir et al. ([`crate::closed_form::tahir`]), with the printed boundaries on top
+//! and, with `--simulate`, the simulated mean T at a 10 x 10 grid of points (exact fast paths).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use crate::closed_form::tahir::{FT_BREAK_EVEN, Procedure, lt_boundary, lt_noise_boundary, transferability};
 use crate::error::{Error, Result};
 use crate::observable::{find, simulate};
 use crate::plot::{Axis, Curve, Figure, HeatMap, Points, Scale, write_svg};
@@ -84,31 +81,11 @@ pub fn run(cmd: PhaseCommand) -> Result<i32> {
     }
 }
 
-/// Asymptotic scratch risk (eq. 8); infinite at gamma = 1 with noise.
-fn scratch_risk(gamma: f64, sigma: f64) -> f64 {
-    let s2 = sigma * sigma;
-    if gamma < 1.0 {
-        (1.0 - gamma) + s2 * gamma / (1.0 - gamma)
-    } else if gamma > 1.0 {
-        s2 / (gamma - 1.0)
-    } else if s2 == 0.0 {
-        0.0
-    } else {
-        f64::INFINITY
-    }
-}
-
-/// Closed-form transferability of Tahir et al. at (theta, gamma).
-pub fn closed_form(procedure: PhaseProcedure, theta: f64, gamma: f64, sigma: f64, lambda: f64) -> f64 {
-    let c2 = theta.cos().powi(2);
-    match procedure {
-        PhaseProcedure::Lt => scratch_risk(gamma, sigma) - (1.0 - (1.0 + 2.0 * lambda) * c2 / (1.0 + lambda).powi(2)),
-        PhaseProcedure::Ft => {
-            if gamma <= 1.0 {
-                (1.0 - gamma) * (2.0 * theta.cos() - 1.0)
-            } else {
-                0.0
-            }
+impl PhaseProcedure {
+    fn procedure(self) -> Procedure {
+        match self {
+            PhaseProcedure::Lt => Procedure::LinearTransfer,
+            PhaseProcedure::Ft => Procedure::FineTuning,
         }
     }
 }
@@ -120,33 +97,27 @@ fn printed_curves(procedure: PhaseProcedure, sigma: f64, n: usize) -> Vec<Curve>
     let keep = |pts: Vec<(f64, f64)>| pts.into_iter().filter(|(_, g)| g.is_finite() && *g > 0.0 && *g <= 2.0).collect();
     match procedure {
         PhaseProcedure::Lt => {
-            let s2 = sigma * sigma;
-            let root = |t: f64, sign: f64| {
-                let c2 = t.cos().powi(2);
-                let b = 1.0 + c2 - s2;
-                0.5 * (b + sign * (b * b - 4.0 * c2).sqrt())
-            };
             vec![
                 Curve {
                     label: "printed gamma_+".into(),
-                    points: keep(thetas.iter().map(|&t| (t, root(t, 1.0))).collect()),
+                    points: keep(thetas.iter().map(|&t| (t, lt_boundary(t, sigma).0)).collect()),
                     dashed: false,
                 },
                 Curve {
                     label: "printed gamma_-".into(),
-                    points: keep(thetas.iter().map(|&t| (t, root(t, -1.0))).collect()),
+                    points: keep(thetas.iter().map(|&t| (t, lt_boundary(t, sigma).1)).collect()),
                     dashed: true,
                 },
                 Curve {
                     label: "printed 1 + sigma^2/sin^2 theta".into(),
-                    points: keep(thetas.iter().map(|&t| (t, 1.0 + s2 / t.sin().powi(2))).collect()),
+                    points: keep(thetas.iter().map(|&t| (t, lt_noise_boundary(t, sigma))).collect()),
                     dashed: false,
                 },
             ]
         }
         PhaseProcedure::Ft => vec![Curve {
             label: "printed break-even theta = pi/3".into(),
-            points: vec![(std::f64::consts::FRAC_PI_3, 0.0), (std::f64::consts::FRAC_PI_3, 1.0)],
+            points: vec![(FT_BREAK_EVEN, 0.0), (FT_BREAK_EVEN, 1.0)],
             dashed: false,
         }],
     }
@@ -172,15 +143,12 @@ fn tahir(a: &TahirPhase) -> Result<i32> {
     let mut values = Vec::with_capacity(n * n);
     for &g in &ys {
         for &t in &xs {
-            let v = closed_form(a.procedure, t, g, a.sigma, a.lambda);
+            let v = transferability(a.procedure.procedure(), t, g, a.sigma, a.lambda);
             // Clip the divergence at gamma -> 1 so the colour scale stays readable.
             values.push(v.clamp(-1.5, 1.5));
         }
     }
-    let name = match a.procedure {
-        PhaseProcedure::Lt => "lt",
-        PhaseProcedure::Ft => "ft",
-    };
+    let name = a.procedure.procedure().name();
     let mut csv = String::from("theta,gamma,closed_form,simulated_mean,simulated_se\n");
     let mut points = Vec::new();
     if a.simulate {
@@ -205,7 +173,7 @@ fn tahir(a: &TahirPhase) -> Result<i32> {
                 let params = obs.resolve(&given)?;
                 let est = simulate(obs, &params, a.trials, crate::rng::derive(a.seed, &[i, k]), None)?
                     .estimate("transfer")?;
-                let cf = closed_form(a.procedure, theta, gamma, a.sigma, a.lambda);
+                let cf = transferability(a.procedure.procedure(), theta, gamma, a.sigma, a.lambda);
                 let _ = writeln!(csv, "{theta},{gamma:.1},{cf},{},{}", est.mean, est.se);
                 if est.mean >= 0.0 { &mut pos } else { &mut neg }.push((theta, gamma, 0.0));
             }
@@ -215,7 +183,7 @@ fn tahir(a: &TahirPhase) -> Result<i32> {
     }
     for &g in &ys {
         for &t in &xs {
-            let _ = writeln!(csv, "{t},{g},{},,", closed_form(a.procedure, t, g, a.sigma, a.lambda));
+            let _ = writeln!(csv, "{t},{g},{},,", transferability(a.procedure.procedure(), t, g, a.sigma, a.lambda));
         }
     }
     let fig = Figure {
