@@ -3,3 +3,4 @@
 //! command line only parses arguments into requests and prints or plots the results.
 
 pub mod phase;
+pub mod richness;

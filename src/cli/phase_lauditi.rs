@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
+use super::args::{Setting, SimArgs, VariantArg, linspace, range, real, real_or_inf};
 use super::progress_bar;
-use super::richness::{Setting, SimArgs, VariantArg, linspace, range, real, real_or_inf};
 use crate::analysis::phase::{
     GainModel, GainPhase, GainPhaseRequest, GainSimulation, GainSource, GridAxis, gain_phase,
 };

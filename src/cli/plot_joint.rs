@@ -10,8 +10,7 @@ use clap::{Args, Subcommand};
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::richness::{linspace, real};
-use super::richness_target::{PhiArg, without_gamma2};
+use super::args::{PhiArg, linspace, real, without_gamma2};
 use super::{progress_bar, to_json};
 use crate::error::{Error, Result};
 use crate::observable::find;
