@@ -2,5 +2,6 @@
 //! optimal-richness studies and real-data experiments, as plain request -> result functions. The
 //! command line only parses arguments into requests and prints or plots the results.
 
+pub mod experiment;
 pub mod phase;
 pub mod richness;
