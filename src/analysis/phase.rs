@@ -196,7 +196,27 @@ pub struct GridAxis {
     pub log: bool,
 }
 
+/// Linear grid of n points from lo to hi, rounded to 12 decimals (0.3, not 0.30000000000000004).
+pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    (0..n).map(|k| ((lo + (hi - lo) * k as f64 / (n - 1) as f64) * 1e12).round() / 1e12).collect()
+}
+
 impl GridAxis {
+    /// n points from lo to hi: evenly spaced values, or on a log axis evenly spaced drawn
+    /// coordinates log10(value) (see [`linspace`]) and their powers of ten. A log axis refuses
+    /// lo <= 0, naming the setting `name`.
+    pub fn new(name: &str, lo: f64, hi: f64, n: usize, log: bool) -> Result<Self> {
+        if !log {
+            let v = linspace(lo, hi, n);
+            return Ok(GridAxis { values: v.clone(), drawn: v, log });
+        }
+        if lo <= 0.0 {
+            return Err(Error::input(format!("{name} is drawn on a log scale: its range needs lo > 0")));
+        }
+        let t = linspace(lo.log10(), hi.log10(), n);
+        Ok(GridAxis { values: t.iter().map(|v| 10f64.powf(*v)).collect(), drawn: t, log })
+    }
+
     /// Rounds data-ratio values (P/D) to whole sample counts at dimension `d` (at least one sample),
     /// and redraws them.
     pub fn snap_to_counts(&mut self, d: u64) {
@@ -490,6 +510,20 @@ mod tests {
         // Lower and upper halves are separate branches across the columns inside the circle.
         assert_eq!(branches.len(), 2);
         assert!(branches.iter().all(|b| b.iter().all(|(_, y)| y.signum() == b[0].1.signum())));
+    }
+
+    #[test]
+    fn grid_axes_linear_log_and_snapped() {
+        assert_eq!(linspace(0.0, 1.0, 11)[3], 0.3);
+        let a = GridAxis::new("gamma1", 0.01, 100.0, 5, true).unwrap();
+        assert_eq!(a.drawn, [-2.0, -1.0, 0.0, 1.0, 2.0]);
+        assert!(a.values.iter().zip([0.01, 0.1, 1.0, 10.0, 100.0]).all(|(v, w)| (v - w).abs() < 1e-12 * w));
+        let err = GridAxis::new("ridge", 0.0, 1.0, 3, true).unwrap_err();
+        assert!(err.to_string().contains("ridge is drawn on a log scale"), "{err}");
+        // nu2 = 0.05, 0.5, 0.95 at d = 10: 1, 5, 10 samples (at least one).
+        let mut b = GridAxis::new("nu2", 0.05, 0.95, 3, false).unwrap();
+        b.snap_to_counts(10);
+        assert_eq!((b.values.clone(), b.drawn), (vec![0.1, 0.5, 1.0], vec![0.1, 0.5, 1.0]));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::Value;
 
+pub use crate::analysis::phase::linspace;
 use crate::closed_form::lauditi::{Transfer, Variant};
 use crate::error::{Error, Result};
 use crate::optimize::LogGrid;
@@ -173,11 +174,6 @@ pub fn range(text: &str, what: &str) -> Result<(f64, f64, usize)> {
         return Err(bad());
     }
     Ok((lo, hi, n))
-}
-
-/// Linear grid of n points from lo to hi, rounded to 12 decimals (0.3, not 0.30000000000000004).
-pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n).map(|k| ((lo + (hi - lo) * k as f64 / (n - 1) as f64) * 1e12).round() / 1e12).collect()
 }
 
 impl Setting {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{Setting, SimArgs, VariantArg, linspace, range, real, real_or_inf};
+use super::args::{Setting, SimArgs, VariantArg, range, real, real_or_inf};
 use super::progress_bar;
 use crate::analysis::phase::{
     GainModel, GainPhase, GainPhaseRequest, GainSimulation, GainSource, GridAxis, gain_phase,
@@ -168,16 +168,7 @@ fn axis_grid(p: Param, text: Option<&str>, small: bool) -> Result<GridAxis> {
         (None, false) => default.to_string(),
     };
     let (lo, hi, n) = range(&text, &format!("--{}-range", p.name()))?;
-    if p.log() {
-        if lo <= 0.0 {
-            return Err(Error::input(format!("{} is drawn on a log scale: its range needs lo > 0", p.name())));
-        }
-        let t = linspace(lo.log10(), hi.log10(), n);
-        Ok(GridAxis { values: t.iter().map(|v| 10f64.powf(*v)).collect(), drawn: t, log: true })
-    } else {
-        let v = linspace(lo, hi, n);
-        Ok(GridAxis { values: v.clone(), drawn: v, log: false })
-    }
+    GridAxis::new(p.name(), lo, hi, n, p.log())
 }
 
 fn csv_num(v: f64) -> String {
