@@ -179,12 +179,12 @@ fn csv_num(v: f64) -> String {
 pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     let start = Instant::now();
     let req = request(args)?;
-    let bar = progress_bar(req.simulated_trials() as u64, "simulated gains");
-    if !args.sim.simulate {
+    let bar = args.sim.simulate.then(|| progress_bar(req.simulated_trials() as u64, "simulated gains"));
+    let phase = gain_phase(&req, args, bar.as_ref());
+    if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let phase = gain_phase(&req, args, Some(&bar))?;
-    bar.finish_and_clear();
+    let phase = phase?;
     write_svg(&figure(args, &req, &phase), &args.svg)?;
     if let Some(path) = &args.csv {
         std::fs::write(path, csv(args, &req, &phase))
