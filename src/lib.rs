@@ -14,6 +14,7 @@
 //! - [`plot`]: SVG figures (heat maps with contours, curves with error bars).
 //! - [`data`]: real image data (CIFAR-10 binary, CSV), class pairs, normalisation.
 //! - [`closed_form`]: the papers' closed forms as functions; [`optimize`]: optimal richness gamma1*.
+//! - [`analysis`]: phase diagrams, richness studies and experiments behind the commands.
 
 pub mod analysis;
 pub mod audit;

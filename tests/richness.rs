@@ -6,7 +6,7 @@ mod common;
 
 use common::{json, tlcheck, tmp};
 
-use tlcheck::cli::phase_lauditi::{brent_root, zero_contour};
+use tlcheck::analysis::phase::{brent_root, zero_contour};
 use tlcheck::closed_form::lauditi::{Transfer, Variant, chi, finetune_loss};
 use tlcheck::optimize::{Location, LogGrid, SimTarget, TRANSFER_LOSS, minimize_closed, minimize_simulated};
 use tlcheck::plot::{Axis, Curve, Figure, HeatMap, Scale, write_svg};

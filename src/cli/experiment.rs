@@ -2,20 +2,20 @@
 //! experiments of claim 6): target test loss against the number P2 of target training images for
 //! several source richnesses gamma1, each point the mean +- standard error over trials of the
 //! observable `lauditi.real_transfer`. Every (gamma1, P2) uses the same trial seeds, so at a given P2
-//! the curves share their splits and initial draws (common random numbers).
+//! the curves share their splits and initial draws (common random numbers). The experiment itself is
+//! [`crate::analysis::experiment::real_transfer`]; this module parses, prints and draws.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{progress_bar, to_json};
+use crate::analysis::experiment::{REAL_TRANSFER, RealTransferCurves, RealTransferRequest, real_transfer};
 use crate::error::{Error, Result};
-use crate::observable::{find, simulate};
 use crate::plot::{Axis, Figure, Points, write_svg};
 use crate::report::table;
-use crate::stats::Estimate;
 
 /// Nested subcommands of `tlcheck experiment`.
 #[derive(Subcommand, Debug)]
@@ -51,7 +51,7 @@ pub enum SolverArg {
 #[derive(Args, Debug)]
 pub struct CifarArgs {
     /// Images: a CIFAR-10 binary directory (data_batch_1.bin .. data_batch_5.bin, test_batch.bin), one
-    /// CIFAR-10 .bin file, or a CSV file with header `label,p0,p1,..` (e.g. ../shared/data/digits.csv).
+    /// CIFAR-10 .bin file, or a CSV file with header `label,p0,p1,..` (e.g. 8 x 8 digits).
     #[arg(long, value_name = "PATH")]
     pub data: PathBuf,
     /// Target training-set sizes P2 (images), comma-separated.
@@ -127,6 +127,36 @@ fn pair(text: &str, what: &str) -> Result<[String; 2]> {
 
 fn cifar(args: &CifarArgs) -> Result<i32> {
     let start = Instant::now();
+    let req = request(args)?;
+    let bar = progress_bar(req.trials_run() as u64, "experiment cifar");
+    let curves = real_transfer(&req, Some(&bar));
+    bar.finish_and_clear();
+    let curves = curves?;
+    let elapsed = start.elapsed().as_secs_f64();
+    if args.json {
+        println!("{}", to_json(&json_doc(args, &req, &curves, elapsed)?)?);
+    } else {
+        print_table(&req, &curves, elapsed);
+    }
+    if let Some(path) = &args.svg {
+        write_svg(&figure(args, &req, &curves), path)?;
+        if !args.json {
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(0)
+}
+
+fn phi_name(phi: PhiArg) -> &'static str {
+    match phi {
+        PhiArg::Identity => "identity",
+        PhiArg::Relu => "relu",
+        PhiArg::Tanh => "tanh",
+    }
+}
+
+/// Parses the lists and class pairs into the experiment's request.
+fn request(args: &CifarArgs) -> Result<RealTransferRequest> {
     let p2s = list(&args.p2, "--p2", |s| s.parse::<u64>().ok().filter(|&p| p >= 1))?;
     let gammas = list(&args.gamma1, "--gamma1", |s| s.parse::<f64>().ok().filter(|g| g.is_finite() && *g > 0.0))?;
     if args.trials < 2 {
@@ -134,18 +164,13 @@ fn cifar(args: &CifarArgs) -> Result<i32> {
     }
     let [sp, sm] = pair(&args.source, "--source")?;
     let [tp, tm] = pair(&args.target, "--target")?;
-    let phi = match args.phi {
-        PhiArg::Identity => "identity",
-        PhiArg::Relu => "relu",
-        PhiArg::Tanh => "tanh",
-    };
     let solver = match args.solver {
         SolverArg::Network => "network",
         SolverArg::Dmft => "dmft",
     };
     let mut base: Vec<(String, String)> = vec![
         ("data".into(), args.data.display().to_string()),
-        ("phi".into(), phi.into()),
+        ("phi".into(), phi_name(args.phi).into()),
         ("solver".into(), solver.into()),
         ("source_plus".into(), sp),
         ("source_minus".into(), sm),
@@ -160,89 +185,75 @@ fn cifar(args: &CifarArgs) -> Result<i32> {
         ("t2", args.t2.map(|v| v.to_string())),
     ];
     base.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))));
-    let obs = find("lauditi.real_transfer")?;
-    // Validate every point before any simulation runs (the data file is read by each prepare).
-    let mut points = Vec::new();
-    for &g in &gammas {
-        for &p in &p2s {
-            let mut given = base.clone();
-            given.push(("gamma1".into(), g.to_string()));
-            given.push(("p2".into(), p.to_string()));
-            points.push(obs.resolve(&given)?);
-        }
-    }
-    let bar = progress_bar((points.len() * args.trials) as u64, "experiment cifar");
-    let mut estimates: Vec<Estimate> = Vec::new();
-    for params in &points {
-        estimates.push(simulate(obs, params, args.trials, args.seed, Some(&bar))?.estimate("loss")?);
-    }
-    bar.finish_and_clear();
-    let at = |gi: usize, pi: usize| estimates[gi * p2s.len() + pi];
-    let elapsed = start.elapsed().as_secs_f64();
-    let settings = points[0].to_string();
-    if args.json {
-        let curves: Vec<_> = gammas
-            .iter()
-            .enumerate()
-            .map(|(gi, g)| {
-                json!({
-                    "gamma1": g,
-                    "mean": (0..p2s.len()).map(|pi| at(gi, pi).mean).collect::<Vec<_>>(),
-                    "se": (0..p2s.len()).map(|pi| at(gi, pi).se).collect::<Vec<_>>(),
-                })
+    Ok(RealTransferRequest { base, gammas, p2s, trials: args.trials, seed: args.seed })
+}
+
+/// {data, phi, gamma2, trials, seed, p2, curves: [{gamma1, mean, se}], elapsed_s, output, observable}.
+fn json_doc(args: &CifarArgs, req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) -> Result<Value> {
+    let n = req.p2s.len();
+    let curves: Vec<_> = req
+        .gammas
+        .iter()
+        .enumerate()
+        .map(|(gi, g)| {
+            json!({
+                "gamma1": g,
+                "mean": (0..n).map(|pi| c.at(gi, pi).mean).collect::<Vec<_>>(),
+                "se": (0..n).map(|pi| c.at(gi, pi).se).collect::<Vec<_>>(),
             })
-            .collect();
-        let doc = json!({
-            "data": args.data.display().to_string(), "phi": phi, "gamma2": points[0].num("gamma2")?,
-            "trials": args.trials, "seed": args.seed, "p2": p2s, "curves": curves, "elapsed_s": elapsed,
-            "output": "loss", "observable": obs.name(),
-        });
-        println!("{}", to_json(&doc)?);
-    } else {
-        println!("target test loss (MSE on +-1 labels; 1 = zero predictor), mean +- se over {} trials", args.trials);
-        println!("at {settings} (gamma1, p2 varied)");
-        let mut header = vec!["P2".to_string()];
-        header.extend(gammas.iter().map(|g| format!("gamma1={g}")));
-        let rows: Vec<Vec<String>> = p2s
-            .iter()
-            .enumerate()
-            .map(|(pi, p)| {
-                let mut row = vec![p.to_string()];
-                row.extend((0..gammas.len()).map(|gi| format!("{:.4} +- {:.4}", at(gi, pi).mean, at(gi, pi).se)));
-                row
-            })
-            .collect();
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        print!("{}", table(&header, &rows));
-        println!("seed {}, {elapsed:.1}s", args.seed);
+        })
+        .collect();
+    Ok(json!({
+        "data": args.data.display().to_string(), "phi": phi_name(args.phi), "gamma2": c.params[0].num("gamma2")?,
+        "trials": req.trials, "seed": req.seed, "p2": req.p2s, "curves": curves, "elapsed_s": elapsed,
+        "output": "loss", "observable": REAL_TRANSFER,
+    }))
+}
+
+/// The table P2 x gamma1 of mean +- se.
+fn print_table(req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) {
+    println!("target test loss (MSE on +-1 labels; 1 = zero predictor), mean +- se over {} trials", req.trials);
+    println!("at {} (gamma1, p2 varied)", c.params[0]);
+    let mut header = vec!["P2".to_string()];
+    header.extend(req.gammas.iter().map(|g| format!("gamma1={g}")));
+    let rows: Vec<Vec<String>> = req
+        .p2s
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| {
+            let mut row = vec![p.to_string()];
+            row.extend((0..req.gammas.len()).map(|gi| format!("{:.4} +- {:.4}", c.at(gi, pi).mean, c.at(gi, pi).se)));
+            row
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    print!("{}", table(&header, &rows));
+    println!("seed {}, {elapsed:.1}s", req.seed);
+}
+
+/// Loss against P2, one series per gamma1, error bars = 1 se.
+fn figure(args: &CifarArgs, req: &RealTransferRequest, c: &RealTransferCurves) -> Figure {
+    let p2s = &req.p2s;
+    let points: Vec<Points> = req
+        .gammas
+        .iter()
+        .enumerate()
+        .map(|(gi, g)| Points {
+            label: format!("gamma1 = {g}"),
+            points: p2s.iter().enumerate().map(|(pi, &p)| (p as f64, c.at(gi, pi).mean, c.at(gi, pi).se)).collect(),
+        })
+        .collect();
+    let ys = c.estimates.iter().flat_map(|e| [e.mean - e.se, e.mean + e.se]);
+    let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    let pad = 0.05 * (hi - lo).max(1e-3);
+    let (xmin, xmax) = (p2s.iter().min().copied().unwrap_or(1) as f64, p2s.iter().max().copied().unwrap_or(1) as f64);
+    let xpad = 0.05 * (xmax - xmin).max(1.0);
+    Figure {
+        title: format!("Real-data transfer ({}): target test loss vs P2", phi_name(args.phi)),
+        x: Axis::new("P2 (target training images)", xmin - xpad, xmax + xpad),
+        y: Axis::new("target test MSE", (lo - pad).max(0.0), hi + pad),
+        heat: None,
+        curves: Vec::new(),
+        points,
     }
-    if let Some(path) = &args.svg {
-        let points: Vec<Points> = gammas
-            .iter()
-            .enumerate()
-            .map(|(gi, g)| Points {
-                label: format!("gamma1 = {g}"),
-                points: p2s.iter().enumerate().map(|(pi, &p)| (p as f64, at(gi, pi).mean, at(gi, pi).se)).collect(),
-            })
-            .collect();
-        let ys = estimates.iter().flat_map(|e| [e.mean - e.se, e.mean + e.se]);
-        let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
-        let pad = 0.05 * (hi - lo).max(1e-3);
-        let (xmin, xmax) =
-            (p2s.iter().min().copied().unwrap_or(1) as f64, p2s.iter().max().copied().unwrap_or(1) as f64);
-        let xpad = 0.05 * (xmax - xmin).max(1.0);
-        let fig = Figure {
-            title: format!("Real-data transfer ({phi}): target test loss vs P2"),
-            x: Axis::new("P2 (target training images)", xmin - xpad, xmax + xpad),
-            y: Axis::new("target test MSE", (lo - pad).max(0.0), hi + pad),
-            heat: None,
-            curves: Vec::new(),
-            points,
-        };
-        write_svg(&fig, path)?;
-        if !args.json {
-            println!("wrote {}", path.display());
-        }
-    }
-    Ok(0)
 }

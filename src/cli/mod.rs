@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing (clap) and dispatch. The binary is a thin wrapper:
 //! errors travel up as values and are printed once, in [`run_args`].
 
+pub mod args;
 pub mod experiment;
 pub mod formula;
 pub mod mutate;
@@ -89,7 +90,7 @@ enum Command {
     /// Optimise over a setting, from closed forms or simulations (`optimize richness`).
     Optimize {
         #[command(subcommand)]
-        command: richness::OptimizeCommand,
+        command: args::OptimizeCommand,
     },
     /// Figures of simulated curves (`plot joint-rich`: target loss and forgetting along stage 2).
     Plot {
@@ -232,7 +233,10 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Check { claim, run } => audit_cmd(&[claim], &run, true),
         Command::Audit { claims, run } => audit_cmd(&claims, &run, false),
-        Command::Optimize { command } => richness::run(&command),
+        Command::Optimize { command: args::OptimizeCommand::Richness(a) } => match a.stage {
+            args::Stage::Source => richness::run(&a),
+            args::Stage::Target => richness_target::run(&a),
+        },
         Command::Plot { command } => plot_joint::run(&command),
         Command::Phase { command } => phase::run(command),
         Command::OrderParameter { claim, svg, axes, precise, run } => {

@@ -2,20 +2,20 @@
 //! (`phase lauditi` lives in [`super::phase_lauditi`]).
 //!
 //! `phase tahir`: transferability T over (theta, gamma) for linear transfer or fine-tuning from the
-//! closed forms of Tahir et al. (arXiv 2410.08194 v2):
-//! lt: T = R_sc - R_lt with R_sc = (1 - gamma) + sigma^2 gamma/(1 - gamma) (gamma < 1),
-//! sigma^2/(gamma - 1) (gamma > 1) and R_lt = 1 - (1 + 2 lambda) cos^2 theta/(1 + lambda)^2;
-//! ft: T = (1 - gamma)(2 cos theta - 1) for gamma <= 1, 0 above. The printed boundaries are drawn on
-//! top (lt: gamma_+ and gamma_- as printed and gamma = 1 + sigma^2/sin^2 theta; ft: theta = pi/3),
-//! and with `--simulate` the simulated mean T at a 10 x 10 grid of points (exact fast paths).
+//! closed forms of Tahir et al. ([`crate::closed_form::tahir`]), with the printed boundaries on top
+//! and, with `--simulate`, the simulated mean T at a 10 x 10 grid of points (exact fast paths).
 
+use std::f64::consts::FRAC_PI_2;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use crate::analysis::phase::{
+    TahirBoundary, TahirDiagram, TahirPoint, TahirRequest, TahirSimulation, tahir_boundaries, tahir_diagram,
+};
+use crate::closed_form::tahir::Procedure;
 use crate::error::{Error, Result};
-use crate::observable::{find, simulate};
 use crate::plot::{Axis, Curve, Figure, HeatMap, Points, Scale, write_svg};
 
 /// Phase diagrams, one subcommand per paper.
@@ -84,75 +84,29 @@ pub fn run(cmd: PhaseCommand) -> Result<i32> {
     }
 }
 
-/// Asymptotic scratch risk (eq. 8); infinite at gamma = 1 with noise.
-fn scratch_risk(gamma: f64, sigma: f64) -> f64 {
-    let s2 = sigma * sigma;
-    if gamma < 1.0 {
-        (1.0 - gamma) + s2 * gamma / (1.0 - gamma)
-    } else if gamma > 1.0 {
-        s2 / (gamma - 1.0)
-    } else if s2 == 0.0 {
-        0.0
-    } else {
-        f64::INFINITY
-    }
-}
-
-/// Closed-form transferability of Tahir et al. at (theta, gamma).
-pub fn closed_form(procedure: PhaseProcedure, theta: f64, gamma: f64, sigma: f64, lambda: f64) -> f64 {
-    let c2 = theta.cos().powi(2);
-    match procedure {
-        PhaseProcedure::Lt => scratch_risk(gamma, sigma) - (1.0 - (1.0 + 2.0 * lambda) * c2 / (1.0 + lambda).powi(2)),
-        PhaseProcedure::Ft => {
-            if gamma <= 1.0 {
-                (1.0 - gamma) * (2.0 * theta.cos() - 1.0)
-            } else {
-                0.0
-            }
+impl PhaseProcedure {
+    fn procedure(self) -> Procedure {
+        match self {
+            PhaseProcedure::Lt => Procedure::LinearTransfer,
+            PhaseProcedure::Ft => Procedure::FineTuning,
         }
-    }
-}
-
-/// The printed boundary curves as (theta, gamma) polylines (parts outside (0, 2] dropped).
-fn printed_curves(procedure: PhaseProcedure, sigma: f64, n: usize) -> Vec<Curve> {
-    let half_pi = std::f64::consts::FRAC_PI_2;
-    let thetas: Vec<f64> = (0..=n).map(|i| half_pi * i as f64 / n as f64).collect();
-    let keep = |pts: Vec<(f64, f64)>| pts.into_iter().filter(|(_, g)| g.is_finite() && *g > 0.0 && *g <= 2.0).collect();
-    match procedure {
-        PhaseProcedure::Lt => {
-            let s2 = sigma * sigma;
-            let root = |t: f64, sign: f64| {
-                let c2 = t.cos().powi(2);
-                let b = 1.0 + c2 - s2;
-                0.5 * (b + sign * (b * b - 4.0 * c2).sqrt())
-            };
-            vec![
-                Curve {
-                    label: "printed gamma_+".into(),
-                    points: keep(thetas.iter().map(|&t| (t, root(t, 1.0))).collect()),
-                    dashed: false,
-                },
-                Curve {
-                    label: "printed gamma_-".into(),
-                    points: keep(thetas.iter().map(|&t| (t, root(t, -1.0))).collect()),
-                    dashed: true,
-                },
-                Curve {
-                    label: "printed 1 + sigma^2/sin^2 theta".into(),
-                    points: keep(thetas.iter().map(|&t| (t, 1.0 + s2 / t.sin().powi(2))).collect()),
-                    dashed: false,
-                },
-            ]
-        }
-        PhaseProcedure::Ft => vec![Curve {
-            label: "printed break-even theta = pi/3".into(),
-            points: vec![(std::f64::consts::FRAC_PI_3, 0.0), (std::f64::consts::FRAC_PI_3, 1.0)],
-            dashed: false,
-        }],
     }
 }
 
 fn tahir(a: &TahirPhase) -> Result<i32> {
+    let req = tahir_request(a)?;
+    let diagram = tahir_diagram(&req)?;
+    write_svg(&tahir_figure(&req, &diagram), &a.svg)?;
+    if let Some(path) = &a.csv {
+        std::fs::write(path, tahir_csv(&diagram))
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    }
+    println!("wrote {}", a.svg.display());
+    Ok(0)
+}
+
+/// Checks the options and builds the request.
+fn tahir_request(a: &TahirPhase) -> Result<TahirRequest> {
     if !(a.sigma.is_finite() && a.sigma >= 0.0) {
         return Err(Error::input(format!("--sigma {} must be a finite number >= 0", a.sigma)));
     }
@@ -165,77 +119,68 @@ fn tahir(a: &TahirPhase) -> Result<i32> {
     if !(2..=2000).contains(&a.points) {
         return Err(Error::input("--points must lie in [2, 2000]"));
     }
-    let half_pi = std::f64::consts::FRAC_PI_2;
-    let n = a.points;
-    let xs: Vec<f64> = (0..n).map(|i| half_pi * (i as f64 + 0.5) / n as f64).collect();
-    let ys: Vec<f64> = (0..n).map(|j| 2.0 * (j as f64 + 0.5) / n as f64).collect();
-    let mut values = Vec::with_capacity(n * n);
-    for &g in &ys {
-        for &t in &xs {
-            let v = closed_form(a.procedure, t, g, a.sigma, a.lambda);
-            // Clip the divergence at gamma -> 1 so the colour scale stays readable.
-            values.push(v.clamp(-1.5, 1.5));
-        }
-    }
-    let name = match a.procedure {
-        PhaseProcedure::Lt => "lt",
-        PhaseProcedure::Ft => "ft",
-    };
+    let simulation = a.simulate.then_some(TahirSimulation { d: a.d, trials: a.trials, seed: a.seed });
+    Ok(TahirRequest {
+        procedure: a.procedure.procedure(),
+        sigma: a.sigma,
+        lambda: a.lambda,
+        points: a.points,
+        simulation,
+    })
+}
+
+/// CSV rows theta,gamma,closed_form,simulated_mean,simulated_se: simulated points, then the cells.
+fn tahir_csv(d: &TahirDiagram) -> String {
     let mut csv = String::from("theta,gamma,closed_form,simulated_mean,simulated_se\n");
+    for p in &d.simulated {
+        let _ = writeln!(csv, "{},{:.1},{},{},{}", p.theta, p.gamma, p.closed_form, p.estimate.mean, p.estimate.se);
+    }
+    for (j, g) in d.gammas.iter().enumerate() {
+        for (i, t) in d.thetas.iter().enumerate() {
+            let _ = writeln!(csv, "{t},{g},{},,", d.values[j * d.thetas.len() + i]);
+        }
+    }
+    csv
+}
+
+/// Heat map of T (clipped), the printed boundaries and the simulated points by sign.
+fn tahir_figure(req: &TahirRequest, d: &TahirDiagram) -> Figure {
+    let name = req.procedure.name();
     let mut points = Vec::new();
-    if a.simulate {
-        let obs = find("tahir.transferability")?;
-        let (mut pos, mut neg) = (Vec::new(), Vec::new());
-        for i in 1..=10 {
-            let theta = half_pi * i as f64 / 10.0;
-            for k in 0..10 {
-                let gamma = 0.1 + 0.2 * k as f64;
-                let given: Vec<(String, String)> = [
-                    ("procedure", name.to_string()),
-                    ("method", "exact".to_string()),
-                    ("d", a.d.to_string()),
-                    ("gamma", format!("{gamma:.1}")),
-                    ("theta", theta.to_string()),
-                    ("sigma", a.sigma.to_string()),
-                    ("lambda", a.lambda.to_string()),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-                let params = obs.resolve(&given)?;
-                let est = simulate(obs, &params, a.trials, crate::rng::derive(a.seed, &[i, k]), None)?
-                    .estimate("transfer")?;
-                let cf = closed_form(a.procedure, theta, gamma, a.sigma, a.lambda);
-                let _ = writeln!(csv, "{theta},{gamma:.1},{cf},{},{}", est.mean, est.se);
-                if est.mean >= 0.0 { &mut pos } else { &mut neg }.push((theta, gamma, 0.0));
-            }
-        }
-        points.push(Points { label: format!("simulated T >= 0 (d = {}, {} data sets)", a.d, a.trials), points: pos });
-        points.push(Points { label: "simulated T < 0".into(), points: neg });
+    if let Some(sim) = &req.simulation {
+        let (pos, neg): (Vec<_>, Vec<_>) = d.simulated.iter().partition(|p| p.estimate.mean >= 0.0);
+        let at = |v: Vec<&TahirPoint>| v.iter().map(|p| (p.theta, p.gamma, 0.0)).collect();
+        points.push(Points {
+            label: format!("simulated T >= 0 (d = {}, {} data sets)", sim.d, sim.trials),
+            points: at(pos),
+        });
+        points.push(Points { label: "simulated T < 0".into(), points: at(neg) });
     }
-    for &g in &ys {
-        for &t in &xs {
-            let _ = writeln!(csv, "{t},{g},{},,", closed_form(a.procedure, t, g, a.sigma, a.lambda));
-        }
-    }
-    let fig = Figure {
-        title: format!("Tahir et al. transferability T_{name} (sigma = {}, lambda = {})", a.sigma, a.lambda),
-        x: Axis::new("theta (radians)", 0.0, half_pi),
+    let curves = tahir_boundaries(req.procedure, req.sigma, 200)
+        .into_iter()
+        .map(|(kind, points)| {
+            let (label, dashed) = match kind {
+                TahirBoundary::GammaPlus => ("printed gamma_+", false),
+                TahirBoundary::GammaMinus => ("printed gamma_-", true),
+                TahirBoundary::Noise => ("printed 1 + sigma^2/sin^2 theta", false),
+                TahirBoundary::BreakEven => ("printed break-even theta = pi/3", false),
+            };
+            Curve { label: label.into(), points, dashed }
+        })
+        .collect();
+    Figure {
+        title: format!("Tahir et al. transferability T_{name} (sigma = {}, lambda = {})", req.sigma, req.lambda),
+        x: Axis::new("theta (radians)", 0.0, FRAC_PI_2),
         y: Axis::new("gamma = n/d", 0.0, 2.0),
         heat: Some(HeatMap {
-            xs,
-            ys,
-            values,
+            xs: d.thetas.clone(),
+            ys: d.gammas.clone(),
+            // Clip the divergence at gamma -> 1 so the colour scale stays readable.
+            values: d.values.iter().map(|v| v.clamp(-1.5, 1.5)).collect(),
             label: format!("T_{name} (closed form, clipped to [-1.5, 1.5])"),
             scale: Scale::Diverging,
         }),
-        curves: printed_curves(a.procedure, a.sigma, 200),
+        curves,
         points,
-    };
-    write_svg(&fig, &a.svg)?;
-    if let Some(path) = &a.csv {
-        std::fs::write(path, csv).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
     }
-    println!("wrote {}", a.svg.display());
-    Ok(0)
 }

@@ -1,24 +1,26 @@
 //! `tlcheck phase lauditi`: the transfer gain G = lazy loss - transfer loss (G > 0: pre-training
 //! helps) of the Lauditi setting over a grid of two settings (default nu2 across, gamma1 up), from
-//! the closed forms, with the zero contour G = 0 located by Brent root finding (argmin BrentRoot)
-//! along every column where G changes sign between adjacent cells; optional simulated gains on top.
+//! the closed forms, with the zero contour G = 0 located by Brent root finding along every column
+//! where G changes sign between adjacent cells; optional simulated gains on top. The numerics are
+//! [`crate::analysis::phase::gain_phase`]; this module parses, draws and prints.
 
+use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use argmin::core::{CostFunction, Executor, State};
-use argmin::solver::brent::BrentRoot;
 use clap::{Args, ValueEnum};
 
+use super::args::{Setting, SimArgs, VariantArg, range, real, real_or_inf};
 use super::progress_bar;
-use super::richness::{Setting, SimArgs, VariantArg, linspace, range, real, real_or_inf};
+use crate::analysis::phase::{
+    GainModel, GainPhase, GainPhaseRequest, GainSimulation, GainSource, GridAxis, gain_phase,
+};
 use crate::closed_form::lauditi::{Transfer, Variant};
 use crate::error::{Error, Result};
 use crate::optimize::SIMULATED;
 use crate::plot::{Axis, Curve, Figure, HeatMap, Points, Scale, write_svg};
 use crate::report::table;
-use crate::stats::Estimate;
 
 /// A setting that can be put on an axis.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,9 +125,9 @@ pub struct PhaseLauditiArgs {
     pub points: usize,
 }
 
-impl PhaseLauditiArgs {
+impl GainModel for PhaseLauditiArgs {
     /// The transfer setting and gamma1 at grid point (x, y).
-    fn at(&self, x: f64, y: f64) -> Result<(Transfer, f64)> {
+    fn transfer(&self, x: f64, y: f64) -> Result<(Transfer, f64)> {
         let (mut nu1, mut nu2, mut gamma1, mut alpha_s) = (self.nu1, self.nu2, self.gamma1, self.alpha_s);
         let mut s = self.setting.clone();
         for (p, v) in [(self.x, x), (self.y, y)] {
@@ -143,8 +145,9 @@ impl PhaseLauditiArgs {
         Ok((s.transfer(nu1, nu2, alpha_s)?, gamma1))
     }
 
-    fn settings_at(&self, x: f64, y: f64) -> Result<(Vec<(String, String)>, f64)> {
-        let (t, g) = self.at(x, y)?;
+    /// Observable settings and gamma1 at grid point (x, y).
+    fn settings(&self, x: f64, y: f64) -> Result<(Vec<(String, String)>, f64)> {
+        let (t, g) = self.transfer(x, y)?;
         let mut s = self.setting.clone();
         if let Variant::Ridge { lambda } = t.variant {
             s.ridge = Some(lambda);
@@ -156,8 +159,8 @@ impl PhaseLauditiArgs {
     }
 }
 
-/// Grid values of one axis: (values, drawn coordinates).
-fn axis_grid(p: Param, text: Option<&str>, small: bool) -> Result<(Vec<f64>, Vec<f64>)> {
+/// Grid of one axis from its --x-range / --y-range text (or the default; `small`: 5 points).
+fn axis_grid(p: Param, text: Option<&str>, small: bool) -> Result<GridAxis> {
     let default = p.default_range();
     let text = match (text, small) {
         (Some(t), _) => t.to_string(),
@@ -165,88 +168,7 @@ fn axis_grid(p: Param, text: Option<&str>, small: bool) -> Result<(Vec<f64>, Vec
         (None, false) => default.to_string(),
     };
     let (lo, hi, n) = range(&text, &format!("--{}-range", p.name()))?;
-    if p.log() {
-        if lo <= 0.0 {
-            return Err(Error::input(format!("{} is drawn on a log scale: its range needs lo > 0", p.name())));
-        }
-        let t = linspace(lo.log10(), hi.log10(), n);
-        Ok((t.iter().map(|v| 10f64.powf(*v)).collect(), t))
-    } else {
-        let v = linspace(lo, hi, n);
-        Ok((v.clone(), v))
-    }
-}
-
-/// Rounds data-ratio values (nu1, nu2) to whole sample counts at dimension `d` (at least one sample).
-fn snap_ratios(p: Param, values: &mut [f64], drawn: &mut [f64], d: u64) {
-    if !matches!(p.name(), "nu1" | "nu2") {
-        return;
-    }
-    for (v, t) in values.iter_mut().zip(drawn.iter_mut()) {
-        *v = (*v * d as f64).round().max(1.0) / d as f64;
-        *t = if p.log() { v.log10() } else { *v };
-    }
-}
-
-/// argmin problem: the closed-form gain along one column, as a function of the drawn y coordinate.
-struct Column<'a> {
-    f: &'a dyn Fn(f64) -> Result<f64>,
-}
-
-impl CostFunction for Column<'_> {
-    type Param = f64;
-    type Output = f64;
-    fn cost(&self, t: &f64) -> std::result::Result<f64, argmin::core::Error> {
-        (self.f)(*t).map_err(|e| argmin::core::Error::msg(e.to_string()))
-    }
-}
-
-/// Root of `f` in [a, b] (f(a) f(b) < 0) by Brent's method, tolerance 1e-12, at most 200 iterations.
-pub fn brent_root(f: &dyn Fn(f64) -> Result<f64>, a: f64, b: f64) -> Result<f64> {
-    let res = Executor::new(Column { f }, BrentRoot::new(a, b, 1e-12))
-        .configure(|s| s.max_iters(200))
-        .run()
-        .map_err(|e| Error::numerical(format!("BrentRoot on the zero contour: {e}")))?;
-    res.state().get_best_param().copied().ok_or_else(|| Error::numerical("BrentRoot returned no root"))
-}
-
-/// Zero contour of a gain on a grid (`values[iy * xs.len() + ix]`, drawn coordinates xs, ys):
-/// in every column, each pair of adjacent finite cells of opposite sign brackets a root, located by
-/// `root(ix, ya, yb)`. Roots are joined into branches: the k-th root of a column continues the k-th
-/// branch of the previous column when both columns have the same number of roots.
-pub fn zero_contour(
-    xs: &[f64],
-    ys: &[f64],
-    values: &[f64],
-    root: &dyn Fn(usize, usize) -> Result<f64>,
-) -> Result<Vec<Vec<(f64, f64)>>> {
-    let nx = xs.len();
-    let mut done: Vec<Vec<(f64, f64)>> = Vec::new();
-    let mut open: Vec<Vec<(f64, f64)>> = Vec::new();
-    for (ix, &x) in xs.iter().enumerate() {
-        let mut roots = Vec::new();
-        for iy in 0..ys.len().saturating_sub(1) {
-            let (a, b) = (values[iy * nx + ix], values[(iy + 1) * nx + ix]);
-            if a.is_finite() && b.is_finite() && a * b < 0.0 {
-                roots.push((x, root(ix, iy)?));
-            }
-        }
-        if roots.len() != open.len() {
-            done.append(&mut open);
-            open = roots.into_iter().map(|r| vec![r]).collect();
-        } else {
-            open.iter_mut().zip(roots).for_each(|(b, r)| b.push(r));
-        }
-    }
-    done.append(&mut open);
-    Ok(done)
-}
-
-/// Simulated gain at one grid point: mean and standard error over trials.
-fn simulate_gain(args: &PhaseLauditiArgs, x: f64, y: f64, bar: &indicatif::ProgressBar) -> Result<Estimate> {
-    let (settings, gamma1) = args.settings_at(x, y)?;
-    let gains = SIMULATED.gains(&settings, gamma1, args.sim.trials(), args.sim.seed, Some(bar))?;
-    Ok(Estimate::from_samples(&gains))
+    GridAxis::new(p.name(), lo, hi, n, p.log())
 }
 
 fn csv_num(v: f64) -> String {
@@ -256,6 +178,31 @@ fn csv_num(v: f64) -> String {
 /// Runs `tlcheck phase lauditi`.
 pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     let start = Instant::now();
+    let req = request(args)?;
+    let bar = args.sim.simulate.then(|| progress_bar(req.simulated_trials() as u64, "simulated gains"));
+    let phase = gain_phase(&req, args, bar.as_ref());
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let phase = phase?;
+    write_svg(&figure(args, &req, &phase), &args.svg)?;
+    if let Some(path) = &args.csv {
+        std::fs::write(path, csv(args, &req, &phase))
+            .map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
+    }
+    print_summary(args, &req, &phase);
+    println!(
+        "wrote {}{} in {:.2}s",
+        args.svg.display(),
+        args.csv.as_ref().map_or(String::new(), |p| format!(" and {}", p.display())),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+/// Checks the options and builds the request: axis grids (data ratios snapped to whole sample counts
+/// when simulating) and the source of the gains.
+fn request(args: &PhaseLauditiArgs) -> Result<GainPhaseRequest> {
     args.sim.check(args.sim.simulate)?;
     if args.x == args.y {
         return Err(Error::input("--x and --y must be different settings"));
@@ -271,92 +218,39 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     if args.sim.simulate && args.points < 2 {
         return Err(Error::input("--points must be at least 2"));
     }
-    let (mut xv, mut xd) = axis_grid(args.x, args.x_range.as_deref(), !closed)?;
-    let (mut yv, mut yd) = axis_grid(args.y, args.y_range.as_deref(), !closed)?;
+    let mut x = axis_grid(args.x, args.x_range.as_deref(), !closed)?;
+    let mut y = axis_grid(args.y, args.y_range.as_deref(), !closed)?;
+    let sim = GainSimulation { trials: args.sim.trials(), seed: args.sim.seed };
     if args.sim.simulate {
         // Simulated data ratios need whole sample counts: snap nu1, nu2 to multiples of 1/d.
-        snap_ratios(args.x, &mut xv, &mut xd, args.sim.d());
-        snap_ratios(args.y, &mut yv, &mut yd, args.sim.d());
+        for (p, axis) in [(args.x, &mut x), (args.y, &mut y)] {
+            if matches!(p, Param::Nu1 | Param::Nu2) {
+                axis.snap_to_counts(args.sim.d());
+            }
+        }
     }
-    let (nx, ny) = (xv.len(), yv.len());
-    let gain_at = |x: f64, y: f64| -> Result<f64> {
-        let (t, g) = args.at(x, y)?;
-        t.gain(g)
+    let source = match (closed, args.sim.simulate) {
+        (true, simulate) => GainSource::ClosedForm { overlay: simulate.then_some((sim, args.points)) },
+        (false, _) => GainSource::Simulated(sim),
     };
-    // Heat map: closed form, or the simulated mean gain where there is no closed form.
-    let mut values = vec![f64::NAN; nx * ny];
-    let mut ses = vec![f64::NAN; nx * ny];
-    let mut first_error = None;
-    let total = if closed { args.points * args.points } else { nx * ny };
-    let bar = progress_bar((total * args.sim.trials()) as u64, "simulated gains");
-    if !args.sim.simulate {
-        bar.finish_and_clear();
-    }
-    for iy in 0..ny {
-        for ix in 0..nx {
-            let v = if closed {
-                gain_at(xv[ix], yv[iy]).map(|g| (g, f64::NAN))
-            } else {
-                simulate_gain(args, xv[ix], yv[iy], &bar).map(|e| (e.mean, e.se))
-            };
-            match v {
-                Ok((g, se)) => {
-                    values[iy * nx + ix] = g;
-                    ses[iy * nx + ix] = se;
-                }
-                Err(e @ Error::Input(_)) if first_error.is_none() => first_error = Some(e),
-                Err(Error::Input(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    let undefined = values.iter().filter(|v| !v.is_finite()).count();
-    if undefined == values.len() {
-        return Err(first_error.unwrap_or_else(|| Error::input("the gain is undefined on the whole grid")));
-    }
-    // Zero contour: Brent roots of the closed form, or linear interpolation of simulated means.
-    let branches = zero_contour(&xd, &yd, &values, &|ix, iy| {
-        if closed {
-            let to_value = |t: f64| if args.y.log() { 10f64.powf(t) } else { t };
-            brent_root(&|t| gain_at(xv[ix], to_value(t)), yd[iy], yd[iy + 1])
-        } else {
-            let (a, b) = (values[iy * nx + ix], values[(iy + 1) * nx + ix]);
-            Ok(yd[iy] + (yd[iy + 1] - yd[iy]) * a / (a - b))
-        }
-    })?;
-    // Simulated overlay at an evenly spread subset of the closed-form grid.
-    let mut sim_points: Vec<(f64, f64, f64, f64, f64, Estimate)> = Vec::new();
-    if args.sim.simulate && closed {
-        let pick = |n: usize| -> Vec<usize> {
-            let k = args.points.min(n);
-            let mut v: Vec<usize> = (0..k).map(|i| (i * (n - 1) + (k - 1) / 2) / (k - 1).max(1)).collect();
-            v.dedup();
-            v
-        };
-        for &iy in &pick(ny) {
-            for &ix in &pick(nx) {
-                let est = simulate_gain(args, xv[ix], yv[iy], &bar)?;
-                sim_points.push((xv[ix], yv[iy], xd[ix], yd[iy], values[iy * nx + ix], est));
-            }
-        }
-    }
-    bar.finish_and_clear();
-    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let (gmin, gmax) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let source = if closed { "closed forms (derived, D -> infinity)" } else { "simulation" };
-    let mut title = format!(
-        "transfer gain, {} fine-tuning, {source}",
-        args.setting.variant.to_possible_value().map_or(String::new(), |v| v.get_name().to_string())
-    );
-    if branches.is_empty() {
-        let _ = write!(title, "; no zero contour: gain does not change sign (min {gmin:.3e}, max {gmax:.3e})");
+    Ok(GainPhaseRequest { x, y, source })
+}
+
+/// Heat map of the gain, zero-contour branches and the simulated overlay by sign (2 se).
+fn figure(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> Figure {
+    let closed = req.closed_form();
+    let mut title = format!("transfer gain, {} fine-tuning, {}", variant_name(args), source(req));
+    if phase.branches.is_empty() {
+        let s = phase.summary();
+        let _ = write!(title, "; no zero contour: gain does not change sign (min {:.3e}, max {:.3e})", s.min, s.max);
     }
     let contour_label = if closed {
         "zero contour: gain = 0 (Brent roots)"
     } else {
         "zero contour: gain = 0 (interpolated simulated means)"
     };
-    let curves = branches
+    let curves = phase
+        .branches
         .iter()
         .enumerate()
         .map(|(k, b)| Curve {
@@ -366,16 +260,16 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
         })
         .collect();
     let mut points = Vec::new();
-    for (label, keep) in
-        [("simulated gain > 2 se", 1.0), ("simulated gain < -2 se", -1.0), ("simulated gain within 2 se of 0", 0.0)]
-    {
-        let p: Vec<(f64, f64, f64)> = sim_points
+    for (label, sign) in [
+        ("simulated gain > 2 se", Ordering::Greater),
+        ("simulated gain < -2 se", Ordering::Less),
+        ("simulated gain within 2 se of 0", Ordering::Equal),
+    ] {
+        let p: Vec<(f64, f64, f64)> = phase
+            .simulated
             .iter()
-            .filter(|(.., e)| {
-                let z = e.mean / e.se.max(f64::MIN_POSITIVE);
-                (keep > 0.0 && z > 2.0) || (keep < 0.0 && z < -2.0) || (keep == 0.0 && z.abs() <= 2.0)
-            })
-            .map(|&(_, _, x, y, _, _)| (x, y, 0.0))
+            .filter(|s| s.significant_sign() == Some(sign))
+            .map(|s| (s.x_drawn, s.y_drawn, 0.0))
             .collect();
         if !p.is_empty() {
             points.push(Points { label: label.to_string(), points: p });
@@ -385,82 +279,98 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
         let h = if d.len() > 1 { (d[1] - d[0]) / 2.0 } else { 0.5 };
         (d[0] - h, d[d.len() - 1] + h)
     };
-    let ((x0, x1), (y0, y1)) = (edge(&xd), edge(&yd));
-    let fig = Figure {
+    let ((x0, x1), (y0, y1)) = (edge(&req.x.drawn), edge(&req.y.drawn));
+    Figure {
         title,
         x: Axis::new(args.x.label(), x0, x1),
         y: Axis::new(args.y.label(), y0, y1),
         heat: Some(HeatMap {
-            xs: xd.clone(),
-            ys: yd.clone(),
-            values: values.clone(),
+            xs: req.x.drawn.clone(),
+            ys: req.y.drawn.clone(),
+            values: phase.values.clone(),
             label: "gain = lazy - transfer loss".to_string(),
             scale: Scale::Diverging,
         }),
         curves,
         points,
-    };
-    write_svg(&fig, &args.svg)?;
-    if let Some(path) = &args.csv {
-        let mut text = format!("source,{},{},gain,se\n", args.x.name(), args.y.name());
-        let tag = if closed { "closed_form" } else { "simulated" };
-        for iy in 0..ny {
-            for ix in 0..nx {
-                let se = if closed { String::new() } else { csv_num(ses[iy * nx + ix]) };
-                let _ = writeln!(text, "{tag},{},{},{},{se}", xv[ix], yv[iy], csv_num(values[iy * nx + ix]));
-            }
-        }
-        for (x, y, _, _, _, e) in &sim_points {
-            let _ = writeln!(text, "simulated,{x},{y},{},{}", csv_num(e.mean), csv_num(e.se));
-        }
-        std::fs::write(path, text).map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
     }
-    println!("phase diagram of the transfer gain (lazy - transfer loss) from {source}");
+}
+
+fn source(req: &GainPhaseRequest) -> &'static str {
+    if req.closed_form() { "closed forms (derived, D -> infinity)" } else { "simulation" }
+}
+
+fn variant_name(args: &PhaseLauditiArgs) -> String {
+    args.setting.variant.to_possible_value().map_or(String::new(), |v| v.get_name().to_string())
+}
+
+/// The grid as CSV (source, x, y, gain, se), then the simulated overlay.
+fn csv(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> String {
+    let closed = req.closed_form();
+    let mut text = format!("source,{},{},gain,se\n", args.x.name(), args.y.name());
+    let tag = if closed { "closed_form" } else { "simulated" };
+    let nx = req.x.values.len();
+    for (iy, y) in req.y.values.iter().enumerate() {
+        for (ix, x) in req.x.values.iter().enumerate() {
+            let se = if closed { String::new() } else { csv_num(phase.ses[iy * nx + ix]) };
+            let _ = writeln!(text, "{tag},{x},{y},{},{se}", csv_num(phase.values[iy * nx + ix]));
+        }
+    }
+    for s in &phase.simulated {
+        let _ = writeln!(text, "simulated,{},{},{},{}", s.x, s.y, csv_num(s.estimate.mean), csv_num(s.estimate.se));
+    }
+    text
+}
+
+/// Prints the grid summary, the zero contour and the simulated gains against the closed form.
+fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) {
+    let s = phase.summary();
+    println!("phase diagram of the transfer gain (lazy - transfer loss) from {}", source(req));
     println!(
-        "grid {nx} x {ny} ({} across, {} up): gain in [{gmin:.6}, {gmax:.6}], {} cells > 0, {} < 0, {} = 0, {undefined} undefined",
+        "grid {} x {} ({} across, {} up): gain in [{:.6}, {:.6}], {} cells > 0, {} < 0, {} = 0, {} undefined",
+        req.x.values.len(),
+        req.y.values.len(),
         args.x.name(),
         args.y.name(),
-        finite.iter().filter(|v| **v > 0.0).count(),
-        finite.iter().filter(|v| **v < 0.0).count(),
-        finite.iter().filter(|v| **v == 0.0).count(),
+        s.min,
+        s.max,
+        s.positive,
+        s.negative,
+        s.zero,
+        s.undefined,
     );
-    if let Some(e) = first_error.filter(|_| undefined > 0) {
+    if let Some(e) = phase.first_error.as_ref().filter(|_| s.undefined > 0) {
         println!("undefined cells (grey), e.g.: {e}");
     }
-    let roots: usize = branches.iter().map(Vec::len).sum();
+    let roots: usize = phase.branches.iter().map(Vec::len).sum();
     if roots == 0 {
         println!("zero contour: none (the gain does not change sign between adjacent cells)");
     } else {
-        println!("zero contour: {roots} root(s) in {} branch(es)", branches.len());
+        println!("zero contour: {roots} root(s) in {} branch(es)", phase.branches.len());
     }
-    if !sim_points.is_empty() {
-        println!(
-            "simulated gains ({} at D = {}, {} trials, seed {}) vs closed form:",
-            SIMULATED.observable,
-            args.sim.d(),
-            args.sim.trials(),
-            args.sim.seed
-        );
-        let rows: Vec<Vec<String>> = sim_points
-            .iter()
-            .map(|(x, y, _, _, c, e)| {
-                vec![
-                    format!("{x:.4}"),
-                    format!("{y:.4}"),
-                    format!("{c:.6}"),
-                    format!("{:.6}", e.mean),
-                    format!("{:.1e}", e.se),
-                    format!("{:+.2}", (e.mean - c) / e.se.max(f64::MIN_POSITIVE)),
-                ]
-            })
-            .collect();
-        print!("{}", table(&[args.x.name(), args.y.name(), "closed form", "simulated", "se", "z"], &rows));
+    if phase.simulated.is_empty() {
+        return;
     }
     println!(
-        "wrote {}{} in {:.2}s",
-        args.svg.display(),
-        args.csv.as_ref().map_or(String::new(), |p| format!(" and {}", p.display())),
-        start.elapsed().as_secs_f64()
+        "simulated gains ({} at D = {}, {} trials, seed {}) vs closed form:",
+        SIMULATED.observable,
+        args.sim.d(),
+        args.sim.trials(),
+        args.sim.seed
     );
-    Ok(0)
+    let rows: Vec<Vec<String>> = phase
+        .simulated
+        .iter()
+        .map(|p| {
+            vec![
+                format!("{:.4}", p.x),
+                format!("{:.4}", p.y),
+                format!("{:.6}", p.closed_form),
+                format!("{:.6}", p.estimate.mean),
+                format!("{:.1e}", p.estimate.se),
+                format!("{:+.2}", p.z_vs_closed_form()),
+            ]
+        })
+        .collect();
+    print!("{}", table(&[args.x.name(), args.y.name(), "closed form", "simulated", "se", "z"], &rows));
 }

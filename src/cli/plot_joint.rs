@@ -12,8 +12,7 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::richness::real;
-use super::richness_target::{PhiArg, without_gamma2};
+use super::args::{PhiArg, real, without_gamma2};
 use super::{progress_bar, to_json};
 use crate::error::{Error, Result};
 use crate::observable::{self, Observable, Sample, find};

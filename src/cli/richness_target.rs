@@ -1,152 +1,21 @@
 //! `tlcheck optimize richness --stage target`: the optimal stage-2 richness gamma2* of the joint-rich
 //! network (`lauditi.joint_rich`), located by the same simulated optimiser as gamma1*
 //! ([`crate::optimize::minimize_simulated`]: log grid, common random numbers across gamma2, parabola refinement in
-//! log gamma2, percentile bootstrap over trials; a minimum at the grid's top end is unbounded).
+//! log gamma2, percentile bootstrap over trials; a minimum at the grid's top end is unbounded). The
+//! sweep is [`crate::analysis::richness::target_optimum`]; this module parses, prints and draws.
 
 use std::time::Instant;
 
-use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use super::richness::{RichnessArgs, VariantArg, real};
+use super::args::{Objective, RichnessArgs, VariantArg, without_gamma2};
 use super::{progress_bar, to_json};
+use crate::analysis::richness::{JOINT_RICH_GAMMA2, TargetAnswer, TargetRequest, target_optimum};
 use crate::error::{Error, Result};
-use crate::optimize::{Location, LogGrid, SimOptimum, SimTarget};
-use crate::params::{ParamSet, split_assignment};
+use crate::optimize::{Location, SimOptimum};
+use crate::params::split_assignment;
 use crate::plot::{Axis, Curve, Figure, Points, write_svg};
 use crate::report::table;
-
-/// Which richness `optimize richness` optimises.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-#[value(rename_all = "snake_case")]
-pub enum Stage {
-    /// gamma1* of pre-training (fine-tuning on the frozen kernel; closed forms or --simulate).
-    Source,
-    /// gamma2* of stage 2 of `lauditi.joint_rich` (always simulated).
-    Target,
-}
-
-/// Loss minimised over gamma2 (an output of `lauditi.joint_rich`).
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-#[value(rename_all = "snake_case")]
-pub enum Objective {
-    /// Target test MSE at the end of stage 2 (time t2).
-    TargetLoss,
-    /// Target plus source test MSE at the end of stage 2 (target loss and forgetting together).
-    Joint,
-    /// Target test MSE at the early stage-2 time t_early.
-    TargetEarly,
-}
-
-impl Objective {
-    fn output(self) -> &'static str {
-        match self {
-            Objective::TargetLoss => "target_loss",
-            Objective::Joint => "joint",
-            Objective::TargetEarly => "target_early",
-        }
-    }
-}
-
-/// Hidden activation of the joint-rich network.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-#[value(rename_all = "snake_case")]
-pub enum PhiArg {
-    Identity,
-    Relu,
-    Tanh,
-}
-
-impl PhiArg {
-    /// The observable's name of the activation.
-    pub fn name(self) -> &'static str {
-        match self {
-            PhiArg::Identity => "identity",
-            PhiArg::Relu => "relu",
-            PhiArg::Tanh => "tanh",
-        }
-    }
-}
-
-/// Options of `optimize richness --stage target` (refused with --stage source).
-#[derive(Args, Debug)]
-#[command(next_help_heading = "Stage target (gamma2* of lauditi.joint_rich)")]
-pub struct TargetArgs {
-    /// Loss minimised over gamma2 [default: target_loss].
-    #[arg(long, value_enum)]
-    pub objective: Option<Objective>,
-    /// Hidden activation phi [default: relu, the observable's].
-    #[arg(long, value_enum)]
-    pub phi: Option<PhiArg>,
-    /// Stage-1 richness gamma1 > 0 [default: 2, the observable's].
-    #[arg(long, value_name = "G", value_parser = real, allow_hyphen_values = true)]
-    pub gamma1: Option<f64>,
-    /// Log-spaced gamma2 range LO,HI with 0 < LO < HI [default: 0.125,8]; gamma2 >= 5 needs many
-    /// Euler steps (slow).
-    #[arg(long, value_name = "LO,HI", allow_hyphen_values = true)]
-    pub gamma2_range: Option<String>,
-    /// Number of gamma2 grid points, >= 3 [default: 7, i.e. factors of 2 over 0.125..8].
-    #[arg(long, value_name = "N")]
-    pub gamma2_points: Option<usize>,
-    /// Any other parameter of lauditi.joint_rich as NAME=VALUE (repeatable), e.g. n=500, test=200,
-    /// t2=10, solver=network, target=he2; see `tlcheck observables`. gamma2 is swept, not set.
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    pub set: Vec<String>,
-}
-
-impl TargetArgs {
-    /// Refuses stage-target options given with --stage source.
-    pub fn refuse_for_source(&self) -> Result<()> {
-        let given = [
-            ("--objective", self.objective.is_some()),
-            ("--phi", self.phi.is_some()),
-            ("--gamma1", self.gamma1.is_some()),
-            ("--gamma2-range", self.gamma2_range.is_some()),
-            ("--gamma2-points", self.gamma2_points.is_some()),
-            ("--set", !self.set.is_empty()),
-        ];
-        match given.iter().find(|(_, g)| *g) {
-            Some((name, _)) => Err(Error::input(format!("{name} only applies with --stage target"))),
-            None => Ok(()),
-        }
-    }
-
-    /// The gamma2 grid.
-    fn grid(&self) -> Result<LogGrid> {
-        let text = self.gamma2_range.as_deref().unwrap_or("0.125,8");
-        let bad = || Error::input(format!("--gamma2-range {text:?}: expected LO,HI with 0 < LO < HI < inf"));
-        let (lo, hi) = text.split_once(',').ok_or_else(bad)?;
-        let (lo, hi) = (real(lo).map_err(|_| bad())?, real(hi).map_err(|_| bad())?);
-        if !(lo > 0.0 && hi > lo) {
-            return Err(bad());
-        }
-        let n = self.gamma2_points.unwrap_or(7);
-        if n < 3 {
-            return Err(Error::input(format!("--gamma2-points {n} must be at least 3")));
-        }
-        LogGrid::new(lo, hi, n)
-    }
-}
-
-/// Every parameter of `lauditi.joint_rich` except the swept gamma2.
-const JOINT_PARAMS: &[&str] = &[
-    "d", "gamma1", "nu1", "nu2", "alpha_s", "source", "target", "sigma_s", "sigma", "phi", "t1", "t2", "t_early",
-    "solver", "n", "test", "eta0", "readout",
-];
-
-/// The stage-2 sweep: gamma2 of `lauditi.joint_rich`, lazy baseline = a rerun at gamma2 = 0 (features
-/// frozen in stage 2) with the same seeds.
-pub const JOINT_RICH_GAMMA2: SimTarget = SimTarget {
-    observable: "lauditi.joint_rich",
-    richness: "gamma2",
-    from_gamma1: |g| g,
-    output: "target_loss",
-    gain_output: None,
-    lazy_output: None,
-    accepts: JOINT_PARAMS,
-    implied: &[],
-    fixed: &[],
-};
 
 /// Settings (observable name, text) from the command line; source-stage-only options are refused.
 fn settings(args: &RichnessArgs) -> Result<Vec<(String, String)>> {
@@ -186,16 +55,6 @@ fn settings(args: &RichnessArgs) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// The parameters as text (name=value ...) and JSON, without the swept gamma2.
-pub fn without_gamma2(params: &ParamSet) -> Result<(String, Value)> {
-    let text = params.to_string().split(' ').filter(|p| !p.starts_with("gamma2=")).collect::<Vec<_>>().join(" ");
-    let mut value = serde_json::to_value(params).map_err(|e| Error::numerical(format!("JSON encoding: {e}")))?;
-    if let Some(map) = value.as_object_mut() {
-        map.remove("gamma2");
-    }
-    Ok((text, value))
-}
-
 fn number(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
@@ -225,20 +84,19 @@ pub fn run(args: &RichnessArgs) -> Result<i32> {
     let start = Instant::now();
     let settings = settings(args)?;
     let grid = args.target.grid()?;
-    let objective = args.target.objective.unwrap_or(Objective::TargetLoss);
-    let target = SimTarget { output: objective.output(), ..JOINT_RICH_GAMMA2 };
+    let output = args.target.objective.unwrap_or(Objective::TargetLoss).output();
     let (trials, seed) = (args.sim.trials.unwrap_or(32), args.sim.seed);
     if trials < 2 {
         return Err(Error::input(format!("--trials {trials}: the bootstrap needs at least 2")));
     }
-    let gammas = grid.points();
-    let params = target.params(&settings, 0.0)?; // refuse what the observable cannot simulate before running
-    let bar = progress_bar((trials * target.sweep_runs(gammas.len())) as u64, "gamma2 sweep");
-    let (sim, lazy) = target.sweep(&settings, &gammas, trials, seed, Some(&bar))?;
+    let req = TargetRequest { settings, output, grid, trials, seed };
+    let bar = progress_bar(req.trials_run() as u64, "gamma2 sweep");
+    let answer = target_optimum(&req, Some(&bar));
     bar.finish_and_clear();
-    let lazy = crate::stats::Estimate::from_samples(&lazy);
+    let answer = answer?;
     let elapsed = start.elapsed().as_secs_f64();
     if let Some(path) = &args.svg {
+        let params = &answer.params;
         let title = format!(
             "gamma2* of lauditi.joint_rich: phi = {}, gamma1 = {}, D = {}, {} n = {}, {trials} trials",
             params.text("phi")?,
@@ -247,43 +105,57 @@ pub fn run(args: &RichnessArgs) -> Result<i32> {
             params.text("solver")?,
             params.size("n")?
         );
-        write_svg(&figure(&gammas, &sim, lazy.mean, objective, title)?, path)?;
+        write_svg(&figure(&answer, output, title)?, path)?;
     }
-    let o = &sim.optimum;
-    let (inputs_text, inputs) = without_gamma2(&params)?;
     if args.json {
-        let doc = json!({
-            "stage": "target", "observable": target.observable, "objective": target.output,
-            "gamma2_star": o.gamma1_star.map_or(Value::Null, number), "bounded": o.bounded(),
-            "location": o.location, "loss_at_star": number(o.loss_at_star),
-            "loss_gamma2_zero": {"mean": number(lazy.mean), "se": number(lazy.se)},
-            "ci": sim.ci, "grid": gammas, "mean": sim.mean, "se": sim.se,
-            "inputs": inputs, "trials": trials, "seed": seed, "elapsed_s": elapsed,
-        });
-        println!("{}", to_json(&doc)?);
-        return Ok(0);
+        println!("{}", to_json(&json_doc(&req, &answer, elapsed)?)?);
+    } else {
+        print_text(&req, &answer, elapsed)?;
     }
+    Ok(0)
+}
+
+/// The JSON document of `--stage target --json`.
+fn json_doc(req: &TargetRequest, a: &TargetAnswer, elapsed: f64) -> Result<Value> {
+    let (o, sim, lazy) = (&a.sim.optimum, &a.sim, &a.lazy);
+    let (_, inputs) = without_gamma2(&a.params)?;
+    Ok(json!({
+        "stage": "target", "observable": JOINT_RICH_GAMMA2.observable, "objective": req.output,
+        "gamma2_star": o.gamma1_star.map_or(Value::Null, number), "bounded": o.bounded(),
+        "location": o.location, "loss_at_star": number(o.loss_at_star),
+        "loss_gamma2_zero": {"mean": number(lazy.mean), "se": number(lazy.se)},
+        "ci": sim.ci, "grid": a.gammas, "mean": sim.mean, "se": sim.se,
+        "inputs": inputs, "trials": req.trials, "seed": req.seed, "elapsed_s": elapsed,
+    }))
+}
+
+/// The table of the output per gamma2 (and at gamma2 = 0), gamma2* and its interval.
+fn print_text(req: &TargetRequest, a: &TargetAnswer, elapsed: f64) -> Result<()> {
+    let (sim, lazy) = (&a.sim, &a.lazy);
+    let (inputs_text, _) = without_gamma2(&a.params)?;
     println!(
-        "optimal stage-2 richness gamma2*, simulation of {} ({} minimised, {trials} trials, seed {seed}, \
+        "optimal stage-2 richness gamma2*, simulation of {} ({} minimised, {} trials, seed {}, \
          common random numbers across gamma2, 95% bootstrap CI)",
-        target.observable, target.output
+        JOINT_RICH_GAMMA2.observable, req.output, req.trials, req.seed
     );
     println!("inputs: {inputs_text}");
-    let body: Vec<Vec<String>> = gammas
+    let body: Vec<Vec<String>> = a
+        .gammas
         .iter()
         .zip(sim.mean.iter().zip(&sim.se))
         .map(|(g, (m, s))| vec![format!("{g:.4}"), format!("{m:.6}"), format!("{s:.2e}")])
         .chain([vec!["0 (frozen)".to_string(), format!("{:.6}", lazy.mean), format!("{:.2e}", lazy.se)]])
         .collect();
-    print!("{}", table(&["gamma2", target.output, "se"], &body));
-    println!("gamma2* = {}, {} there = {:.6}", star_text(&sim), target.output, o.loss_at_star);
-    println!("95% CI of gamma2*: {}", ci_text(&sim));
+    print!("{}", table(&["gamma2", req.output, "se"], &body));
+    println!("gamma2* = {}, {} there = {:.6}", star_text(sim), req.output, sim.optimum.loss_at_star);
+    println!("95% CI of gamma2*: {}", ci_text(sim));
     println!("{elapsed:.1}s");
-    Ok(0)
+    Ok(())
 }
 
 /// Loss against log10 gamma2 (mean +- se), the gamma2 = 0 loss, and gamma2* with its interval.
-fn figure(gammas: &[f64], sim: &SimOptimum, lazy: f64, objective: Objective, title: String) -> Result<Figure> {
+fn figure(a: &TargetAnswer, output: &str, title: String) -> Result<Figure> {
+    let (gammas, sim, lazy) = (&a.gammas, &a.sim, a.lazy.mean);
     let xs: Vec<f64> = gammas.iter().map(|g| g.log10()).collect();
     let (x0, x1) = (xs[0], xs[xs.len() - 1]);
     let ys = sim.mean.iter().zip(&sim.se).flat_map(|(m, s)| [m - s, m + s]).chain([lazy]);
@@ -295,8 +167,7 @@ fn figure(gammas: &[f64], sim: &SimOptimum, lazy: f64, objective: Objective, tit
         points: vec![(x0, lazy), (x1, lazy)],
         dashed: true,
     }];
-    let mut points =
-        vec![Points { label: format!("{} (mean +- se)", objective.output()), points: zip3(&xs, &sim.mean, &sim.se) }];
+    let mut points = vec![Points { label: format!("{output} (mean +- se)"), points: zip3(&xs, &sim.mean, &sim.se) }];
     match (o.location, o.gamma1_star) {
         (Location::Interior, Some(g)) => {
             let lo = sim.ci.lo.map_or(x0, |v| v.max(gammas[0]).log10());
@@ -319,7 +190,7 @@ fn figure(gammas: &[f64], sim: &SimOptimum, lazy: f64, objective: Objective, tit
     Ok(Figure {
         title,
         x: Axis::new("log10 gamma2 (stage-2 richness)", x0 - 0.05 * (x1 - x0), x1 + 0.05 * (x1 - x0)),
-        y: Axis::new(format!("{} (test MSE)", objective.output()), lo - pad, hi + pad),
+        y: Axis::new(format!("{output} (test MSE)"), lo - pad, hi + pad),
         heat: None,
         curves,
         points,

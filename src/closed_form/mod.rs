@@ -3,3 +3,4 @@
 //! diagrams; the theorem files and simulations remain the judges of whether they are right.
 
 pub mod lauditi;
+pub mod tahir;
