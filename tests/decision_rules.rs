@@ -86,11 +86,11 @@ fn equality_within_budget_controls_the_family_rate_and_detects_a_deviation() {
 #[test]
 fn one_sided_inequality_controls_the_family_rate_and_detects_a_violation() {
     let b = 0.05;
-    let rate = family_rate(3, &vec![b; POINTS], b, Sense::AtMost, |p| holm(p, ALPHA));
+    let rate = family_rate(3, &[b; POINTS], b, Sense::AtMost, |p| holm(p, ALPHA));
     println!("null rejection rate {rate}");
     assert!(rate <= limit(ALPHA), "null rejection rate {rate}");
     // Deep on the right side: never rejected.
-    assert_eq!(family_rate(4, &vec![-1.0; POINTS], b, Sense::AtMost, |p| holm(p, ALPHA)), 0.0);
+    assert_eq!(family_rate(4, &[-1.0; POINTS], b, Sense::AtMost, |p| holm(p, ALPHA)), 0.0);
     let mut alt = vec![0.0; POINTS];
     alt[0] = b + 5.0 * se();
     let power = family_rate(5, &alt, b, Sense::AtMost, |p| holm(p, ALPHA));
@@ -110,7 +110,7 @@ fn strict_inequality_shows_an_effect_only_beyond_the_budget() {
     let mut rng = Rng::seed_from_u64(7);
     let mut shown_anywhere = 0usize;
     for _ in 0..REPLICATIONS {
-        let mut pts = points(&mut rng, &vec![b; POINTS], b, Sense::AtLeast);
+        let mut pts = points(&mut rng, &[b; POINTS], b, Sense::AtLeast);
         strict(&mut pts, ALPHA, Sense::AtLeast);
         shown_anywhere += usize::from(pts.iter().any(|p| p.pass));
     }
@@ -121,7 +121,7 @@ fn strict_inequality_shows_an_effect_only_beyond_the_budget() {
     let mut rng = Rng::seed_from_u64(8);
     let mut all_shown = 0usize;
     for _ in 0..REPLICATIONS {
-        let mut pts = points(&mut rng, &vec![b + 5.0 * se(); POINTS], b, Sense::AtLeast);
+        let mut pts = points(&mut rng, &[b + 5.0 * se(); POINTS], b, Sense::AtLeast);
         strict(&mut pts, ALPHA, Sense::AtLeast);
         all_shown += usize::from(pts.iter().all(|p| p.pass));
     }
@@ -143,7 +143,7 @@ fn few_trials_inflate_the_one_sided_rate_as_student_t_predicts() {
     let b = 0.0;
     let hits = (0..REPLICATIONS)
         .filter(|_| {
-            let mut pts = points_with(&mut rng, &vec![b; POINTS], b, Sense::AtMost, trials);
+            let mut pts = points_with(&mut rng, &[b; POINTS], b, Sense::AtMost, trials);
             holm(&mut pts, ALPHA);
             pts.iter().any(|p| !p.pass)
         })
