@@ -1,17 +1,20 @@
-//! `tlcheck order-parameter`: the collapse audit of one claim in detail (exponent table, transition,
-//! scale audit), optionally as JSON and as an SVG heat map of the output over two constituents with
-//! the printed and the fitted transition contours.
-
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::check::{Check, RunContext, fmt_num};
+use crate::engine::{Check, Observer, Precision, Run, run_check};
 use crate::error::{Error, Result};
-use crate::order::{CollapseResult, OrderCheck};
+use crate::methods::Context;
+use crate::methods::collapse::Collapse;
+use crate::methods::order::{Env, Sweeps};
+use crate::outcome::Details;
+use crate::outcome::details::CollapseDetails;
 use crate::plot::{Axis, Curve, Figure, HeatMap, Scale, write_svg};
+use crate::report::evidence::{evidence, fmt_num};
 use crate::report::table;
-use crate::theorem::{CheckMethod, Claim, default_dir, load_dir};
+use crate::spec::{CheckSpec, CollapseSpec, TheoremFile};
+use crate::statement::Statement;
+use crate::theorem::default_dir;
 
 /// Options of the subcommand.
 pub struct Options {
@@ -30,59 +33,134 @@ const CELLS: usize = 5;
 /// Trial multiplier of `--precise`.
 const PRECISE_FACTOR: usize = 4;
 
-/// Runs the subcommand; exit code 0.
-pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i32> {
-    let claims = load_dir(&opts.theorems.clone().unwrap_or_else(default_dir))?;
-    let claim: &Claim = claims
-        .iter()
-        .find(|c| c.id() == opts.claim)
-        .ok_or_else(|| Error::input(format!("unknown claim `{}` (see `tlcheck list`)", opts.claim)))?;
-    let (i, spec) = claim
-        .file
-        .checks
+/// Advances the progress bar by the simulated trials.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Observer for Bar {
+    fn trials_done(&self, trials: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(trials);
+        }
+    }
+}
+
+/// The theorem file with id `claim` in `dir`.
+fn find_claim(dir: &Path, claim: &str) -> Result<TheoremFile> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let file = TheoremFile::read(&path)?;
+        if file.id == claim {
+            return Ok(file);
+        }
+    }
+    Err(Error::input(format!("unknown claim `{claim}` (see `tlcheck list`)")))
+}
+
+/// The claim's first collapse check, with its index.
+fn collapse_spec(file: &TheoremFile) -> Result<(usize, &CollapseSpec)> {
+    file.checks
         .iter()
         .enumerate()
-        .find(|(_, s)| s.method == CheckMethod::Collapse)
-        .ok_or_else(|| Error::input(format!("claim `{}` has no collapse check", opts.claim)))?;
-    let mut check = OrderCheck::compile(claim.id(), i, spec, &claim.statement)?;
-    if opts.precise {
-        check.precise(PRECISE_FACTOR);
-    }
-    let ctx = RunContext { quick: opts.quick, seed: opts.seed, progress };
-    if let Some(bar) = &ctx.progress {
+        .find_map(|(i, s)| match s {
+            CheckSpec::Collapse(c) => Some((i, c)),
+            _ => None,
+        })
+        .ok_or_else(|| Error::input(format!("claim `{}` has no collapse check", file.id)))
+}
+
+/// The collapse audit as JSON, with the field names of the audit's `collapse` object.
+fn collapse_json(r: &CollapseDetails) -> serde_json::Value {
+    let e = &r.exponents;
+    let scale = r.scale.as_ref().map(|s| {
+        let symmetry: Vec<String> = s.symmetry.iter().map(|(k, w)| format!("{k}={}", fmt_num(*w))).collect();
+        json!({"symmetry": symmetry.join(","), "weight": s.weight, "change": s.change, "predicted": s.predicted,
+            "z": s.z})
+    });
+    json!({
+        "names": e.iter().map(|x| x.name.clone()).collect::<Vec<_>>(),
+        "printed": e.iter().map(|x| x.printed).collect::<Vec<_>>(),
+        "fitted": e.iter().map(|x| x.fitted).collect::<Vec<_>>(),
+        "ci": e.iter().map(|x| x.ci).collect::<Vec<_>>(),
+        "reference": e.iter().find(|x| x.fixed).map(|x| x.name.clone()),
+        "spread_fitted": r.spread_fitted,
+        "spread_printed": r.spread_printed,
+        "gamma_base": r.gamma_base,
+        "transition": r.transition,
+        "printed_location": r.printed_location,
+        "drop": r.drop,
+        "scale": scale,
+        "points": r.points.iter().map(|p| json!([p.at, p.gamma, p.mean])).collect::<Vec<_>>(),
+    })
+}
+
+/// The exponent table: constituent, printed, fitted, interval, printed inside.
+fn exponent_rows(r: &CollapseDetails) -> Vec<Vec<String>> {
+    r.exponents
+        .iter()
+        .map(|e| {
+            let (lo, hi) = e.ci;
+            vec![
+                e.name.clone(),
+                fmt_num(e.printed),
+                fmt_num(e.fitted),
+                if e.fixed { "held fixed".into() } else { format!("[{}, {}]", fmt_num(lo), fmt_num(hi)) },
+                if e.fixed || (lo <= e.printed && e.printed <= hi) { "yes".into() } else { "NO".into() },
+            ]
+        })
+        .collect()
+}
+
+/// Runs the subcommand; exit code 0.
+pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i32> {
+    let file = find_claim(&opts.theorems.clone().unwrap_or_else(default_dir), &opts.claim)?;
+    let statement = Statement::compile(&file)?;
+    let (i, spec) = collapse_spec(&file)?;
+    let cx = Context { claim_id: &file.id, index: i, statement: &statement };
+    let compile = || -> Result<Collapse> {
+        let c = Collapse::compile(spec, &cx)?;
+        Ok(if opts.precise { c.with_precision_factor(PRECISE_FACTOR) } else { c })
+    };
+    let collapse = compile()?;
+    let check = Check {
+        index: i + 1,
+        method_name: "collapse",
+        describe: spec.describe.clone(),
+        regime: spec.regime.clone(),
+        method: Box::new(compile()?),
+    };
+    let precision = Precision { quick: opts.quick, seed: opts.seed };
+    if let Some(bar) = &progress {
         let cells = if opts.svg.is_some() { (CELLS * CELLS) as u64 } else { 0 };
-        bar.set_length(check.trials(&ctx) + cells * (check.trials(&ctx) / check.sweep().len().max(1) as u64));
+        bar.set_length(check.planned_trials(&precision) + cells * collapse.sweeps().trials(opts.quick) as u64);
     }
-    let r = check.collapse(&ctx)?;
-    let (verdict, evidence) = check.verdict(&r);
+    let observer = Bar(progress);
+    let run = Run::new(precision, &observer);
+    let outcome = run_check(&check, &run)?;
+    let Details::Collapse(r) = &outcome.details else {
+        return Err(Error::numerical("a collapse check gave no collapse details"));
+    };
     let figure = match &opts.svg {
-        Some(path) => Some(heat_map(&check, &r, opts.axes.as_deref(), &ctx, claim, path)?),
+        Some(path) => Some(heat_map(&collapse, r, opts.axes.as_deref(), &run, &file.id, path)?),
         None => None,
     };
-    if let Some(bar) = &ctx.progress {
+    if let Some(bar) = &observer.0 {
         bar.finish_and_clear();
     }
+    let (verdict, text) = (outcome.verdict, evidence(&outcome));
     if opts.json {
-        let doc = json!({"claim": claim.id(), "formula": claim.file.claim.formula, "verdict": verdict,
-            "evidence": evidence, "collapse": r, "svg": opts.svg});
+        let doc = json!({"claim": file.id, "formula": file.claim.formula, "verdict": verdict,
+            "evidence": text, "collapse": collapse_json(r), "svg": opts.svg});
         println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?);
     } else {
-        println!("{} -- {verdict}\n  Gamma = {}", claim.id(), claim.file.claim.formula);
-        let rows: Vec<Vec<String>> = (0..r.names.len())
-            .map(|k| {
-                let (lo, hi) = r.ci[k];
-                let fixed = r.names[k] == r.reference;
-                vec![
-                    r.names[k].clone(),
-                    fmt_num(r.printed[k]),
-                    fmt_num(r.fitted[k]),
-                    if fixed { "held fixed".into() } else { format!("[{}, {}]", fmt_num(lo), fmt_num(hi)) },
-                    if fixed || (lo <= r.printed[k] && r.printed[k] <= hi) { "yes".into() } else { "NO".into() },
-                ]
-            })
-            .collect();
-        print!("{}", table(&["constituent", "printed", "fitted", "bootstrap CI", "printed inside"], &rows));
-        println!("  {evidence}");
+        println!("{} -- {verdict}\n  Gamma = {}", file.id, file.claim.formula);
+        let header = ["constituent", "printed", "fitted", "bootstrap CI", "printed inside"];
+        print!("{}", table(&header, &exponent_rows(r)));
+        println!("  {text}");
         if let Some(p) = figure {
             println!("  figure: {}", p.display());
         }
@@ -92,11 +170,11 @@ pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i
 
 /// Axis constituents: `--axes X,Y`, else the reference and the other constituent with the largest
 /// |printed exponent| (the last in name order on ties).
-fn axes(r: &CollapseResult, text: Option<&str>) -> Result<(usize, usize)> {
+fn axes(r: &CollapseDetails, text: Option<&str>) -> Result<(usize, usize)> {
+    let e = &r.exponents;
     let find = |n: &str| {
-        r.names
-            .iter()
-            .position(|x| x == n)
+        e.iter()
+            .position(|x| x.name == n)
             .ok_or_else(|| Error::input(format!("--axes: `{n}` is not a swept constituent")))
     };
     match text {
@@ -109,11 +187,11 @@ fn axes(r: &CollapseResult, text: Option<&str>) -> Result<(usize, usize)> {
             Ok((a, b))
         }
         None => {
-            let x = find(&r.reference)?;
-            let y = (0..r.names.len())
+            let x = e.iter().position(|x| x.fixed).ok_or_else(|| Error::input("the collapse has no reference"))?;
+            let y = (0..e.len())
                 .filter(|&k| k != x)
                 .fold(None, |best: Option<usize>, k| match best {
-                    Some(b) if r.printed[b].abs() > r.printed[k].abs() => Some(b),
+                    Some(b) if e[b].printed.abs() > e[k].printed.abs() => Some(b),
                     _ => Some(k),
                 })
                 .ok_or_else(|| Error::input("a heat map needs two swept constituents"))?;
@@ -122,61 +200,66 @@ fn axes(r: &CollapseResult, text: Option<&str>) -> Result<(usize, usize)> {
     }
 }
 
+/// Log10-spaced values of constituent `k` over its swept range (base included); whole-number
+/// constituents (sample sizes, dimensions) are rounded to whole numbers when simulated.
+fn log_range(collapse: &Collapse, base: &Env, k: usize) -> Result<(Vec<f64>, bool)> {
+    let (name, vals) = &collapse.sweeps().sweep[k];
+    let b = Sweeps::at_base(base, name)?;
+    let lo = vals.iter().copied().fold(b, f64::min).log10();
+    let hi = vals.iter().copied().fold(b, f64::max).log10();
+    let whole = vals.iter().chain([&b]).all(|x| x.fract() == 0.0);
+    Ok(((0..CELLS).map(|i| lo + (hi - lo) * i as f64 / (CELLS - 1) as f64).collect(), whole))
+}
+
+/// Contour of exponents `e` through the transition midpoint (ln Gamma - ln Gamma_base = location)
+/// over log10 x in `xs`, through the base point (bx, by).
+fn contour(e: (f64, f64), (bx, by): (f64, f64), xs: &[f64], location: f64, label: &str, dashed: bool) -> Curve {
+    let (x0, x1) = (xs[0], xs[xs.len() - 1]);
+    let points: Vec<(f64, f64)> = (0..=50)
+        .map(|i| x0 + (x1 - x0) * i as f64 / 50.0)
+        .map(|x| (x, by + (location / 10f64.ln() - e.0 * (x - bx)) / e.1))
+        .filter(|(_, y)| y.is_finite())
+        .collect();
+    Curve { label: label.to_string(), points, dashed }
+}
+
 /// Simulates the output on a log-spaced grid over two constituents and draws it with the contours
 /// Gamma_printed = Gamma*_printed and Gamma_fit = Gamma*_fit at the transition midpoints.
 fn heat_map(
-    check: &OrderCheck,
-    r: &CollapseResult,
+    collapse: &Collapse,
+    r: &CollapseDetails,
     axes_text: Option<&str>,
-    ctx: &RunContext,
-    claim: &Claim,
+    run: &Run,
+    claim: &str,
     path: &Path,
 ) -> Result<PathBuf> {
     let (ix, iy) = axes(r, axes_text)?;
-    let base = check.base(ctx.quick)?;
-    let range = |k: usize| {
-        let name = &r.names[k];
-        let vals = &check.sweep()[k].1;
-        let lo = vals.iter().copied().fold(base[name], f64::min).log10();
-        let hi = vals.iter().copied().fold(base[name], f64::max).log10();
-        (0..CELLS).map(move |i| lo + (hi - lo) * i as f64 / (CELLS - 1) as f64).collect::<Vec<f64>>()
-    };
-    let (xs, ys) = (range(ix), range(iy));
-    // Whole-number constituents (sample sizes, dimensions) are rounded to whole numbers.
-    let value = |k: usize, t: f64| {
-        let v = 10f64.powf(t);
-        let whole = check.sweep()[k].1.iter().chain([&base[&r.names[k]]]).all(|x| x.fract() == 0.0);
-        if whole { v.round() } else { v }
-    };
+    let base = collapse.sweeps().base(run.precision().quick)?;
+    let (names, e) = (&r.exponents, &r.exponents);
+    let ((xs, x_whole), (ys, y_whole)) = (log_range(collapse, &base, ix)?, log_range(collapse, &base, iy)?);
+    let value = |t: f64, whole: bool| if whole { 10f64.powf(t).round() } else { 10f64.powf(t) };
     let mut values = Vec::with_capacity(CELLS * CELLS);
     for y in &ys {
         for x in &xs {
-            let at = [(r.names[ix].clone(), value(ix, *x)), (r.names[iy].clone(), value(iy, *y))];
-            values.push(check.mean_at(&at, ctx)?.mean);
+            let at = [(names[ix].name.clone(), value(*x, x_whole)), (names[iy].name.clone(), value(*y, y_whole))];
+            values.push(collapse.mean_at(run, &at)?.mean);
         }
     }
-    // Contour of exponents e through the transition midpoint: ln Gamma - ln Gamma_base = location.
-    let contour = |e: &[f64], location: f64, label: &str, dashed: bool| {
-        let (bx, by) = (base[&r.names[ix]].log10(), base[&r.names[iy]].log10());
-        let points: Vec<(f64, f64)> = (0..=50)
-            .map(|i| xs[0] + (xs[CELLS - 1] - xs[0]) * i as f64 / 50.0)
-            .map(|x| (x, by + (location / 10f64.ln() - e[ix] * (x - bx)) / e[iy]))
-            .filter(|(_, y)| y.is_finite())
-            .collect();
-        Curve { label: label.to_string(), points, dashed }
-    };
+    let b = (Sweeps::at_base(&base, &names[ix].name)?.log10(), Sweeps::at_base(&base, &names[iy].name)?.log10());
     let mut curves = Vec::new();
     if let Some(t) = r.transition {
-        curves.push(contour(&r.fitted, t.location, "fitted Gamma at the transition", false));
+        let fitted = (e[ix].fitted, e[iy].fitted);
+        curves.push(contour(fitted, b, &xs, t.location, "fitted Gamma at the transition", false));
     }
     if let Some(loc) = r.printed_location {
-        curves.push(contour(&r.printed, loc, "printed Gamma at the transition", true));
+        let printed = (e[ix].printed, e[iy].printed);
+        curves.push(contour(printed, b, &xs, loc, "printed Gamma at the transition", true));
     }
     let half = |v: &[f64]| (v[1] - v[0]) / 2.0;
     let fig = Figure {
-        title: format!("{}: {} ", claim.id(), "simulated output"),
-        x: Axis::new(format!("log10 {}", r.names[ix]), xs[0] - half(&xs), xs[CELLS - 1] + half(&xs)),
-        y: Axis::new(format!("log10 {}", r.names[iy]), ys[0] - half(&ys), ys[CELLS - 1] + half(&ys)),
+        title: format!("{claim}: {} ", "simulated output"),
+        x: Axis::new(format!("log10 {}", names[ix].name), xs[0] - half(&xs), xs[CELLS - 1] + half(&xs)),
+        y: Axis::new(format!("log10 {}", names[iy].name), ys[0] - half(&ys), ys[CELLS - 1] + half(&ys)),
         heat: Some(HeatMap { xs, ys, values, label: "test error".into(), scale: Scale::Sequential }),
         curves,
         points: Vec::new(),

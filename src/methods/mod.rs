@@ -6,6 +6,12 @@
 //! [`Method`], its rule in `crate::decide` (with synthetic error-rate tests), its details in
 //! `crate::outcome::details` and their evidence in `crate::report::evidence`.
 
+pub mod collapse;
+pub mod decay_exponent;
+pub mod directions;
+pub mod exists;
+pub mod order;
+pub mod power_law;
 pub mod search;
 pub mod simulation;
 
@@ -35,6 +41,11 @@ pub fn compile(spec: &CheckSpec, cx: &Context) -> Result<Check> {
     let method: Box<dyn Method> = match spec {
         CheckSpec::Simulation(s) => Box::new(simulation::Simulation::compile(s, cx)?),
         CheckSpec::Search(s) => Box::new(search::Search::compile(s, cx.statement)?),
+        CheckSpec::Collapse(s) => Box::new(collapse::Collapse::compile(s, cx)?),
+        CheckSpec::Directions(s) => Box::new(directions::Directions::compile(s, cx)?),
+        CheckSpec::Exists(s) => Box::new(exists::Exists::compile(s, cx)?),
+        CheckSpec::PowerLaw(s) => Box::new(power_law::PowerLaw::compile(s, cx)?),
+        CheckSpec::DecayExponent(s) => Box::new(decay_exponent::DecayExponent::compile(s, cx)?),
         other => return Err(Error::input(format!("method `{}` is not available", other.method()))),
     };
     Ok(Check {

@@ -158,7 +158,8 @@ pub struct Transition {
 /// Scale audit under a declared symmetry x -> 2x.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScaleAudit {
-    pub symmetry: String,
+    /// The declared symmetry: c_k -> s^{w_k} c_k, as (name, w_k).
+    pub symmetry: Vec<(String, f64)>,
     /// Weight W of the formula under the symmetry (None: not homogeneous).
     pub weight: Option<f64>,
     /// Simulated change of the output (paired).
@@ -166,6 +167,8 @@ pub struct ScaleAudit {
     /// Change predicted by the printed Gamma through the fitted curve (NaN: no prediction).
     pub predicted: f64,
     pub z: f64,
+    /// Whether the simulated change is zero within its interval.
+    pub invariant: bool,
     /// Whether the audit contradicts the formula.
     pub contradicts: bool,
 }
@@ -190,11 +193,39 @@ pub struct CollapseDetails {
     /// Printed Gamma at the base point.
     pub gamma_base: f64,
     pub transition: Option<Transition>,
+    /// Transition midpoint along the printed Gamma (ln Gamma - ln Gamma_base).
+    pub printed_location: Option<f64>,
     /// Paired drop of the output from the lowest- to the highest-Gamma point.
     pub drop: Estimate,
+    /// Whether the drop is significant (else the transition fails).
+    pub drop_significant: bool,
     pub scale: Option<ScaleAudit>,
+    /// Every swept point: its overrides of the base point, printed Gamma and mean output.
+    pub points: Vec<SweptPoint>,
     /// Parts that fail: exponent names, "transition", "scale".
     pub fails_on: Vec<String>,
+}
+
+/// One swept point of a collapse audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweptPoint {
+    /// Constituents changed from the base point (empty: the base point).
+    pub at: std::collections::BTreeMap<String, f64>,
+    /// Printed Gamma there.
+    pub gamma: f64,
+    /// Mean output.
+    pub mean: Estimate,
+}
+
+/// How a paired step went, at the one-sided family level (a tag for reading, not the Holm decision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Significantly the way Gamma predicts.
+    Claimed,
+    /// Significantly against.
+    Against,
+    NotSignificant,
 }
 
 /// One paired step along a swept constituent.
@@ -206,6 +237,7 @@ pub struct Step {
     /// Paired change signed so that > 0 goes the way Gamma predicts.
     pub improvement: Estimate,
     pub z: f64,
+    pub direction: Direction,
 }
 
 /// `directions`: paired steps, with the collapse fit as context when a reference is declared.
@@ -213,8 +245,6 @@ pub struct Step {
 pub struct DirectionsDetails {
     pub output: String,
     pub steps: Vec<Step>,
-    /// One-sided critical z at the family level (for tagging steps).
-    pub z_critical: f64,
     pub context: Option<Box<CollapseDetails>>,
 }
 

@@ -1,0 +1,54 @@
+//! Existence of an exceedance: the output exceeds a constant bound somewhere on a grid.
+//!
+//! At each point the mean output m (standard error se) gives z = (m - bound) / se (+-inf by the sign
+//! of m - bound when se = 0) and the one-sided p = P(Z > z) of "m <= bound". Holm's procedure at the
+//! family level marks the significant points; the claim holds when at least one is significant. If
+//! the output is at most the bound everywhere, the probability of holding is at most alpha.
+
+use crate::outcome::Verdict;
+use crate::stats::{Estimate, holm_reject, normal_sf};
+
+/// The statistic z = (mean - bound) / se.
+pub fn exceedance_z(e: Estimate, bound: f64) -> f64 {
+    if e.se > 0.0 {
+        (e.mean - bound) / e.se
+    } else if e.mean > bound {
+        f64::INFINITY
+    } else {
+        -f64::INFINITY
+    }
+}
+
+/// One-sided p-value of "mean <= bound".
+pub fn exceedance_p(z: f64) -> f64 {
+    normal_sf(z)
+}
+
+/// Which points exceed the bound significantly (Holm at `alpha`).
+pub fn significant(zs: &[f64], alpha: f64) -> Vec<bool> {
+    let p: Vec<f64> = zs.iter().map(|z| exceedance_p(*z)).collect();
+    holm_reject(&p, alpha)
+}
+
+/// Holds when at least one point is significant, refuted otherwise.
+pub fn verdict(significant: &[bool]) -> Verdict {
+    if significant.iter().any(|s| *s) { Verdict::Holds } else { Verdict::Refuted }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exceedance_by_hand() {
+        let e = |mean, se| Estimate { mean, se, trials: 10 };
+        assert!((exceedance_z(e(0.3, 0.1), 0.0) - 3.0).abs() < 1e-12);
+        assert_eq!(exceedance_z(e(0.3, 0.0), 0.0), f64::INFINITY);
+        assert_eq!(exceedance_z(e(0.0, 0.0), 0.0), -f64::INFINITY);
+        // p = P(Z > 4) = 3.2e-5 <= 0.01 / 2; P(Z > 2) = 0.023 > 0.01.
+        let s = significant(&[4.0, 2.0], 0.01);
+        assert_eq!(s, vec![true, false]);
+        assert_eq!(verdict(&s), Verdict::Holds);
+        assert_eq!(verdict(&[false, false]), Verdict::Refuted);
+    }
+}

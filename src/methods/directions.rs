@@ -1,0 +1,158 @@
+//! `directions`: along each swept constituent, the output must not go significantly against the
+//! direction the printed order parameter implies (it falls where Gamma rises).
+//!
+//! The values of each constituent (with its base value) are sorted; consecutive values a -> b are a
+//! step whose paired change d_t = s (y_t(b) - y_t(a)), s = -sign(Gamma(b) - Gamma(a)), is > 0 when it
+//! goes the claimed way (common random numbers, [`super::order`]). Holm over all steps
+//! ([`crate::decide::steps`]): holds when no step goes significantly against, refuted when all do,
+//! regime-limited otherwise. With a `reference`, the collapse audit of the same sweeps is reported
+//! as context ([`super::collapse`]; the run cache shares their cells).
+
+use super::Context;
+use super::collapse::Collapse;
+use super::order::{Source, Sweeps};
+use crate::decide::steps::{against, against_p, direction, step_z, verdict};
+use crate::engine::{Cell, Decision, Drawn, Method, Precision};
+use crate::error::Result;
+use crate::outcome::details::{DirectionsDetails, Step};
+use crate::outcome::{Coord, Details, FiniteSize, PointOutcome, Rule, RuleKind};
+use crate::spec::DirectionsSpec;
+use crate::stats::Estimate;
+
+/// A compiled directions check.
+pub struct Directions {
+    sweeps: Sweeps,
+    family_alpha: f64,
+    reason: Option<String>,
+    /// The collapse audit reported as context (with a reference).
+    context: Option<Collapse>,
+}
+
+impl Directions {
+    pub fn compile(spec: &DirectionsSpec, cx: &Context) -> Result<Directions> {
+        let src = Source {
+            observable: &spec.observable,
+            output: spec.output.as_deref(),
+            settings: &spec.settings,
+            quick: &spec.quick,
+            trials: spec.trials,
+        };
+        let context = match &spec.reference {
+            Some(r) => {
+                let sweeps = Sweeps::compile(&src, &spec.sweep, cx.statement)?;
+                Some(Collapse::new(sweeps, r, spec.symmetry.as_ref(), spec.bootstrap, &spec.tolerance)?)
+            }
+            None => None,
+        };
+        Ok(Directions {
+            sweeps: Sweeps::compile(&src, &spec.sweep, cx.statement)?,
+            family_alpha: spec.tolerance.family_alpha,
+            reason: spec.tolerance.budget_reason.clone(),
+            context,
+        })
+    }
+
+    /// Every constituent with its sorted values, the base value included.
+    fn lines(&self, quick: bool) -> Result<Vec<(String, Vec<f64>)>> {
+        let base = self.sweeps.base(quick)?;
+        self.sweeps
+            .sweep
+            .iter()
+            .map(|(k, values)| {
+                let b = Sweeps::at_base(&base, k)?;
+                let mut vals = values.clone();
+                if !vals.iter().any(|v| (v - b).abs() <= 1e-12 * b.abs()) {
+                    vals.push(b);
+                }
+                vals.sort_by(f64::total_cmp);
+                Ok((k.clone(), vals))
+            })
+            .collect()
+    }
+
+    /// The paired steps of one constituent from its drawn cells (one per sorted value).
+    fn steps(&self, quick: bool, name: &str, values: &[f64], drawn: &[Drawn]) -> Result<Vec<Step>> {
+        let base = self.sweeps.base(quick)?;
+        let mut steps = Vec::new();
+        let mut prev: Option<(f64, f64, Vec<f64>)> = None;
+        for (v, d) in values.iter().zip(drawn) {
+            let g = self.sweeps.gamma(&Sweeps::env(&base, &[(name.to_string(), *v)]))?;
+            let col = self.sweeps.column(d)?;
+            if let Some((v0, g0, c0)) = &prev {
+                // Claimed direction: the output falls where Gamma rises.
+                let sign = -(g - g0).signum();
+                let diff = Estimate::from_samples(&col.iter().zip(c0).map(|(a, b)| sign * (a - b)).collect::<Vec<_>>());
+                let z = step_z(diff);
+                steps.push(Step {
+                    name: name.to_string(),
+                    from: *v0,
+                    to: *v,
+                    improvement: diff,
+                    z,
+                    direction: direction(z, self.family_alpha),
+                });
+            }
+            prev = Some((*v, g, col));
+        }
+        Ok(steps)
+    }
+
+    /// A step as a compared point at {constituent: to, from: from}; z towards violation is -z.
+    fn point(step: &Step, pass: bool) -> PointOutcome {
+        let at = [(step.name.clone(), Coord::Num(step.to)), ("from".to_string(), Coord::Num(step.from))];
+        PointOutcome {
+            simulated: Some(step.improvement),
+            residual: -step.improvement.mean,
+            z: Some(-step.z),
+            two_sided: false,
+            p: against_p(step.z),
+            pass,
+            ..PointOutcome::at(at.into_iter().collect())
+        }
+    }
+}
+
+impl Method for Directions {
+    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+        let mut cells = Vec::new();
+        for (k, values) in self.lines(precision.quick)? {
+            for v in values {
+                cells.push(self.sweeps.cell(&[(k.clone(), v)], precision)?);
+            }
+        }
+        if let Some(c) = &self.context {
+            cells.extend(c.cells(precision)?);
+        }
+        Ok(cells)
+    }
+
+    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+        let mut steps = Vec::new();
+        let mut at = 0;
+        for (k, values) in self.lines(precision.quick)? {
+            steps.extend(self.steps(precision.quick, &k, &values, &drawn[at..])?);
+            at += values.len();
+        }
+        let context = match &self.context {
+            Some(c) => Some(Box::new(c.details(precision, &drawn[at..])?)),
+            None => None,
+        };
+        let zs: Vec<f64> = steps.iter().map(|s| s.z).collect();
+        let points: Vec<PointOutcome> =
+            steps.iter().zip(against(&zs, self.family_alpha)).map(|(s, bad)| Self::point(s, !bad)).collect();
+        let fails = points.iter().filter(|p| !p.pass).count();
+        let rule = Rule {
+            kind: RuleKind::Holm,
+            family_alpha: self.family_alpha,
+            family: points.len(),
+            trials: self.sweeps.trials(precision.quick),
+            resamples: None,
+        };
+        let details = Details::Directions(DirectionsDetails { output: self.sweeps.output.to_string(), steps, context });
+        let finite_size = FiniteSize::NotApplicable { reason: self.reason.clone() };
+        Ok(Decision {
+            verdict: Some((verdict(fails, points.len()), None)),
+            ..Decision::new(rule, points, finite_size, details)
+        })
+    }
+}

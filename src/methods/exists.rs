@@ -1,0 +1,181 @@
+//! `exists`: the simulated output exceeds the claim's constant bound somewhere on a grid
+//! (claim relation `exceeds_somewhere`).
+//!
+//! Every grid point is simulated with common random numbers ([`super::order::column_seed`]); the
+//! one-sided test of mean > bound at each point, Holm over the grid, marks the significant points and
+//! the claim holds when at least one is significant ([`crate::decide::exists`]). With a declared
+//! symmetry, the paired change of the output under x -> 2x is reported at the point of largest z: a
+//! follow-up cell, planned once the first samples name that point.
+
+use super::Context;
+use super::order::{column_seed, scaled, texts};
+use crate::decide::exists::{exceedance_p, exceedance_z, significant, verdict};
+use crate::decide::regime::classify_thresholds;
+use crate::engine::plan::{Point, Settings, grid_points, output_of};
+use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
+use crate::error::{Error, Result};
+use crate::outcome::details::{ExistsDetails, Invariance};
+use crate::outcome::{Coords, Details, FiniteSize, PointOutcome, Rule, RuleKind, coords};
+use crate::spec::{ExistsSpec, Relation};
+use crate::stats::{Estimate, normal_quantile};
+
+/// A compiled existence check.
+pub struct Exists {
+    settings: Settings,
+    output: &'static str,
+    points: Vec<Point>,
+    bound: f64,
+    symmetry: Option<Vec<(String, f64)>>,
+    trials: usize,
+    quick_trials: usize,
+    family_alpha: f64,
+    reason: Option<String>,
+}
+
+impl Exists {
+    pub fn compile(spec: &ExistsSpec, cx: &Context) -> Result<Exists> {
+        let st = cx.statement;
+        if st.relation != Relation::ExceedsSomewhere {
+            return Err(Error::input("an exists check needs claim.relation = \"exceeds_somewhere\""));
+        }
+        let settings = Settings::new(&spec.observable, &spec.settings, &spec.quick)?;
+        let output = output_of(settings.observable(), spec.output.as_deref())?;
+        if st.formula.variables() != [output.to_string()] || st.formula.text().trim() != output {
+            return Err(Error::input(format!(
+                "an exists check compares the output itself: claim.formula must be `{output}`"
+            )));
+        }
+        let bound = st
+            .bound
+            .as_ref()
+            .ok_or_else(|| Error::input("an exists check needs claim.bound"))?
+            .eval(|_| None)
+            .map_err(|e| Error::input(format!("claim.bound must be a constant: {e}")))?;
+        let symmetry = spec.symmetry.as_ref().map(|s| s.weights.clone());
+        if let Some(w) = &symmetry {
+            super::order::check_symmetry(&settings, w)?;
+        }
+        let check = Exists {
+            points: grid_points(&spec.grid)?,
+            settings,
+            output,
+            bound,
+            symmetry,
+            trials: spec.trials,
+            quick_trials: spec.trials_at(true),
+            family_alpha: spec.tolerance.family_alpha,
+            reason: spec.tolerance.budget_reason.clone(),
+        };
+        for quick in [false, true] {
+            for p in &check.points {
+                check.settings.resolve(p, quick)?;
+            }
+        }
+        Ok(check)
+    }
+
+    fn trials(&self, quick: bool) -> usize {
+        if quick { self.quick_trials } else { self.trials }
+    }
+
+    fn cell(&self, point: &[(String, String)], precision: &Precision) -> Result<Cell> {
+        let seed = column_seed(precision.seed, self.settings.observable().name());
+        self.settings.cell(point, precision.quick, self.trials(precision.quick), seed)
+    }
+
+    /// The mean output at every grid point, and its z against the bound.
+    fn estimates(&self, drawn: &[Drawn]) -> Result<Vec<(Estimate, f64)>> {
+        drawn
+            .iter()
+            .take(self.points.len())
+            .map(|d| {
+                let e = Estimate::from_samples(&d.column(self.output)?);
+                Ok((e, exceedance_z(e, self.bound)))
+            })
+            .collect()
+    }
+
+    /// The grid point of largest z (the last of equal ones).
+    fn best(estimates: &[(Estimate, f64)]) -> Option<usize> {
+        estimates.iter().enumerate().max_by(|a, b| a.1.1.total_cmp(&b.1.1)).map(|(i, _)| i)
+    }
+
+    fn point(&self, at: Coords, e: Estimate, z: f64, pass: bool) -> PointOutcome {
+        PointOutcome {
+            claimed: Some(self.bound),
+            simulated: Some(e),
+            residual: e.mean - self.bound,
+            z: Some(z),
+            two_sided: false,
+            p: exceedance_p(z),
+            pass,
+            ..PointOutcome::at(at)
+        }
+    }
+}
+
+impl Method for Exists {
+    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+        self.points.iter().map(|p| self.cell(p, precision)).collect()
+    }
+
+    /// The base point under the symmetry (factor 2) at the grid point of largest z.
+    fn follow_up(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Vec<Cell>> {
+        let (Some(w), Some(i)) = (&self.symmetry, Self::best(&self.estimates(drawn)?)) else {
+            return Ok(Vec::new());
+        };
+        let env = self.settings.resolve(&self.points[i], precision.quick)?.numbers();
+        let at: Point = self.points[i].iter().cloned().chain(texts(&scaled(&env, w)?)).collect();
+        Ok(vec![self.cell(&at, precision)?])
+    }
+
+    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+        let estimates = self.estimates(drawn)?;
+        let zs: Vec<f64> = estimates.iter().map(|(_, z)| *z).collect();
+        let flags = significant(&zs, self.family_alpha);
+        let points: Vec<PointOutcome> = self
+            .points
+            .iter()
+            .zip(&estimates)
+            .zip(&flags)
+            .map(|((p, (e, z)), s)| self.point(coords(p), *e, *z, *s))
+            .collect();
+        let best = Self::best(&estimates);
+        let invariance = match (&self.symmetry, best, drawn.get(self.points.len())) {
+            (Some(w), Some(i), Some(d)) => Some(Invariance {
+                scaled: w.iter().map(|(n, _)| n.clone()).collect(),
+                change: Estimate::paired(&drawn[i].column(self.output)?, &d.column(self.output)?),
+            }),
+            _ => None,
+        };
+        let k = flags.iter().filter(|s| **s).count();
+        let region = (k > 0 && k < points.len())
+            .then(|| {
+                let marks: Vec<(Coords, bool)> = points.iter().map(|p| (p.at.clone(), !p.pass)).collect();
+                classify_thresholds(&marks).1
+            })
+            .flatten();
+        let details = Details::Exists(ExistsDetails {
+            output: self.output.to_string(),
+            bound: self.bound,
+            significant: k,
+            best,
+            z_interval: normal_quantile(1.0 - self.family_alpha / 2.0),
+            invariance,
+            region,
+        });
+        let rule = Rule {
+            kind: RuleKind::Holm,
+            family_alpha: self.family_alpha,
+            family: points.len(),
+            trials: self.trials(precision.quick),
+            resamples: None,
+        };
+        let finite_size = FiniteSize::NotApplicable { reason: self.reason.clone() };
+        Ok(Decision {
+            verdict: Some((verdict(&flags), None)),
+            worst: Worst::At(best),
+            ..Decision::new(rule, points, finite_size, details)
+        })
+    }
+}
