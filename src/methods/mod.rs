@@ -6,6 +6,11 @@
 //! [`Method`], its rule in `crate::decide` (with synthetic error-rate tests), its details in
 //! `crate::outcome::details` and their evidence in `crate::report::evidence`.
 
+pub mod boundary;
+pub mod exhibit;
+mod groups;
+pub mod monotone;
+pub mod optimum;
 pub mod search;
 pub mod simulation;
 
@@ -35,6 +40,10 @@ pub fn compile(spec: &CheckSpec, cx: &Context) -> Result<Check> {
     let method: Box<dyn Method> = match spec {
         CheckSpec::Simulation(s) => Box::new(simulation::Simulation::compile(s, cx)?),
         CheckSpec::Search(s) => Box::new(search::Search::compile(s, cx.statement)?),
+        CheckSpec::Monotone(s) => Box::new(monotone::Monotone::compile(s, cx)?),
+        CheckSpec::Optimum(s) => Box::new(optimum::Optimum::compile(s, cx)?),
+        CheckSpec::Boundary(s) => Box::new(boundary::Boundary::compile(s, cx)?),
+        CheckSpec::Exhibit(s) => Box::new(exhibit::Exhibit::compile(s, cx)?),
         other => return Err(Error::input(format!("method `{}` is not available", other.method()))),
     };
     Ok(Check {
