@@ -41,9 +41,11 @@ impl Exhibit {
             key,
             spec: spec.clone(),
         };
-        // Every point must resolve at both precisions: fail at load time, not mid-audit.
+        // Every point must resolve at both precisions, and the key evaluate there: fail at load time.
         for quick in [false, true] {
-            check.cells(quick, 0)?;
+            for cell in check.cells(quick, 0)? {
+                check.key_at(&cell)?;
+            }
         }
         Ok(check)
     }
@@ -56,10 +58,15 @@ impl Exhibit {
         cells.map(|(i, p)| self.settings.cell(p, quick, trials, derive(base, &[i as u64]))).collect()
     }
 
+    /// The key at a cell's parameters.
+    fn key_at(&self, cell: &Cell) -> Result<f64> {
+        let env = cell.params.numbers();
+        Ok(self.key.eval(|x| env.get(x).copied())?)
+    }
+
     /// A point's outcome: its output's estimate against zero (two-sided p), its key as the claimed value.
     fn point(&self, point: &Point, drawn: &Drawn) -> Result<(PointOutcome, f64)> {
-        let env = drawn.cell.params.numbers();
-        let key = self.key.eval(|x| env.get(x).copied())?;
+        let key = self.key_at(&drawn.cell)?;
         let est = Estimate::from_samples(&drawn.column(self.output)?);
         let z = z_of(est);
         let outcome = PointOutcome {

@@ -12,7 +12,7 @@
 
 use super::Context;
 use super::groups::{group_along, value_of};
-use crate::decide::optimum::{Found, along, rise_z};
+use crate::decide::optimum::{Found, along, exists, rise_z};
 use crate::engine::plan::{Point, Settings, axis_numbers, grid_points, output_of};
 use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
 use crate::error::{Error, Result};
@@ -214,7 +214,7 @@ impl Method for Optimum {
             let line: Vec<Found> = found.iter().map(|(_, f)| *f).collect();
             let pass = along(&line, z_crit, self.trend.as_ref().map(|t| t.1));
             for ((point, (o, f)), ok) in group.iter().zip(&found).zip(pass) {
-                points.push(outcome(point, o, crate::decide::optimum::exists(f, z_crit), ok, trials));
+                points.push(outcome(point, o, exists(f, z_crit), ok, trials));
             }
             let summaries = group.iter().zip(&found).map(|(p, (o, _))| summary(self.label(p), o)).collect();
             lines.push((self.key(group), summaries));
