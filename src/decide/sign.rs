@@ -75,7 +75,7 @@ mod tests {
         let e = Estimate { mean: 0.3, se: 0.05, trials: 30 };
         // Printed negative, simulated +0.3: (0.3 - 0.04)/0.05 = 5.2 se.
         let (p, z) = sign_test(e, true, 0.04);
-        assert!(p < 1e-6 && z == Some(6.0));
+        assert!(p < 1e-6 && (z.unwrap_or(0.0) - 6.0).abs() < 1e-12);
         assert!(sign_test(e, false, 0.04).0 > 0.999);
         assert_eq!(decide(&[p, 0.5], 0.01), vec![false, true]);
         assert!(printed_negative(0.5, &[(0.2, 0.8)]) && !printed_negative(0.5, &[(0.8, 0.2)]));
