@@ -11,7 +11,7 @@
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::brent::BrentOpt;
 use indicatif::ProgressBar;
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -243,28 +243,25 @@ pub fn minimize_simulated(
     let stats: Vec<_> = losses.iter().map(|l| crate::stats::Estimate::from_samples(l)).collect();
     let mean: Vec<f64> = stats.iter().map(|e| e.mean).collect();
     let optimum = locate(gammas, &mean);
+    // Whole trials resampled jointly at every gamma1 (common random numbers): the one paired bootstrap.
     let mut rng = Rng::seed_from_u64(derive(seed, &[0xB007]));
-    let mut idx = vec![0usize; trials];
-    let mut curve = vec![0.0; gammas.len()];
-    let mut stars = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        idx.iter_mut().for_each(|i| *i = rng.random_range(0..trials));
-        for (c, l) in curve.iter_mut().zip(losses) {
-            *c = idx.iter().map(|&i| l[i]).sum::<f64>() / trials as f64;
-        }
-        let o = locate(gammas, &curve);
-        stars.push(match o.location {
+    let cols: Vec<&[f64]> = losses.iter().map(Vec::as_slice).collect();
+    let replicates = crate::stats::paired_bootstrap(&cols, resamples, &mut rng, |curve| {
+        let o = locate(gammas, curve);
+        Ok(Some(vec![match o.location {
             Location::Unbounded => f64::INFINITY,
             Location::Lazy => 0.0,
             Location::Interior => o.gamma1_star.unwrap_or(f64::NAN),
             Location::Flat => f64::NAN,
-        });
-    }
+        }]))
+    })?;
+    let mut stars: Vec<f64> = replicates.into_iter().map(|r| r[0]).collect();
     let flat = stars.iter().filter(|s| s.is_nan()).count();
     stars.retain(|s| !s.is_nan());
     stars.sort_by(f64::total_cmp);
     let count = |x: f64| stars.iter().filter(|s| **s == x).count() as f64 / resamples as f64;
-    let q = |p: f64| stars.get(((p * stars.len() as f64).ceil() as usize).saturating_sub(1)).copied();
+    // The p-quantile x_(ceil(p n)) of the finite-or-infinite replicates (inverse ECDF).
+    let q = |p: f64| crate::stats::percentile(&stars, p);
     let (lo, hi) = if flat == resamples {
         (Some(0.0), None)
     } else {

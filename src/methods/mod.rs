@@ -6,17 +6,22 @@
 //! [`Method`], its rule in `crate::decide` (with synthetic error-rate tests), its details in
 //! `crate::outcome::details` and their evidence in `crate::report::evidence`.
 
+pub mod boundary;
 pub mod collapse;
 pub mod decay_exponent;
 pub mod directions;
+pub mod exhibit;
 pub mod exists;
+mod groups;
+pub mod monotone;
+pub mod optimum;
 pub mod order;
 pub mod power_law;
 pub mod search;
 pub mod simulation;
 
 use crate::engine::{Check, Method};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::rng::derive_label;
 use crate::spec::CheckSpec;
 use crate::statement::Statement;
@@ -46,7 +51,10 @@ pub fn compile(spec: &CheckSpec, cx: &Context) -> Result<Check> {
         CheckSpec::Exists(s) => Box::new(exists::Exists::compile(s, cx)?),
         CheckSpec::PowerLaw(s) => Box::new(power_law::PowerLaw::compile(s, cx)?),
         CheckSpec::DecayExponent(s) => Box::new(decay_exponent::DecayExponent::compile(s, cx)?),
-        other => return Err(Error::input(format!("method `{}` is not available", other.method()))),
+        CheckSpec::Monotone(s) => Box::new(monotone::Monotone::compile(s, cx)?),
+        CheckSpec::Optimum(s) => Box::new(optimum::Optimum::compile(s, cx)?),
+        CheckSpec::Boundary(s) => Box::new(boundary::Boundary::compile(s, cx)?),
+        CheckSpec::Exhibit(s) => Box::new(exhibit::Exhibit::compile(s, cx)?),
     };
     Ok(Check {
         index: cx.index + 1,
