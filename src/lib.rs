@@ -2,23 +2,24 @@
 //!
 //! Printed closed forms (kernel spikes, fine-tuning losses, phase boundaries) are encoded verbatim
 //! as theorem files (`theorems/*.toml`) and decided against independent simulations of the learning
-//! procedure they describe. The pieces, kept apart as in argmin (problem / solver / executor):
+//! procedure they describe. Data flows one way (the README's "Architecture" lists the layers):
 //!
-//! - [`theorem`]: a claim as written (TOML) and its validated, compiled form [`theorem::Claim`];
+//! - [`spec`]: a theorem file as written, one typed struct per check method; [`statement`]: its
+//!   formulas compiled; [`claim`]: the file compiled into runnable checks;
+//! - [`engine`]: the decision pipeline (plan -> samples -> decision -> outcome), with a run-owned
+//!   cache and progress observers; [`methods`]: one module per check method;
+//! - [`stats`]: every statistics routine once; [`decide`]: decision rules on statistics;
+//! - [`outcome`]: structured outcomes; [`audit`]: runs claims against their recorded verdicts;
+//!   [`report`]: tables, evidence text and JSON rendered from outcomes;
 //! - [`observable`]: simulated quantities with documented parameters, and the parallel executor;
-//! - [`check`]: ways of deciding a claim (simulation on a grid, counterexample search);
-//! - [`audit`]: runs claims and compares verdicts with the recorded ones; [`report`] prints them;
-//! - [`sim`]: the simulators; [`formula`]: parse, evaluate and differentiate printed formulas;
-//! - [`stats`]: estimates, Holm correction, extrapolation in size; [`params`]: parameter specs.
-//! - [`order`]: order-parameter audit (scale audit, collapse fit of exponents, transition).
-//! - [`plot`]: SVG figures (heat maps with contours, curves with error bars).
-//! - [`data`]: real image data (CIFAR-10 binary, CSV), class pairs, normalisation.
-//! - [`closed_form`]: the papers' closed forms as functions; [`optimize`]: optimal richness gamma1*.
-//! - [`analysis`]: phase diagrams, richness studies and experiments behind the commands.
+//!   [`sim`]: the simulators; [`data`]: real image data; [`params`]: parameter specs;
+//! - [`formula`]: parse, evaluate and differentiate printed formulas; [`closed_form`]: the papers'
+//!   closed forms as functions; [`optimize`]: optimal richness;
+//! - [`analysis`]: phase diagrams, richness studies, experiments, mutation power, formula audits;
+//!   [`plot`]: SVG figures; [`cli`]: the thin command line.
 
 pub mod analysis;
 pub mod audit;
-pub mod check;
 pub mod claim;
 pub mod cli;
 pub mod closed_form;
@@ -30,7 +31,6 @@ pub mod formula;
 pub mod methods;
 pub mod observable;
 pub mod optimize;
-pub mod order;
 pub mod outcome;
 pub mod params;
 pub mod plot;
@@ -40,6 +40,5 @@ pub mod sim;
 pub mod spec;
 pub mod statement;
 pub mod stats;
-pub mod theorem;
 
 pub use error::{Error, Result};

@@ -302,10 +302,10 @@ fn relu_student_gradient_descent_and_linear_transfer() {
 
 #[test]
 fn power_law_fit_recovers_a_known_exponent() {
-    use tlcheck::check::decay_exponent::{exponent_ci, fit_power_law};
+    use tlcheck::methods::decay_exponent::{exponent_ci, fit_decay};
     let n = [25.0, 50.0, 100.0, 200.0, 400.0];
     let exact: Vec<f64> = n.iter().map(|v: &f64| 3.0 * v.powf(-1.18)).collect();
-    let (a, nu) = fit_power_law(&n, &exact).unwrap();
+    let (a, nu) = fit_decay(&n, &exact).unwrap();
     assert!((a - 3.0).abs() < 1e-9 && (nu - 1.18).abs() < 1e-12);
     // Multiplicative noise: the bootstrap interval covers the true exponent and excludes 1.0.
     let mut rng = Rng::seed_from_u64(5);
@@ -313,6 +313,8 @@ fn power_law_fit_recovers_a_known_exponent() {
         .iter()
         .map(|e| (0..40).map(|_| e * (1.0 + 0.2 * tlcheck::sim::gaussian::normal(&mut rng))).collect())
         .collect();
-    let (_, nu, lo, hi, _) = exponent_ci(&n, &samples, 1000, 0.05, &mut rng).unwrap();
+    let cols: Vec<&[f64]> = samples.iter().map(Vec::as_slice).collect();
+    let fit = exponent_ci(&n, &cols, 1000, 0.05, &mut rng).unwrap();
+    let (nu, (lo, hi)) = (fit.exponent, fit.ci);
     assert!(lo <= 1.18 && 1.18 <= hi && lo > 1.0, "nu {nu} in [{lo}, {hi}]");
 }

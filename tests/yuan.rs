@@ -2,20 +2,25 @@
 //! gradient by finite differences, test-error shortcut against explicit test samples) and power of
 //! the order-parameter checks.
 
+mod common;
+
 use std::path::Path;
 
 use faer::Mat;
 use rand::SeedableRng;
-use tlcheck::check::{RunContext, Verdict};
+use tlcheck::claim::Claim;
+use tlcheck::engine::run_check;
+use tlcheck::methods::power_law::fit_with_ci;
 use tlcheck::observable::{find, simulate};
-use tlcheck::order::power_law::{fit_exponents, fit_with_ci};
+use tlcheck::outcome::Verdict;
 use tlcheck::params::split_assignment;
+use tlcheck::report::evidence::evidence;
 use tlcheck::rng::Rng;
 use tlcheck::sim::gaussian::normal;
 use tlcheck::sim::yuan::{
     Data, Experiment, Method, Task, Training, test_errors, train, transfer_trial, u_coefficient_ratio,
 };
-use tlcheck::theorem::Claim;
+use tlcheck::stats::fit_log_log;
 
 fn task(v_coord: usize, scale: f64) -> Task {
     Task { u_norm: 0.8 * scale, v_norm: 1.2 * scale, v_coord, sigma_p: scale, flip: 0.1 }
@@ -191,12 +196,12 @@ reason = "r"
     };
     let run = |formula: &str| {
         let claim = Claim::from_toml(&text(formula), Path::new("power.toml")).unwrap();
-        claim.checks[0].run(&RunContext { quick: true, seed: 2025, progress: None }).unwrap()
+        run_check(&claim.checks[0], &common::quick()).unwrap()
     };
     let printed = run("alpha^2 * N1 * u_norm^2 / (sigma_p1^2 * sigma_p2^2 * d)");
-    assert_eq!(printed.verdict, Verdict::Holds, "{}", printed.evidence);
+    assert_eq!(printed.verdict, Verdict::Holds, "{}", evidence(&printed));
     let reversed = run("alpha^2 * N1 / (u_norm^2 * sigma_p1^2 * sigma_p2^2 * d)");
-    assert_eq!(reversed.verdict, Verdict::Refuted, "{}", reversed.evidence);
+    assert_eq!(reversed.verdict, Verdict::Refuted, "{}", evidence(&reversed));
 }
 
 fn tlcheck(args: &[&str]) -> std::process::Output {
@@ -272,14 +277,19 @@ fn power_law_fit_recovers_and_rejects_exponents() {
             .collect()
     };
     let mut rng = Rng::seed_from_u64(6);
-    let fit = fit_with_ci(&logs, &simulate_cols(&truth), 400, 0.01 / 4.0, &mut rng).unwrap();
+    let fit = fit_with_ci(&logs, &refs(&simulate_cols(&truth)), 400, 0.01 / 4.0, &mut rng).unwrap();
     let (fitted, ci) = (fit.exponents, fit.ci);
     for i in 0..4 {
         assert!((fitted[i] - truth[i]).abs() < 0.05, "exponent {i}: {}", fitted[i]);
         assert!(ci[i].0 <= truth[i] && truth[i] <= ci[i].1, "exponent {i}: {:?}", ci[i]);
     }
     let wrong = [1.2, 2.0, -2.0, -1.0];
-    let ci = fit_with_ci(&logs, &simulate_cols(&wrong), 400, 0.01 / 4.0, &mut rng).unwrap().ci;
+    let ci = fit_with_ci(&logs, &refs(&simulate_cols(&wrong)), 400, 0.01 / 4.0, &mut rng).unwrap().ci;
     assert!(ci[0].0 > 1.0, "N1^1.2 data must exclude the exponent 1: {:?}", ci[0]);
-    assert!(fit_exponents(&logs, &[0.0; 9]).is_err());
+    assert!(fit_log_log(&logs, &[0.0; 9]).is_err());
+}
+
+/// Columns as slices.
+fn refs(cols: &[Vec<f64>]) -> Vec<&[f64]> {
+    cols.iter().map(Vec::as_slice).collect()
 }

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use crate::claim::default_dir;
 use crate::engine::{Check, Observer, Precision, Run, run_check};
 use crate::error::{Error, Result};
 use crate::methods::Context;
@@ -14,7 +15,6 @@ use crate::report::evidence::{evidence, fmt_num};
 use crate::report::table;
 use crate::spec::{CheckSpec, CollapseSpec, TheoremFile};
 use crate::statement::Statement;
-use crate::theorem::default_dir;
 
 /// Options of the subcommand.
 pub struct Options {

@@ -122,8 +122,6 @@ mod tests {
         assert!(steps(&[est(-0.2, 0.1)], 0.1, 0.01, false)[0].pass);
     }
 
-
-
     #[test]
     fn steps_by_hand() {
         assert!((step_z(est(0.3, 0.1)) - 3.0).abs() < 1e-12);

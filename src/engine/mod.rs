@@ -2,7 +2,7 @@
 //!
 //! plan ([`Method::plan`]: cells = observable x parameters x trials x seed, built with the one
 //! settings resolver [`plan::Settings`]) -> samples (the observable executor, through the run's
-//! cache: [`Run::samples`]) -> statistics and decision ([`Method::decide`], built from `crate::stats`
+//! cache: [`Run::draw`]) -> statistics and decision ([`Method::decide`], built from `crate::stats`
 //! and the rules in `crate::decide`) -> structured outcome ([`run_check`] adds the verdict, the
 //! failing region and the worst point). A check method supplies only what is its own: its plan, its
 //! statistic per point and its decision rule. Progress goes through an [`Observer`].

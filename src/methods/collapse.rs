@@ -2,7 +2,7 @@
 //!
 //! One-at-a-time sweeps of the constituents around the base point (common random numbers,
 //! [`super::order`]). (1) Exponents: a product form prod c_i^{e_i} is fitted by minimising the spread
-//! of the mean outputs about one curve of ln Gamma ([`fit`]); each free exponent gets a
+//! of the mean outputs about one curve of ln Gamma (`fit`); each free exponent gets a
 //! paired-bootstrap percentile interval at level alpha / (n - 1) (Bonferroni over the free
 //! exponents) and fails when its printed value d ln Gamma / d ln c_i lies outside
 //! ([`crate::decide::interval`]). (2) Transition: location and width of the drop of the smoothed

@@ -325,75 +325,95 @@ impl CheckSpec {
     }
 
     fn validate(&self) -> std::result::Result<(), String> {
-        match self {
-            CheckSpec::Simulation(s) => {
-                s.validate_common()?;
-                validate_grid(&s.grid)?;
-                s.tolerance.validate()?;
-                s.extrapolate.as_ref().map_or(Ok(()), Extrapolate::validate)
-            }
-            CheckSpec::Search(s) => match s.points_per_axis {
-                Some(0 | 1) => Err("points_per_axis must be at least 2".into()),
-                _ => Ok(()),
-            },
-            CheckSpec::Monotone(s) => {
-                s.validate_common()?;
-                validate_grid(&s.grid)?;
-                s.tolerance.validate()
-            }
-            CheckSpec::Optimum(s) => {
-                s.validate_common()?;
-                validate_grid(&s.grid)?;
-                s.tolerance.validate()
-            }
-            CheckSpec::Boundary(s) => {
-                s.validate_common()?;
-                validate_grid(&s.grid)?;
-                s.scan.validate(2)?;
-                if s.negative.is_empty() {
-                    return Err("`negative` must list at least one (lo, hi) interval".into());
-                }
-                s.tolerance.validate()
-            }
-            CheckSpec::Exhibit(s) => {
-                s.validate_common()?;
-                validate_grid(&s.grid)?;
-                s.tolerance.validate()
-            }
-            CheckSpec::DecayExponent(s) => {
-                s.validate_common()?;
-                if s.trials_at(false) < 2 || s.trials_at(true) < 2 {
-                    return Err("a decay exponent needs at least 2 trials per size".into());
-                }
-                s.scan.validate(3)?;
-                if s.scan.values.iter().any(|v| *v <= 0.0) {
-                    return Err("scan.values (sizes) must be positive".into());
-                }
-                s.tolerance.validate()
-            }
-            CheckSpec::Collapse(s) => {
-                s.validate_common()?;
-                validate_sweep(&s.sweep)?;
-                s.tolerance.validate()
-            }
-            CheckSpec::Directions(s) => {
-                s.validate_common()?;
-                validate_sweep(&s.sweep)?;
-                s.tolerance.validate()
-            }
-            CheckSpec::Exists(s) => {
-                s.validate_common()?;
-                if s.grid.is_empty() {
-                    return Err("an exists check needs `grid`".into());
-                }
-                validate_grid(&s.grid)?;
-                s.tolerance.validate()
-            }
-            CheckSpec::PowerLaw(s) => {
-                s.validate_common()?;
-                validate_sweep(&s.sweep)?;
-                s.tolerance.validate()
+        each_method!(self, s => s.validate())
+    }
+}
+
+/// Load-time checks of a method's fields beyond their types.
+trait Validate {
+    fn validate(&self) -> std::result::Result<(), String>;
+}
+
+/// Methods on a grid whose only further checks are the grid and the tolerance.
+macro_rules! validate_grid_method {
+    ($($name:ident),*) => {$(
+        impl Validate for $name {
+            fn validate(&self) -> std::result::Result<(), String> {
+                self.validate_common()?;
+                validate_grid(&self.grid)?;
+                self.tolerance.validate()
             }
         }
+    )*};
+}
+
+/// Methods on one-at-a-time sweeps.
+macro_rules! validate_sweep_method {
+    ($($name:ident),*) => {$(
+        impl Validate for $name {
+            fn validate(&self) -> std::result::Result<(), String> {
+                self.validate_common()?;
+                validate_sweep(&self.sweep)?;
+                self.tolerance.validate()
+            }
+        }
+    )*};
+}
+
+validate_grid_method!(MonotoneSpec, OptimumSpec, ExhibitSpec);
+validate_sweep_method!(CollapseSpec, DirectionsSpec, PowerLawSpec);
+
+impl Validate for SimulationSpec {
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.validate_common()?;
+        validate_grid(&self.grid)?;
+        self.tolerance.validate()?;
+        self.extrapolate.as_ref().map_or(Ok(()), Extrapolate::validate)
+    }
+}
+
+impl Validate for SearchSpec {
+    fn validate(&self) -> std::result::Result<(), String> {
+        match self.points_per_axis {
+            Some(0 | 1) => Err("points_per_axis must be at least 2".into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Validate for BoundarySpec {
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.validate_common()?;
+        validate_grid(&self.grid)?;
+        self.scan.validate(2)?;
+        if self.negative.is_empty() {
+            return Err("`negative` must list at least one (lo, hi) interval".into());
+        }
+        self.tolerance.validate()
+    }
+}
+
+impl Validate for DecayExponentSpec {
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.validate_common()?;
+        if self.trials_at(false) < 2 || self.trials_at(true) < 2 {
+            return Err("a decay exponent needs at least 2 trials per size".into());
+        }
+        self.scan.validate(3)?;
+        if self.scan.values.iter().any(|v| *v <= 0.0) {
+            return Err("scan.values (sizes) must be positive".into());
+        }
+        self.tolerance.validate()
+    }
+}
+
+impl Validate for ExistsSpec {
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.validate_common()?;
+        if self.grid.is_empty() {
+            return Err("an exists check needs `grid`".into());
+        }
+        validate_grid(&self.grid)?;
+        self.tolerance.validate()
     }
 }

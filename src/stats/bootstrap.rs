@@ -3,7 +3,7 @@
 //! Columns `cols[k]` hold the per-trial values of point k; trials share their random numbers across
 //! points (common random numbers), so a resample draws n trial indices with replacement and uses the
 //! same indices in every column ("paired"). Each resample gives the column means
-//! m_k* = (1/n) sum_t cols[k][i_t]; a statistic of the means is recomputed on every resample and its
+//! `m_k* = (1/n) sum_t cols[k][i_t]`; a statistic of the means is recomputed on every resample and its
 //! percentile interval [F*^{-1}(a/2), F*^{-1}(1 - a/2)] estimates the two-sided (1 - a) interval.
 //! For columns with independent trials (no common random numbers) the same resampling is still a
 //! valid bootstrap of each column's mean.

@@ -95,7 +95,7 @@ pub fn region(r: &Region) -> String {
     }
 }
 
-/// "; <region>" when the check fails somewhere, else nothing.
+/// `"; {region}"` when the check fails somewhere, else nothing.
 pub fn region_suffix(c: &CheckOutcome) -> String {
     c.region.as_ref().map_or_else(String::new, |r| format!("; {}", region(r)))
 }
