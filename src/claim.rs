@@ -58,15 +58,20 @@ fn bare(e: Error) -> String {
     }
 }
 
-/// Loads every `*.toml` theorem file in `dir`, sorted by id; ids must be unique.
-pub fn load_dir(dir: &Path) -> Result<Vec<Claim>> {
+/// The `*.toml` files in `dir`, sorted by path.
+pub fn theorem_paths(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
-    let mut claims = paths.iter().map(|p| Claim::load(p)).collect::<Result<Vec<_>>>()?;
+    Ok(paths)
+}
+
+/// Loads every `*.toml` theorem file in `dir`, sorted by id; ids must be unique.
+pub fn load_dir(dir: &Path) -> Result<Vec<Claim>> {
+    let mut claims = theorem_paths(dir)?.iter().map(|p| Claim::load(p)).collect::<Result<Vec<_>>>()?;
     claims.sort_by(|a, b| a.id().cmp(b.id()));
     for w in claims.windows(2) {
         if w[0].id() == w[1].id() {

@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 
 use tlcheck::spec::TheoremFile;
+use tlcheck::spec::check::METHODS;
 
 /// A file of the shipped theorems that has a check of `method`, as a TOML table.
 fn file_with(method: &str) -> (toml::Table, usize) {
@@ -33,20 +34,6 @@ fn refusal(mut table: toml::Table, i: usize, edit: impl FnOnce(&mut toml::Table)
         Err(e) => e.to_string(),
     }
 }
-
-const METHODS: &[&str] = &[
-    "simulation",
-    "search",
-    "monotone",
-    "optimum",
-    "boundary",
-    "exhibit",
-    "decay_exponent",
-    "collapse",
-    "directions",
-    "exists",
-    "power_law",
-];
 
 /// A field of another method, for each method.
 fn foreign(method: &str) -> &'static str {

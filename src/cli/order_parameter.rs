@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::claim::default_dir;
+use crate::claim::{default_dir, theorem_paths};
 use crate::engine::{Check, Observer, Precision, Run, run_check};
 use crate::error::{Error, Result};
 use crate::methods::Context;
@@ -46,13 +46,7 @@ impl Observer for Bar {
 
 /// The theorem file with id `claim` in `dir`.
 fn find_claim(dir: &Path, claim: &str) -> Result<TheoremFile> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    for path in paths {
+    for path in theorem_paths(dir)? {
         let file = TheoremFile::read(&path)?;
         if file.id == claim {
             return Ok(file);

@@ -17,7 +17,7 @@ mod fit;
 use rand::SeedableRng;
 
 use super::Context;
-use super::order::{Env, Source, Sweeps, check_symmetry, scaled};
+use super::order::{Env, Sweeps, check_symmetry, scaled};
 use crate::decide::collapse::{invariant, scale_contradicts, scale_z, significant_drop};
 use crate::decide::interval::{inside, per_interval};
 use crate::engine::{Cell, Decision, Drawn, Method, Precision, Run, Worst};
@@ -57,13 +57,7 @@ struct Swept {
 
 impl Collapse {
     pub fn compile(spec: &CollapseSpec, cx: &Context) -> Result<Collapse> {
-        let src = Source {
-            observable: &spec.observable,
-            output: spec.output.as_deref(),
-            settings: &spec.settings,
-            quick: &spec.quick,
-            trials: spec.trials,
-        };
+        let src = spec.simulated();
         let sweeps = Sweeps::compile(&src, &spec.sweep, cx.statement)?;
         Collapse::new(sweeps, &spec.reference, spec.symmetry.as_ref(), spec.bootstrap, &spec.tolerance)
     }

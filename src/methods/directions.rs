@@ -10,7 +10,7 @@
 
 use super::Context;
 use super::collapse::Collapse;
-use super::order::{Source, Sweeps};
+use super::order::Sweeps;
 use crate::decide::steps::{against, against_p, direction, step_z, verdict};
 use crate::engine::{Cell, Decision, Drawn, Method, Precision};
 use crate::error::Result;
@@ -30,13 +30,7 @@ pub struct Directions {
 
 impl Directions {
     pub fn compile(spec: &DirectionsSpec, cx: &Context) -> Result<Directions> {
-        let src = Source {
-            observable: &spec.observable,
-            output: spec.output.as_deref(),
-            settings: &spec.settings,
-            quick: &spec.quick,
-            trials: spec.trials,
-        };
+        let src = spec.simulated();
         let context = match &spec.reference {
             Some(r) => {
                 let sweeps = Sweeps::compile(&src, &spec.sweep, cx.statement)?;

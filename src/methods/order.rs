@@ -16,7 +16,8 @@ use crate::engine::{Cell, Drawn, Precision};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::rng::derive_label;
-use crate::spec::{Quick, Relation};
+use crate::spec::Relation;
+use crate::spec::check::Simulated;
 use crate::statement::Statement;
 
 /// Seed of every cell of `observable` in a run with base seed `seed` (common random numbers).
@@ -26,15 +27,6 @@ pub fn column_seed(seed: u64, observable: &str) -> u64 {
 
 /// Numeric parameters of a point, by name.
 pub type Env = BTreeMap<String, f64>;
-
-/// What a simulated order-parameter check compiles from (the common fields of its spec).
-pub struct Source<'a> {
-    pub observable: &'a str,
-    pub output: Option<&'a str>,
-    pub settings: &'a BTreeMap<String, toml::Value>,
-    pub quick: &'a Quick,
-    pub trials: usize,
-}
 
 /// One-at-a-time sweeps of the constituents of a printed order parameter around a base point.
 pub struct Sweeps {
@@ -50,7 +42,7 @@ pub struct Sweeps {
 impl Sweeps {
     /// Sweeps of `sweep` for the claim's formula, which must be an order parameter over the
     /// observable's parameters; every swept point must resolve at both precisions.
-    pub fn compile(src: &Source, sweep: &BTreeMap<String, Vec<f64>>, st: &Statement) -> Result<Sweeps> {
+    pub fn compile(src: &Simulated, sweep: &BTreeMap<String, Vec<f64>>, st: &Statement) -> Result<Sweeps> {
         if st.relation != Relation::OrderParameter {
             return Err(Error::input("collapse and directions checks need claim.relation = \"order_parameter\""));
         }

@@ -11,7 +11,7 @@
 use rand::SeedableRng;
 
 use super::Context;
-use super::order::{Source, Sweeps};
+use super::order::Sweeps;
 use crate::decide::interval::{inside, per_interval};
 use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
 use crate::error::{Error, Result};
@@ -59,13 +59,7 @@ pub struct PowerLaw {
 
 impl PowerLaw {
     pub fn compile(spec: &PowerLawSpec, cx: &Context) -> Result<PowerLaw> {
-        let src = Source {
-            observable: &spec.observable,
-            output: spec.output.as_deref(),
-            settings: &spec.settings,
-            quick: &spec.quick,
-            trials: spec.trials,
-        };
+        let src = spec.simulated();
         Ok(PowerLaw {
             sweeps: Sweeps::compile(&src, &spec.sweep, cx.statement)?,
             bootstrap: spec.bootstrap.unwrap_or(BOOTSTRAP),

@@ -8,6 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use super::parts::{AbsTolerance, Extrapolate, Level, Quick, Scan, Symmetry, Tolerance, validate_grid, validate_sweep};
 
+/// What every simulated method's schema has: the observable, its output, fixed settings, quick
+/// overrides and trials.
+#[derive(Debug, Clone, Copy)]
+pub struct Simulated<'a> {
+    pub observable: &'a str,
+    pub output: Option<&'a str>,
+    pub settings: &'a BTreeMap<String, toml::Value>,
+    pub quick: &'a Quick,
+    pub trials: usize,
+}
+
 /// Declares a simulated method's schema: the fields every simulated check has, then its own.
 macro_rules! simulated_spec {
     ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* $(,)? }) => {
@@ -36,6 +47,17 @@ macro_rules! simulated_spec {
         }
 
         impl $name {
+            /// The fields every simulated method has.
+            pub fn simulated(&self) -> Simulated<'_> {
+                Simulated {
+                    observable: &self.observable,
+                    output: self.output.as_deref(),
+                    settings: &self.settings,
+                    quick: &self.quick,
+                    trials: self.trials,
+                }
+            }
+
             /// Trials per point at a precision.
             pub fn trials_at(&self, quick: bool) -> usize {
                 if quick { self.quick.trials.unwrap_or(self.trials) } else { self.trials }
