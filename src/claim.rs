@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::engine::Check;
 use crate::error::{Error, Result};
 use crate::methods::{Context, compile};
+use crate::observable::find;
+use crate::params::Kind;
 use crate::spec::TheoremFile;
 use crate::statement::Statement;
 
@@ -29,8 +31,10 @@ impl Claim {
         Claim::compile(TheoremFile::parse(text, path)?, path.to_path_buf())
     }
 
-    /// Compiles a parsed theorem file; errors name the file and the check.
-    pub fn compile(file: TheoremFile, path: PathBuf) -> Result<Claim> {
+    /// Compiles a parsed theorem file; errors name the file and the check. Relative file paths in
+    /// settings (parameters that take a path, e.g. `data`) are relative to the theorem file.
+    pub fn compile(mut file: TheoremFile, path: PathBuf) -> Result<Claim> {
+        resolve_paths(&mut file, path.parent().unwrap_or(Path::new("")));
         let fail = |message: String| Error::Theorem { file: path.display().to_string(), message };
         let statement = Statement::compile(&file).map_err(|e| fail(bare(e)))?;
         let checks = file
@@ -47,6 +51,25 @@ impl Claim {
 
     pub fn id(&self) -> &str {
         &self.file.id
+    }
+}
+
+/// Rewrites relative values of path parameters in every check's settings as `dir`/value.
+fn resolve_paths(file: &mut TheoremFile, dir: &Path) {
+    for check in &mut file.checks {
+        let Some((name, maps)) = check.settings_mut() else { continue };
+        let Ok(observable) = find(name) else { continue };
+        let is_path = |k: &str| observable.params().iter().any(|p| p.name == k && matches!(p.kind, Kind::Text("path")));
+        for map in maps {
+            for (k, v) in map.iter_mut() {
+                if let toml::Value::String(text) = v
+                    && is_path(k)
+                    && Path::new(text.as_str()).is_relative()
+                {
+                    *text = dir.join(text.as_str()).display().to_string();
+                }
+            }
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Real data: the CIFAR-10 binary reader on files the test writes in CIFAR's layout, the CSV reader on
-//! ../shared/data/digits.csv and on malformed files, the normalisation, the observable
+//! data/digits.csv and on malformed files, the normalisation, the observable
 //! `lauditi.real_transfer` refusing bad parameters, and `tlcheck experiment cifar` end to end on digits.
 
 mod common;
@@ -13,7 +13,7 @@ use tlcheck::data::cifar::{LUMA, PIXELS, RECORD};
 use tlcheck::data::{Dataset, csv};
 use tlcheck::observable::{find, simulate};
 
-const DIGITS: &str = "../shared/data/digits.csv";
+const DIGITS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv");
 
 /// A fresh directory under the system temp dir, unique to this process and `name`.
 fn temp_dir(name: &str) -> PathBuf {
@@ -261,4 +261,17 @@ fn opposite_real_data_claim_is_refuted_for_relu() {
     }
     let report = common::run(f);
     assert_eq!(report.verdict, Verdict::Refuted, "{:?}", common::evidence(&report));
+}
+
+/// A relative data path in a theorem file is relative to the file, whatever the working directory.
+#[test]
+fn theorem_file_data_paths_resolve_relative_to_the_file() {
+    let claims = common::claims();
+    let claim = claims.iter().find(|c| c.id() == "lauditi2025.real_data_richness").expect("claim");
+    let mut file = claim.file.clone();
+    let (_, [settings, _]) = file.checks[0].settings_mut().expect("a simulated check");
+    let data = settings["data"].as_str().expect("a path").to_string();
+    let expected = common::theorem_dir().join("../data/digits.csv");
+    assert_eq!(std::path::Path::new(&data), expected);
+    assert!(expected.is_file(), "{}", expected.display());
 }

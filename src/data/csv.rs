@@ -1,6 +1,6 @@
 //! CSV image files: a header line whose first column is `label`, then one pixel column per input
 //! dimension; every following line is one image (an integer label in 0..=255, then D numbers).
-//! Example: `../shared/data/digits.csv` (1797 images of 8 x 8 digits, pixel values 0..16, D = 64).
+//! Example: `data/digits.csv` (1797 images of 8 x 8 digits, pixel values 0..16, D = 64).
 
 use std::path::Path;
 

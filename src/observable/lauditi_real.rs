@@ -37,9 +37,9 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "data",
         kind: Kind::Text("path"),
-        default: "../shared/data/digits.csv",
+        default: concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv"),
         doc: "images: a CIFAR-10 directory (data_batch_1.bin ..), one CIFAR-10 .bin file, or a CSV file \
-              (header `label,p0,..`); relative paths are relative to the working directory",
+              (header `label,p0,..`); default: the 8x8 digits shipped in data/; relative paths are relative to the working directory (in a theorem file: to the file)",
         used_when: None,
     },
     class("source_plus", "0", "source class labelled +1"),

@@ -58,6 +58,11 @@ macro_rules! simulated_spec {
                 }
             }
 
+            /// The observable's name, with the fixed and the quick-precision settings, mutable.
+            pub fn settings_mut(&mut self) -> (&str, [&mut BTreeMap<String, toml::Value>; 2]) {
+                (&self.observable, [&mut self.settings, &mut self.quick.settings])
+            }
+
             /// Trials per point at a precision.
             pub fn trials_at(&self, quick: bool) -> usize {
                 if quick { self.quick.trials.unwrap_or(self.trials) } else { self.trials }
@@ -338,6 +343,23 @@ impl CheckSpec {
             CheckSpec::Exhibit(s) => Some(&mut s.grid),
             CheckSpec::Exists(s) => Some(&mut s.grid),
             _ => None,
+        }
+    }
+
+    /// The observable and its fixed and quick-precision settings, mutable (None for a search).
+    pub fn settings_mut(&mut self) -> Option<(&str, [&mut BTreeMap<String, toml::Value>; 2])> {
+        match self {
+            CheckSpec::Search(_) => None,
+            CheckSpec::Simulation(s) => Some(s.settings_mut()),
+            CheckSpec::Monotone(s) => Some(s.settings_mut()),
+            CheckSpec::Optimum(s) => Some(s.settings_mut()),
+            CheckSpec::Boundary(s) => Some(s.settings_mut()),
+            CheckSpec::Exhibit(s) => Some(s.settings_mut()),
+            CheckSpec::DecayExponent(s) => Some(s.settings_mut()),
+            CheckSpec::Collapse(s) => Some(s.settings_mut()),
+            CheckSpec::Directions(s) => Some(s.settings_mut()),
+            CheckSpec::Exists(s) => Some(s.settings_mut()),
+            CheckSpec::PowerLaw(s) => Some(s.settings_mut()),
         }
     }
 
