@@ -202,6 +202,7 @@ impl Simulation {
             claimed,
             simulated: claimed.map(|c| Estimate { mean: c + residual.mean, ..residual }),
             residual: residual.mean,
+            residual_se: Some(residual.se),
             budget,
             z,
             two_sided: self.sense == Sense::Equal,

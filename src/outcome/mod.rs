@@ -97,6 +97,10 @@ pub struct PointOutcome {
     pub simulated: Option<Estimate>,
     /// Simulated minus claimed (for search checks: the violation, > 0 fails).
     pub residual: f64,
+    /// Standard error of the residual, where the method estimates the residual trial by trial
+    /// (simulation checks; elsewhere the residual's error is the simulated value's `se`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub residual_se: Option<f64>,
     /// Allowed deviation beyond the statistics (finite-size / numerical budget).
     pub budget: f64,
     /// The statistic: residual in standard errors (for one-sided tests signed so that > 0 points
@@ -123,6 +127,7 @@ impl PointOutcome {
             claimed: None,
             simulated: None,
             residual: 0.0,
+            residual_se: None,
             budget: 0.0,
             z: None,
             two_sided: true,

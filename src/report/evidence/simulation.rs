@@ -20,7 +20,7 @@ pub(super) fn render(c: &CheckOutcome, d: &SimulationDetails) -> String {
             || format!("residual {}", fmt_num(w.residual)),
             |s| format!("simulated {} vs claimed {}", fmt_num(s.mean), fmt_num(w.claimed.unwrap_or(f64::NAN))),
         );
-        let se = w.simulated.map_or(0.0, |s| s.se);
+        let se = w.residual_se.or(w.simulated.map(|s| s.se)).unwrap_or(0.0);
         text += &format!(
             "; worst at {}: {sim} (residual {}, se {}, budget {}{})",
             fmt_point(&w.at),
