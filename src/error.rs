@@ -58,6 +58,9 @@ pub enum Error {
     Numerical(String),
     /// Reading or writing a file failed.
     Io { path: String, source: std::io::Error },
+    /// Standard output was closed by its reader (e.g. `tlcheck list --json | head -1`): not a failure;
+    /// the process stops writing and exits quietly.
+    ClosedOutput,
 }
 
 impl Error {
@@ -76,6 +79,7 @@ impl Error {
         match self {
             Error::Input(_) | Error::Formula(_) | Error::Theorem { .. } => 2,
             Error::Numerical(_) | Error::Io { .. } => 1,
+            Error::ClosedOutput => 0,
         }
     }
 }
@@ -88,6 +92,7 @@ impl fmt::Display for Error {
             Error::Theorem { file, message } => write!(f, "theorem file {file}: {message}"),
             Error::Numerical(m) => write!(f, "numerical failure: {m}"),
             Error::Io { path, source } => write!(f, "{path}: {source}"),
+            Error::ClosedOutput => write!(f, "standard output was closed"),
         }
     }
 }

@@ -148,3 +148,22 @@ fn audit_exit_code_reports_verdict_mismatches_and_bad_files() {
     assert_eq!(tlcheck(&["audit", "--theorems", unknown.to_str().unwrap()]).status.code(), Some(2));
     std::fs::remove_dir_all(&base).ok();
 }
+
+/// A reader that closes the pipe early (`tlcheck list --json | head -1`) ends the command quietly:
+/// exit code 0 and no panic message.
+#[test]
+fn a_closed_output_pipe_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    for args in [&["list", "--json"][..], &["observables", "--json"], &["list"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tlcheck"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary runs");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("binary ends");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

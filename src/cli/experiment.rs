@@ -5,6 +5,7 @@
 //! the curves share their splits and initial draws (common random numbers). The experiment itself is
 //! [`crate::analysis::experiment::real_transfer`]; this module parses, prints and draws.
 
+use crate::cli::out::{out, outln};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -134,14 +135,14 @@ fn cifar(args: &CifarArgs) -> Result<i32> {
     let curves = curves?;
     let elapsed = start.elapsed().as_secs_f64();
     if args.json {
-        println!("{}", to_json(&json_doc(args, &req, &curves, elapsed)?)?);
+        outln!("{}", to_json(&json_doc(args, &req, &curves, elapsed)?)?)?;
     } else {
-        print_table(&req, &curves, elapsed);
+        print_table(&req, &curves, elapsed)?;
     }
     if let Some(path) = &args.svg {
         write_svg(&figure(args, &req, &curves), path)?;
         if !args.json {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display())?;
         }
     }
     Ok(0)
@@ -211,9 +212,9 @@ fn json_doc(args: &CifarArgs, req: &RealTransferRequest, c: &RealTransferCurves,
 }
 
 /// The table P2 x gamma1 of mean +- se.
-fn print_table(req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) {
-    println!("target test loss (MSE on +-1 labels; 1 = zero predictor), mean +- se over {} trials", req.trials);
-    println!("at {} (gamma1, p2 varied)", c.params[0]);
+fn print_table(req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) -> Result<()> {
+    outln!("target test loss (MSE on +-1 labels; 1 = zero predictor), mean +- se over {} trials", req.trials)?;
+    outln!("at {} (gamma1, p2 varied)", c.params[0])?;
     let mut header = vec!["P2".to_string()];
     header.extend(req.gammas.iter().map(|g| format!("gamma1={g}")));
     let rows: Vec<Vec<String>> = req
@@ -227,8 +228,9 @@ fn print_table(req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) 
         })
         .collect();
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    print!("{}", table(&header, &rows));
-    println!("seed {}, {elapsed:.1}s", req.seed);
+    out!("{}", table(&header, &rows))?;
+    outln!("seed {}, {elapsed:.1}s", req.seed)?;
+    Ok(())
 }
 
 /// Loss against P2, one series per gamma1, error bars = 1 se.

@@ -9,6 +9,7 @@
 //! with a registered observable directly (Holm at family alpha 0.01 over the grid). Optional
 //! statements on the same domain: `--monotone`, `--at-most` (counterexample search), `--scaling`.
 
+use crate::cli::out::{out, outln};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -122,9 +123,9 @@ pub fn run(args: &FormulaArgs) -> Result<i32> {
         report.scaling = Some(scaling_weight(&user, &weights, &points)?);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?);
+        outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
-        print!("{}", text(&report));
+        out!("{}", text(&report))?;
     }
     let failed =
         report.verdict == FormulaVerdict::Refuted || report.statements.iter().any(|s| s.verdict != Verdict::Holds);

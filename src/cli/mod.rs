@@ -7,12 +7,14 @@ pub mod formula;
 pub mod mutate;
 
 mod order_parameter;
+mod out;
 pub mod phase;
 pub mod phase_lauditi;
 pub mod plot_joint;
 pub mod richness;
 pub mod richness_target;
 
+use crate::cli::out::{out, outln};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -175,13 +177,15 @@ pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
                 eprint!("{text}");
                 2
             } else {
-                print!("{text}");
+                // Help and version text; a closed pipe ends it quietly as well.
+                let _ = out!("{text}");
                 0
             };
         }
     };
     match run(cli) {
         Ok(code) => code,
+        Err(Error::ClosedOutput) => 0,
         Err(e) => {
             eprintln!("tlcheck: error: {e}");
             e.exit_code()
@@ -204,9 +208,9 @@ fn run(cli: Cli) -> Result<i32> {
             let claims = load_dir(&dir.theorems.unwrap_or_else(default_dir))?;
             if json {
                 let list: Vec<_> = claims.iter().map(|c| &c.file).collect();
-                println!("{}", to_json(&list)?);
+                outln!("{}", to_json(&list)?)?;
             } else {
-                print!("{}", list_table(&claims));
+                out!("{}", list_table(&claims))?;
             }
             Ok(0)
         }
@@ -222,9 +226,9 @@ fn run(cli: Cli) -> Result<i32> {
                         })
                     })
                     .collect();
-                println!("{}", to_json(&list)?);
+                outln!("{}", to_json(&list)?)?;
             } else {
-                print!("{}", observables_text(registry()));
+                out!("{}", observables_text(registry()))?;
             }
             Ok(0)
         }
@@ -292,15 +296,15 @@ fn simulate_cmd(name: &str, set: &[String], trials: usize, seed: u64, json: bool
             "mean": primary.mean, "se": primary.se, "trials": primary.trials,
             "seed": seed, "elapsed_s": elapsed, "outputs": outputs,
         });
-        println!("{}", to_json(&doc)?);
+        outln!("{}", to_json(&doc)?)?;
     } else {
-        println!("{name} at {params}");
+        outln!("{name} at {params}")?;
         let rows: Vec<Vec<String>> = estimates
             .iter()
             .map(|(o, e)| vec![o.to_string(), format!("{:.6}", e.mean), format!("{:.2e}", e.se)])
             .collect();
-        print!("{}", table(&["output", "mean", "se"], &rows));
-        println!("{trials} trials, seed {seed}, {elapsed:.2}s");
+        out!("{}", table(&["output", "mean", "se"], &rows))?;
+        outln!("{trials} trials, seed {seed}, {elapsed:.2}s")?;
     }
     Ok(0)
 }
@@ -330,9 +334,9 @@ fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> 
     observer.0.finish_and_clear();
     let all_match = reports.iter().all(|r| r.matches);
     if args.json {
-        println!("{}", to_json(&audit_json(&reports, start.elapsed().as_secs_f64())?)?);
+        outln!("{}", to_json(&audit_json(&reports, start.elapsed().as_secs_f64())?)?)?;
     } else {
-        print!("{}", audit_table(&reports, all_evidence));
+        out!("{}", audit_table(&reports, all_evidence))?;
     }
     Ok(if all_match { 0 } else { 1 })
 }

@@ -4,6 +4,7 @@
 use crate::analysis::mutation::{DEFAULT_MAX, PowerReport, mutation_power};
 use crate::audit::select;
 use crate::claim::{default_dir, load_dir};
+use crate::cli::out::{out, outln};
 use crate::engine::{Precision, Run, Silent};
 use crate::error::{Error, Result};
 
@@ -39,9 +40,9 @@ pub fn run(args: &MutateArgs) -> Result<i32> {
     let run = Run::new(Precision { quick: args.quick, seed: args.seed }, &Silent);
     let report = mutation_power(claim, &run, args.max)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?);
+        outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
-        print!("{}", text(&report));
+        out!("{}", text(&report))?;
     }
     Ok(0)
 }

@@ -1,3 +1,4 @@
+use crate::cli::out::{out, outln};
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -149,14 +150,14 @@ pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i
     if opts.json {
         let doc = json!({"claim": file.id, "formula": file.claim.formula, "verdict": verdict,
             "evidence": text, "collapse": collapse_json(r), "svg": opts.svg});
-        println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?);
+        outln!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
-        println!("{} -- {verdict}\n  Gamma = {}", file.id, file.claim.formula);
+        outln!("{} -- {verdict}\n  Gamma = {}", file.id, file.claim.formula)?;
         let header = ["constituent", "printed", "fitted", "bootstrap CI", "printed inside"];
-        print!("{}", table(&header, &exponent_rows(r)));
-        println!("  {text}");
+        out!("{}", table(&header, &exponent_rows(r)))?;
+        outln!("  {text}")?;
         if let Some(p) = figure {
-            println!("  figure: {}", p.display());
+            outln!("  figure: {}", p.display())?;
         }
     }
     Ok(0)

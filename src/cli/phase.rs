@@ -5,6 +5,7 @@
 //! closed forms of Tahir et al. ([`crate::closed_form::tahir`]), with the printed boundaries on top
 //! and, with `--simulate`, the simulated mean T at a 10 x 10 grid of points (exact fast paths).
 
+use crate::cli::out::outln;
 use std::f64::consts::FRAC_PI_2;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -101,7 +102,7 @@ fn tahir(a: &TahirPhase) -> Result<i32> {
         std::fs::write(path, tahir_csv(&diagram))
             .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
     }
-    println!("wrote {}", a.svg.display());
+    outln!("wrote {}", a.svg.display())?;
     Ok(0)
 }
 

@@ -4,6 +4,7 @@
 //! where G changes sign between adjacent cells; optional simulated gains on top. The numerics are
 //! [`crate::analysis::phase::gain_phase`]; this module parses, draws and prints.
 
+use crate::cli::out::{out, outln};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -190,13 +191,13 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
         std::fs::write(path, csv(args, &req, &phase))
             .map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
     }
-    print_summary(args, &req, &phase);
-    println!(
+    print_summary(args, &req, &phase)?;
+    outln!(
         "wrote {}{} in {:.2}s",
         args.svg.display(),
         args.csv.as_ref().map_or(String::new(), |p| format!(" and {}", p.display())),
         start.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(0)
 }
 
@@ -323,10 +324,10 @@ fn csv(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> St
 }
 
 /// Prints the grid summary, the zero contour and the simulated gains against the closed form.
-fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) {
+fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> Result<()> {
     let s = phase.summary();
-    println!("phase diagram of the transfer gain (lazy - transfer loss) from {}", source(req));
-    println!(
+    outln!("phase diagram of the transfer gain (lazy - transfer loss) from {}", source(req))?;
+    outln!(
         "grid {} x {} ({} across, {} up): gain in [{:.6}, {:.6}], {} cells > 0, {} < 0, {} = 0, {} undefined",
         req.x.values.len(),
         req.y.values.len(),
@@ -338,26 +339,26 @@ fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPh
         s.negative,
         s.zero,
         s.undefined,
-    );
+    )?;
     if let Some(e) = phase.first_error.as_ref().filter(|_| s.undefined > 0) {
-        println!("undefined cells (grey), e.g.: {e}");
+        outln!("undefined cells (grey), e.g.: {e}")?;
     }
     let roots: usize = phase.branches.iter().map(Vec::len).sum();
     if roots == 0 {
-        println!("zero contour: none (the gain does not change sign between adjacent cells)");
+        outln!("zero contour: none (the gain does not change sign between adjacent cells)")?;
     } else {
-        println!("zero contour: {roots} root(s) in {} branch(es)", phase.branches.len());
+        outln!("zero contour: {roots} root(s) in {} branch(es)", phase.branches.len())?;
     }
     if phase.simulated.is_empty() {
-        return;
+        return Ok(());
     }
-    println!(
+    outln!(
         "simulated gains ({} at D = {}, {} trials, seed {}) vs closed form:",
         SIMULATED.observable,
         args.sim.d(),
         args.sim.trials(),
         args.sim.seed
-    );
+    )?;
     let rows: Vec<Vec<String>> = phase
         .simulated
         .iter()
@@ -372,5 +373,6 @@ fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPh
             ]
         })
         .collect();
-    print!("{}", table(&[args.x.name(), args.y.name(), "closed form", "simulated", "se", "z"], &rows));
+    out!("{}", table(&[args.x.name(), args.y.name(), "closed form", "simulated", "se", "z"], &rows))?;
+    Ok(())
 }

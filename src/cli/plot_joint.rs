@@ -6,6 +6,7 @@
 //! curves are the observable's `time`, `target_loss` and `forgetting`. This module parses the
 //! arguments and renders the table, JSON and SVG.
 
+use crate::cli::out::{out, outln};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -195,12 +196,12 @@ pub fn run(cmd: &PlotCommand) -> Result<i32> {
             "target": curves.target.json(), "forgetting": curves.forgetting.json(),
             "trials": args.trials, "seed": args.seed, "svg": args.svg, "elapsed_s": elapsed,
         });
-        println!("{}", to_json(&doc)?);
+        outln!("{}", to_json(&doc)?)?;
         return Ok(0);
     }
-    println!("lauditi.joint_rich stage-2 curves at {inputs_text}, {} trials, seed {}", args.trials, args.seed);
-    print_tables(&plan.gammas, &curves);
-    println!("wrote {} ({elapsed:.1}s)", args.svg.display());
+    outln!("lauditi.joint_rich stage-2 curves at {inputs_text}, {} trials, seed {}", args.trials, args.seed)?;
+    print_tables(&plan.gammas, &curves)?;
+    outln!("wrote {} ({elapsed:.1}s)", args.svg.display())?;
     Ok(0)
 }
 
@@ -226,12 +227,12 @@ fn write_figure(args: &JointPlotArgs, plan: &Plan, curves: &Curves) -> Result<()
 }
 
 /// Both curves as tables (time x gamma2) at about ten of the recorded times, the last included.
-fn print_tables(gammas: &[f64], curves: &Curves) {
+fn print_tables(gammas: &[f64], curves: &Curves) -> Result<()> {
     let (times, n) = (&curves.times, curves.times.len());
     let step = (n - 1).div_ceil(10).max(1);
     let rows: Vec<usize> = (0..n).step_by(step).chain((!(n - 1).is_multiple_of(step)).then_some(n - 1)).collect();
     for (what, b) in [("target test MSE", &curves.target), ("forgetting (source test MSE rise)", &curves.forgetting)] {
-        println!("{what}, mean +- se (every {step}-th recorded time; --json for all):");
+        outln!("{what}, mean +- se (every {step}-th recorded time; --json for all):")?;
         let mut header = vec!["t".to_string()];
         header.extend(gammas.iter().map(|g| format!("gamma2={g}")));
         let body: Vec<Vec<String>> = rows
@@ -243,8 +244,9 @@ fn print_tables(gammas: &[f64], curves: &Curves) {
             })
             .collect();
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        print!("{}", table(&header, &body));
+        out!("{}", table(&header, &body))?;
     }
+    Ok(())
 }
 
 /// One panel: mean +- se against stage-2 time, one legend entry per gamma2.

@@ -3,6 +3,7 @@
 //! curve gamma1*(nu2) (`--nu2-grid`, `--svg`). The optimisation is
 //! [`crate::analysis::richness::source_optimum`]; this module parses, prints and draws.
 
+use crate::cli::out::{out, outln};
 use std::time::Instant;
 
 use clap::ValueEnum;
@@ -128,9 +129,9 @@ pub fn run(args: &RichnessArgs) -> Result<i32> {
         write_svg(&curve_figure(args, &rows, &inp.grid, method)?, path)?;
     }
     if args.json {
-        println!("{}", to_json(&json_doc(args, &rows, &inp.grid, method, elapsed))?);
+        outln!("{}", to_json(&json_doc(args, &rows, &inp.grid, method, elapsed))?)?;
     } else {
-        print_table(args, &rows, &inp.grid, elapsed);
+        print_table(args, &rows, &inp.grid, elapsed)?;
     }
     Ok(0)
 }
@@ -170,7 +171,7 @@ fn json_doc(
 }
 
 /// The table of gamma1* per nu2, with the unbounded note and the elapsed time.
-fn print_table(args: &RichnessArgs, rows: &[(Transfer, RichnessAnswer)], grid: &LogGrid, elapsed: f64) {
+fn print_table(args: &RichnessArgs, rows: &[(Transfer, RichnessAnswer)], grid: &LogGrid, elapsed: f64) -> Result<()> {
     let simulate = args.sim.simulate;
     let what = if simulate {
         format!(
@@ -184,8 +185,8 @@ fn print_table(args: &RichnessArgs, rows: &[(Transfer, RichnessAnswer)], grid: &
     } else {
         "closed forms (derived, D -> infinity)".to_string()
     };
-    println!("optimal richness gamma1*, {what}");
-    println!("inputs: {}", inputs_json(args, &rows[0].0));
+    outln!("optimal richness gamma1*, {what}")?;
+    outln!("inputs: {}", inputs_json(args, &rows[0].0))?;
     let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.6}"));
     let header = ["nu2", "gamma1*", "loss at gamma1*", "lazy loss", "gamma1 -> inf", "95% CI"];
     let body: Vec<Vec<String>> = rows
@@ -203,15 +204,16 @@ fn print_table(args: &RichnessArgs, rows: &[(Transfer, RichnessAnswer)], grid: &
             vec![format!("{}", t.nu2), star, loss, lazy, fmt(a.rich), ci]
         })
         .collect();
-    print!("{}", table(&header, &body));
+    out!("{}", table(&header, &body))?;
     if rows.iter().any(|(_, a)| a.optimum.location == Location::Unbounded) {
-        println!(
+        outln!(
             "unbounded: minimum at the top end of the gamma1 grid (up to {:e}) with the loss still falling: gamma1* = infinity{}",
             grid.hi,
             if simulate { "" } else { "; loss at gamma1* = the gamma1 -> inf limit" }
-        );
+        )?;
     }
-    println!("{:.3}s", elapsed);
+    outln!("{:.3}s", elapsed)?;
+    Ok(())
 }
 
 /// gamma1*(nu2) as log10 gamma1* against nu2; unbounded / lazy optima as marked points at the top / bottom.

@@ -4,6 +4,7 @@
 //! log gamma2, percentile bootstrap over trials; a minimum at the grid's top end is unbounded). The
 //! sweep is [`crate::analysis::richness::target_optimum`]; this module parses, prints and draws.
 
+use crate::cli::out::{out, outln};
 use std::time::Instant;
 
 use serde_json::{Value, json};
@@ -108,7 +109,7 @@ pub fn run(args: &RichnessArgs) -> Result<i32> {
         write_svg(&figure(&answer, output, title)?, path)?;
     }
     if args.json {
-        println!("{}", to_json(&json_doc(&req, &answer, elapsed)?)?);
+        outln!("{}", to_json(&json_doc(&req, &answer, elapsed)?)?)?;
     } else {
         print_text(&req, &answer, elapsed)?;
     }
@@ -133,12 +134,15 @@ fn json_doc(req: &TargetRequest, a: &TargetAnswer, elapsed: f64) -> Result<Value
 fn print_text(req: &TargetRequest, a: &TargetAnswer, elapsed: f64) -> Result<()> {
     let (sim, lazy) = (&a.sim, &a.lazy);
     let (inputs_text, _) = without_gamma2(&a.params)?;
-    println!(
+    outln!(
         "optimal stage-2 richness gamma2*, simulation of {} ({} minimised, {} trials, seed {}, \
          common random numbers across gamma2, 95% bootstrap CI)",
-        JOINT_RICH_GAMMA2.observable, req.output, req.trials, req.seed
-    );
-    println!("inputs: {inputs_text}");
+        JOINT_RICH_GAMMA2.observable,
+        req.output,
+        req.trials,
+        req.seed
+    )?;
+    outln!("inputs: {inputs_text}")?;
     let body: Vec<Vec<String>> = a
         .gammas
         .iter()
@@ -146,10 +150,10 @@ fn print_text(req: &TargetRequest, a: &TargetAnswer, elapsed: f64) -> Result<()>
         .map(|(g, (m, s))| vec![format!("{g:.4}"), format!("{m:.6}"), format!("{s:.2e}")])
         .chain([vec!["0 (frozen)".to_string(), format!("{:.6}", lazy.mean), format!("{:.2e}", lazy.se)]])
         .collect();
-    print!("{}", table(&["gamma2", req.output, "se"], &body));
-    println!("gamma2* = {}, {} there = {:.6}", star_text(sim), req.output, sim.optimum.loss_at_star);
-    println!("95% CI of gamma2*: {}", ci_text(sim));
-    println!("{elapsed:.1}s");
+    out!("{}", table(&["gamma2", req.output, "se"], &body))?;
+    outln!("gamma2* = {}, {} there = {:.6}", star_text(sim), req.output, sim.optimum.loss_at_star)?;
+    outln!("95% CI of gamma2*: {}", ci_text(sim))?;
+    outln!("{elapsed:.1}s")?;
     Ok(())
 }
 
