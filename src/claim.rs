@@ -83,7 +83,10 @@ fn bare(e: Error) -> String {
 
 /// The `*.toml` files in `dir`, sorted by path.
 pub fn theorem_paths(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.display().to_string(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("theorem directory {} does not exist", dir.display())),
+        _ => Error::Io { path: dir.display().to_string(), source },
+    })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))

@@ -1,7 +1,8 @@
 //! Errors as values, all the way up to the one place (`main`) that prints them.
 //!
 //! Every variant renders as one line that names the problem. [`Error::exit_code`] maps
-//! input problems to exit code 2 (usage) and computational failures to 1.
+//! input problems to exit code 2 (usage), runtime failures (I/O, numerical) to 3, and a closed output
+//! pipe to 0; exit code 1 is kept for "a verdict differs" (decided by the commands, not an error).
 
 use std::fmt;
 
@@ -74,11 +75,12 @@ impl Error {
         Error::Numerical(message.into())
     }
 
-    /// Process exit code: 2 for problems with what the user gave us, 1 for failed computations.
+    /// Process exit code: 2 for problems with what the user gave us, 3 for failed I/O or computations,
+    /// 0 for a closed output pipe.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Formula(_) | Error::Theorem { .. } => 2,
-            Error::Numerical(_) | Error::Io { .. } => 1,
+            Error::Numerical(_) | Error::Io { .. } => 3,
             Error::ClosedOutput => 0,
         }
     }

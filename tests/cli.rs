@@ -167,3 +167,17 @@ fn a_closed_output_pipe_is_not_a_panic() {
         assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Exit code 2 for a path that does not exist where input is read, 3 for an output that cannot be
+/// written; each with a one-line message.
+#[test]
+fn missing_inputs_exit_2_and_unwritable_outputs_exit_3() {
+    let out = tlcheck(&["audit", "--theorems", "/no/such/folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not exist") && stderr.lines().count() == 1, "{stderr}");
+    let out = tlcheck(&["phase", "tahir", "--procedure", "lt", "--svg", "/no/such/folder/phase.svg"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/no/such/folder/phase.svg") && stderr.lines().count() == 1, "{stderr}");
+}
