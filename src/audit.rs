@@ -59,7 +59,7 @@ pub fn planned_trials(claim: &Claim, precision: &Precision) -> u64 {
 /// Runs one claim in `run`.
 pub fn run_claim(claim: &Claim, run: &Run) -> Result<ClaimOutcome> {
     let start = Instant::now();
-    run.observer().claim_started(claim.id(), planned_trials(claim, &run.precision()));
+    run.observer().claim_started(claim.id());
     let checks = claim
         .checks
         .iter()

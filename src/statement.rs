@@ -61,17 +61,4 @@ impl Statement {
             domain,
         })
     }
-
-    /// A statement that the output `name` equals itself: the grid of checks that study an output
-    /// (monotone, optimum) is validated against it.
-    pub fn identity(name: &str) -> Result<Statement> {
-        Ok(Statement {
-            relation: Relation::Equal,
-            formula: Formula::parse(name)?,
-            bound: None,
-            variable: None,
-            strict: false,
-            domain: BTreeMap::new(),
-        })
-    }
 }

@@ -313,7 +313,7 @@ fn simulate_cmd(name: &str, set: &[String], trials: usize, seed: u64, json: bool
 struct BarObserver(ProgressBar);
 
 impl Observer for BarObserver {
-    fn claim_started(&self, id: &str, _trials: u64) {
+    fn claim_started(&self, id: &str) {
         self.0.set_message(id.to_string());
     }
     fn trials_done(&self, trials: u64) {

@@ -3,8 +3,8 @@
 
 /// Receives progress events; every method has a no-op default.
 pub trait Observer: Sync {
-    /// A claim starts; `trials` is what its checks plan to simulate.
-    fn claim_started(&self, _id: &str, _trials: u64) {}
+    /// A claim starts.
+    fn claim_started(&self, _id: &str) {}
     /// `trials` more trials were simulated.
     fn trials_done(&self, _trials: u64) {}
 }

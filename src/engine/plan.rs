@@ -94,11 +94,6 @@ impl Settings {
         self.observable
     }
 
-    /// Whether a fixed (or quick) setting names `param`.
-    pub fn sets(&self, param: &str) -> bool {
-        self.fixed.iter().chain(&self.quick).any(|(k, _)| k == param)
-    }
-
     /// The parameter set at `point` and precision.
     pub fn resolve(&self, point: &[(String, String)], quick: bool) -> Result<ParamSet> {
         let mut given = self.fixed.clone();
