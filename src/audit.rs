@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::claim::Claim;
+use crate::engine::alpha::check_alpha;
 use crate::engine::{Precision, Run, run_check};
 use crate::error::{Error, Result};
 use crate::outcome::{CheckOutcome, PointOutcome, Verdict, combine, least_compatible};
@@ -51,6 +52,15 @@ pub fn combine_regimes(checks: &[(Verdict, bool)]) -> Verdict {
     combine(&[combine(&plain), regime_verdict])
 }
 
+/// A claim's verdict from its checks ([`combine_regimes`]); a claim cannot hold on consistency checks
+/// alone: if no independent check holds, a "holds" becomes inconclusive.
+pub fn claim_verdict(checks: &[CheckOutcome]) -> Verdict {
+    let labelled: Vec<(Verdict, bool)> = checks.iter().map(|c| (c.verdict, c.regime.is_some())).collect();
+    let verdict = combine_regimes(&labelled);
+    let independent_holds = checks.iter().any(|c| c.consistency.is_none() && c.verdict == Verdict::Holds);
+    if verdict == Verdict::Holds && !independent_holds { Verdict::Inconclusive } else { verdict }
+}
+
 /// Simulated trials a claim plans at a precision (for progress).
 pub fn planned_trials(claim: &Claim, precision: &Precision) -> u64 {
     claim.checks.iter().map(|c| c.planned_trials(precision)).sum()
@@ -64,15 +74,14 @@ pub fn run_claim(claim: &Claim, run: &Run) -> Result<ClaimOutcome> {
         .checks
         .iter()
         .map(|check| {
-            run_check(check, run).map_err(|e| match e {
+            run_check(check, run, check_alpha(claim.checks.len())).map_err(|e| match e {
                 Error::Input(m) => Error::Input(format!("{} check {}: {m}", claim.id(), check.index)),
                 Error::Numerical(m) => Error::Numerical(format!("{} check {}: {m}", claim.id(), check.index)),
                 other => other,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let labelled: Vec<(Verdict, bool)> = checks.iter().map(|c| (c.verdict, c.regime.is_some())).collect();
-    let verdict = combine_regimes(&labelled);
+    let verdict = claim_verdict(&checks);
     // The worst point: the least likely under the claim among the checks' worst points.
     let worsts: Vec<(usize, &PointOutcome)> =
         checks.iter().filter_map(|c| c.worst_point().map(|p| (c.index, p))).collect();

@@ -196,7 +196,7 @@ reason = "r"
     };
     let run = |formula: &str| {
         let claim = Claim::from_toml(&text(formula), Path::new("power.toml")).unwrap();
-        run_check(&claim.checks[0], &common::quick()).unwrap()
+        run_check(&claim.checks[0], &common::quick(), tlcheck::engine::alpha::check_alpha(1)).unwrap()
     };
     let printed = run("alpha^2 * N1 * u_norm^2 / (sigma_p1^2 * sigma_p2^2 * d)");
     assert_eq!(printed.verdict, Verdict::Holds, "{}", evidence(&printed));

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::analysis::mutation::{claim_domain, first_rejection, rejected};
 use crate::audit::{ClaimOutcome, run_claim};
 use crate::claim::Claim;
+use crate::engine::alpha::CLAIM_ALPHA;
 use crate::engine::{Precision, Run, run_check};
 use crate::error::{Error, Result};
 use crate::formula::equivalence::{EquivalenceReport, compare};
@@ -157,13 +158,14 @@ pub struct ObservableRequest {
     pub budget: f64,
 }
 
-/// Compares the user's formula `expr` with an observable on a grid: a simulation check at family
-/// alpha 0.01 with the given budget.
+/// Compares the user's formula `expr` with an observable on a grid: a simulation check at a claim's
+/// alpha ([`CLAIM_ALPHA`]) with the given budget.
 pub fn against_observable(req: ObservableRequest, expr: &str, run: &Run) -> Result<FormulaReport> {
     let name = req.observable.clone();
     let check = SimulationSpec {
         describe: format!("{name} against the user's formula"),
         regime: None,
+        consistency: None,
         observable: name.clone(),
         output: req.output,
         settings: req.settings,
@@ -174,7 +176,6 @@ pub fn against_observable(req: ObservableRequest, expr: &str, run: &Run) -> Resu
         grid: req.axes,
         extrapolate: req.extrapolate,
         tolerance: Tolerance {
-            family_alpha: 0.01,
             abs: req.budget,
             rel: 0.0,
             budget_reason: format!("absolute budget {} given with --budget", req.budget),
@@ -239,9 +240,14 @@ pub fn search_statement(
         strict: false,
         domain: domain.iter().cloned().collect(),
     };
-    let spec = CheckSpec::Search(SearchSpec { describe: what.clone(), regime: None, points_per_axis: None });
+    let spec = CheckSpec::Search(SearchSpec {
+        describe: what.clone(),
+        regime: None,
+        consistency: None,
+        points_per_axis: None,
+    });
     let check = compile(&spec, &Context { claim_id: "formula", index: 0, statement: &st })?;
     let run = Run::new(Precision { quick: false, seed: 0 }, &crate::engine::Silent);
-    let outcome = run_check(&check, &run)?;
+    let outcome = run_check(&check, &run, CLAIM_ALPHA)?;
     Ok(StatementOutcome { statement: what, verdict: outcome.verdict, evidence: evidence(&outcome) })
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::claim::{default_dir, theorem_paths};
+use crate::engine::alpha::check_alpha;
 use crate::engine::{Check, Observer, Precision, Run, run_check};
 use crate::error::{Error, Result};
 use crate::methods::Context;
@@ -126,6 +127,7 @@ pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i
         method_name: "collapse",
         describe: spec.describe.clone(),
         regime: spec.regime.clone(),
+        consistency: spec.consistency.clone(),
         method: Box::new(compile()?),
     };
     let precision = Precision { quick: opts.quick, seed: opts.seed };
@@ -135,7 +137,7 @@ pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i
     }
     let observer = Bar(progress);
     let run = Run::new(precision, &observer);
-    let outcome = run_check(&check, &run)?;
+    let outcome = run_check(&check, &run, check_alpha(file.checks.len()))?;
     let Details::Collapse(r) = &outcome.details else {
         return Err(Error::numerical("a collapse check gave no collapse details"));
     };

@@ -7,19 +7,22 @@
 //! failing region and the worst point). A check method supplies only what is its own: its plan, its
 //! statistic per point and its decision rule. Progress goes through an [`Observer`].
 
+pub mod alpha;
 pub mod observer;
 pub mod plan;
 pub mod run;
+pub mod stage;
 
 use std::sync::Arc;
 
 use crate::decide::regime::classify_points;
 use crate::error::{Error, Result};
 use crate::observable::Sample;
-use crate::outcome::{CheckOutcome, Details, FiniteSize, PointOutcome, Region, Rule, Verdict, least_compatible};
+use crate::outcome::{CheckOutcome, Details, FiniteSize, Looks, PointOutcome, Region, Rule, Verdict, least_compatible};
 pub use observer::{Observer, Silent};
 pub use plan::{Cell, Point, Settings};
 pub use run::Run;
+pub use stage::Stage;
 
 /// Run-wide settings: the precision and the base seed every check derives its streams from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,13 +55,17 @@ pub struct Decision {
     pub worst: Worst,
     /// Failure flags of the deterministic points in a fixed order; None: the points' flags.
     pub failures: Option<Vec<bool>>,
+    /// Every point is decided (rejected, or resolved within its requirement): a sequential check
+    /// stops at this look.
+    pub settled: bool,
 }
 
 impl Decision {
     /// A decision whose verdict is classified from the points and whose worst point is the least
     /// compatible one.
     pub fn new(rule: Rule, points: Vec<PointOutcome>, finite_size: FiniteSize, details: Details) -> Self {
-        Decision { rule, points, finite_size, details, verdict: None, worst: Worst::LeastCompatible, failures: None }
+        let worst = Worst::LeastCompatible;
+        Decision { rule, points, finite_size, details, verdict: None, worst, failures: None, settled: false }
     }
 }
 
@@ -77,17 +84,22 @@ impl Drawn {
 
 /// A check method compiled for one check of one claim.
 pub trait Method: Send + Sync {
-    /// Cells to simulate at this precision, in the order [`Method::decide`] reads them.
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>>;
+    /// Cells to simulate at this look, in the order [`Method::decide`] reads them.
+    fn plan(&self, stage: &Stage) -> Result<Vec<Cell>>;
 
     /// Cells that depend on the first samples (e.g. a symmetry probe at the largest point).
-    fn follow_up(&self, _precision: &Precision, _drawn: &[Drawn]) -> Result<Vec<Cell>> {
+    fn follow_up(&self, _stage: &Stage, _drawn: &[Drawn]) -> Result<Vec<Cell>> {
         Ok(Vec::new())
     }
 
-    /// Statistics per point and the decision, from the samples of the plan followed by those of the
-    /// follow-up.
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision>;
+    /// Statistics per point and the decision at the look's alpha, from the samples of the plan
+    /// followed by those of the follow-up.
+    fn decide(&self, stage: &Stage, drawn: &[Drawn]) -> Result<Decision>;
+
+    /// Looks the check takes at a precision (1: not sequential, all trials at once).
+    fn looks(&self, _precision: &Precision) -> usize {
+        1
+    }
 }
 
 /// A check of a claim, ready to run.
@@ -97,26 +109,49 @@ pub struct Check {
     pub method_name: &'static str,
     pub describe: String,
     pub regime: Option<String>,
+    /// Why the check is a consistency check (not independent of the claim's derivation), if it is.
+    pub consistency: Option<String>,
     pub method: Box<dyn Method>,
 }
 
 impl Check {
-    /// Simulated trials this check plans at a precision (for progress).
+    /// Simulated trials this check plans at a precision at most, i.e. at its last look (for progress).
     pub fn planned_trials(&self, precision: &Precision) -> u64 {
-        self.method.plan(precision).map_or(0, |cells| cells.iter().map(|c| c.trials as u64).sum())
+        let stage = Stage::single(*precision, 1.0);
+        self.method.plan(&stage).map_or(0, |cells| cells.iter().map(|c| c.trials as u64).sum())
     }
 }
 
-/// Runs one check through the pipeline: plan -> samples -> decision -> outcome.
-pub fn run_check(check: &Check, run: &Run) -> Result<CheckOutcome> {
+/// Runs one check through the pipeline: plan -> samples -> decision -> outcome, look by look until
+/// the decision is settled or the trials are spent; `alpha` is the check's family-wise error rate
+/// over all its looks.
+pub fn run_check(check: &Check, run: &Run, alpha: f64) -> Result<CheckOutcome> {
     let precision = run.precision();
-    let mut drawn = run.draw(check.method.plan(&precision)?)?;
-    let more = check.method.follow_up(&precision, &drawn)?;
+    let looks = check.method.looks(&precision).max(1);
+    let mut look = 1;
+    let (d, stage) = loop {
+        let stage = Stage::nth(precision, alpha, look, looks);
+        let d = decide_look(check.method.as_ref(), run, &stage)?;
+        if d.settled || stage.last() {
+            break (d, stage);
+        }
+        look += 1;
+    };
+    outcome(check, d, &stage)
+}
+
+fn decide_look(method: &dyn Method, run: &Run, stage: &Stage) -> Result<Decision> {
+    let mut drawn = run.draw(method.plan(stage)?)?;
+    let more = method.follow_up(stage, &drawn)?;
     drawn.extend(run.draw(more)?);
-    let d = check.method.decide(&precision, &drawn)?;
+    let d = method.decide(stage, &drawn)?;
     if d.points.iter().any(|p| p.p.is_nan()) {
         return Err(Error::numerical("a point's p-value is not a number"));
     }
+    Ok(d)
+}
+
+fn outcome(check: &Check, d: Decision, stage: &Stage) -> Result<CheckOutcome> {
     let (verdict, region) = d.verdict.clone().unwrap_or_else(|| classify_points(&d.points));
     let worst = match d.worst {
         Worst::LeastCompatible => {
@@ -139,5 +174,7 @@ pub fn run_check(check: &Check, run: &Run) -> Result<CheckOutcome> {
         points: d.points,
         details: d.details,
         failures,
+        consistency: check.consistency.clone(),
+        looks: Looks { taken: stage.look, planned: stage.looks },
     })
 }

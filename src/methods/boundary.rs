@@ -11,7 +11,7 @@ use super::Context;
 use crate::decide::regime::classify_thresholds;
 use crate::decide::sign::{crossings, decide, printed_negative, sign_test};
 use crate::engine::plan::{Point, Settings, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage};
 use crate::error::Result;
 use crate::formula::Formula;
 use crate::outcome::details::{BoundaryDetails, SignLine};
@@ -115,11 +115,11 @@ impl Boundary {
 }
 
 impl Method for Boundary {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.cells(precision.quick, precision.seed)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let tol = &self.spec.tolerance;
         let (mut points, mut lines) = (Vec::new(), Vec::new());
         for (point, d) in self.points.iter().zip(drawn.chunks(self.scan.len())) {
@@ -128,13 +128,13 @@ impl Method for Boundary {
             lines.push(line);
         }
         let p: Vec<f64> = points.iter().map(|r| r.p).collect();
-        for (r, pass) in points.iter_mut().zip(decide(&p, tol.family_alpha)) {
+        for (r, pass) in points.iter_mut().zip(decide(&p, precision.alpha)) {
             r.pass = pass;
         }
         let flags: Vec<(Coords, bool)> = points.iter().map(|r| (r.at.clone(), r.pass)).collect();
         let rule = Rule {
             kind: RuleKind::Holm,
-            family_alpha: tol.family_alpha,
+            family_alpha: precision.alpha,
             family: points.len(),
             trials: self.spec.trials_at(precision.quick),
             resamples: None,

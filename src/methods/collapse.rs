@@ -20,7 +20,8 @@ use super::Context;
 use super::order::{Env, Sweeps, check_symmetry, scaled};
 use crate::decide::collapse::{invariant, scale_contradicts, scale_z, significant_drop};
 use crate::decide::interval::{inside, per_interval};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision, Run, Worst};
+use crate::engine::alpha::CLAIM_ALPHA;
+use crate::engine::{Cell, Decision, Drawn, Method, Precision, Run, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::formula::scaling::scaling_weight;
 use crate::outcome::details::{CollapseDetails, Exponent, ScaleAudit, SweptPoint};
@@ -43,7 +44,6 @@ pub struct Collapse {
     reference: usize,
     symmetry: Option<Vec<(String, f64)>>,
     bootstrap: usize,
-    family_alpha: f64,
     reason: Option<String>,
 }
 
@@ -87,7 +87,6 @@ impl Collapse {
             reference,
             symmetry: symmetry.map(|s| s.weights.clone()),
             bootstrap: bootstrap.unwrap_or(BOOTSTRAP),
-            family_alpha: tolerance.family_alpha,
             reason: tolerance.budget_reason.clone(),
         })
     }
@@ -114,8 +113,8 @@ impl Collapse {
     /// The collapse audit through the run's cache: fit, intervals, transition, scale audit and
     /// the failing parts.
     pub fn fit(&self, run: &Run) -> Result<CollapseDetails> {
-        let precision = run.precision();
-        self.details(&precision, &run.draw(self.cells(&precision)?)?)
+        let stage = Stage::single(run.precision(), CLAIM_ALPHA);
+        self.details(&stage, &run.draw(self.cells(&stage)?)?)
     }
 
     /// Resamples at a precision.
@@ -162,12 +161,12 @@ impl Collapse {
     }
 
     /// Statistics and decisions of the audit from the drawn cells (in the order of [`Collapse::cells`]).
-    pub fn details(&self, precision: &Precision, drawn: &[Drawn]) -> Result<CollapseDetails> {
+    pub fn details(&self, precision: &Stage, drawn: &[Drawn]) -> Result<CollapseDetails> {
         let s = self.swept(precision.quick, drawn)?;
         let printed = self.sweeps.printed_exponents(&s.base)?;
         let data = self.data(&s, printed.clone())?;
         let (fitted, spread_fitted) = data.fit(&data.values)?;
-        let level = per_interval(self.family_alpha, self.sweeps.sweep.len() - 1);
+        let level = per_interval(precision.alpha, self.sweeps.sweep.len() - 1);
         let mut rng = Rng::seed_from_u64(derive(precision.seed, &[0xB007]));
         let cols: Vec<&[f64]> = s.cols.iter().map(Vec::as_slice).collect();
         let ci = bootstrap_ci(&data, &fitted, &cols, self.draws(precision.quick), level, &mut rng)?;
@@ -176,7 +175,7 @@ impl Collapse {
             (0..x.len()).fold((0, 0), |(a, b), k| (if x[k] < x[a] { k } else { a }, if x[k] > x[b] { k } else { b }));
         let drop = Estimate::paired(&s.cols[hi], &s.cols[lo]);
         let scale = match (&self.symmetry, drawn.get(s.cols.len())) {
-            (Some(w), Some(d)) => Some(self.scale(w, &s, &self.sweeps.column(d)?, &data)?),
+            (Some(w), Some(d)) => Some(self.scale(w, &s, &self.sweeps.column(d)?, &data, precision.alpha)?),
             _ => None,
         };
         let exponents = (0..printed.len())
@@ -196,7 +195,7 @@ impl Collapse {
             transition: transition(&data, &fitted),
             printed_location: transition(&data, &data.printed).map(|t| t.location),
             drop,
-            drop_significant: significant_drop(drop, self.family_alpha),
+            drop_significant: significant_drop(drop, precision.alpha),
             scale,
             points: s.points,
             fails_on: Vec::new(),
@@ -207,7 +206,14 @@ impl Collapse {
 
     /// The scale audit: weight W of the formula under the symmetry, the simulated paired change of
     /// the output at the base point and the change curve(W ln 2) - curve(0) the printed Gamma predicts.
-    fn scale(&self, weights: &[(String, f64)], s: &Swept, col: &[f64], data: &CollapseData) -> Result<ScaleAudit> {
+    fn scale(
+        &self,
+        weights: &[(String, f64)],
+        s: &Swept,
+        col: &[f64],
+        data: &CollapseData,
+        alpha: f64,
+    ) -> Result<ScaleAudit> {
         let formula = &self.sweeps.formula;
         let in_formula: Vec<(String, f64)> =
             weights.iter().filter(|(k, _)| formula.variables().contains(k)).cloned().collect();
@@ -231,23 +237,23 @@ impl Collapse {
             change,
             predicted,
             z,
-            invariant: invariant(change, self.family_alpha),
-            contradicts: scale_contradicts(change, predicted, z, self.family_alpha),
+            invariant: invariant(change, alpha),
+            contradicts: scale_contradicts(change, predicted, z, alpha),
         })
     }
 
     /// One point per exponent: the printed value against its interval (the reference passes).
-    fn exponent_points(&self, d: &CollapseDetails) -> Vec<PointOutcome> {
-        let z = normal_quantile(1.0 - self.family_alpha / 2.0);
+    fn exponent_points(d: &CollapseDetails, alpha: f64) -> Vec<PointOutcome> {
+        let z = normal_quantile(1.0 - alpha / 2.0);
         d.exponents.iter().map(|e| PointOutcome::exponent(&e.name, e.printed, e.fitted, e.ci, z, passes(e))).collect()
     }
 
     /// The decision of an audit: refuted when any part fails.
-    pub fn decision(&self, precision: &Precision, d: CollapseDetails) -> Decision {
+    pub fn decision(&self, precision: &Stage, d: CollapseDetails) -> Decision {
         let verdict = if d.fails_on.is_empty() { Verdict::Holds } else { Verdict::Refuted };
         let rule = Rule {
             kind: RuleKind::BootstrapInterval,
-            family_alpha: self.family_alpha,
+            family_alpha: precision.alpha,
             family: self.sweeps.sweep.len() - 1,
             trials: self.sweeps.trials(precision.quick),
             resamples: Some(self.draws(precision.quick)),
@@ -257,7 +263,7 @@ impl Collapse {
             worst: Worst::FirstFailing,
             ..Decision::new(
                 rule,
-                self.exponent_points(&d),
+                Self::exponent_points(&d, precision.alpha),
                 FiniteSize::NotApplicable { reason: self.reason.clone() },
                 Details::Collapse(d),
             )
@@ -283,11 +289,11 @@ fn fails_on(d: &CollapseDetails) -> Vec<String> {
 }
 
 impl Method for Collapse {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.cells(precision)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         Ok(self.decision(precision, self.details(precision, drawn)?))
     }
 }

@@ -14,7 +14,7 @@ use rand::SeedableRng;
 use super::Context;
 use crate::decide::interval::{excess_z, inside};
 use crate::engine::plan::{Settings, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
+use crate::engine::{Cell, Decision, Drawn, Method, Precision, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::outcome::details::DecayExponentDetails;
@@ -142,17 +142,17 @@ impl DecayExponent {
 }
 
 impl Method for DecayExponent {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.cells(precision)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let cols = drawn.iter().map(|d| d.column(self.output)).collect::<Result<Vec<_>>>()?;
         let tol = &self.spec.tolerance;
         let draws = self.spec.bootstrap.unwrap_or(BOOTSTRAP);
         let mut rng = Rng::seed_from_u64(derive(derive(precision.seed, &[self.stream]), &[u64::MAX]));
         let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-        let fit = exponent_ci(&self.spec.scan.values, &slices, draws, tol.family_alpha, &mut rng)?;
+        let fit = exponent_ci(&self.spec.scan.values, &slices, draws, precision.alpha, &mut rng)?;
         let trials = self.spec.trials_at(precision.quick);
         let mut points = self.size_points(&fit, &cols);
         let exponent = self.exponent_point(&fit, trials);
@@ -166,11 +166,11 @@ impl Method for DecayExponent {
             exponent: fit.exponent,
             ci: fit.ci,
             printed: self.printed,
-            level: 1.0 - tol.family_alpha,
+            level: 1.0 - precision.alpha,
         });
         let rule = Rule {
             kind: RuleKind::BootstrapInterval,
-            family_alpha: tol.family_alpha,
+            family_alpha: precision.alpha,
             family: 1,
             trials,
             resamples: Some(draws),

@@ -12,7 +12,7 @@ use super::Context;
 use super::collapse::Collapse;
 use super::order::Sweeps;
 use crate::decide::steps::{against, against_p, direction, step_z, verdict};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage};
 use crate::error::Result;
 use crate::outcome::details::{DirectionsDetails, Step};
 use crate::outcome::{Coord, Details, FiniteSize, PointOutcome, Rule, RuleKind};
@@ -22,7 +22,6 @@ use crate::stats::Estimate;
 /// A compiled directions check.
 pub struct Directions {
     sweeps: Sweeps,
-    family_alpha: f64,
     reason: Option<String>,
     /// The collapse audit reported as context (with a reference).
     context: Option<Collapse>,
@@ -40,7 +39,6 @@ impl Directions {
         };
         Ok(Directions {
             sweeps: Sweeps::compile(&src, &spec.sweep, cx.statement)?,
-            family_alpha: spec.tolerance.family_alpha,
             reason: spec.tolerance.budget_reason.clone(),
             context,
         })
@@ -65,7 +63,8 @@ impl Directions {
     }
 
     /// The paired steps of one constituent from its drawn cells (one per sorted value).
-    fn steps(&self, quick: bool, name: &str, values: &[f64], drawn: &[Drawn]) -> Result<Vec<Step>> {
+    fn steps(&self, stage: &Stage, name: &str, values: &[f64], drawn: &[Drawn]) -> Result<Vec<Step>> {
+        let (quick, alpha) = (stage.quick, stage.alpha);
         let base = self.sweeps.base(quick)?;
         let mut steps = Vec::new();
         let mut prev: Option<(f64, f64, Vec<f64>)> = None;
@@ -83,7 +82,7 @@ impl Directions {
                     to: *v,
                     improvement: diff,
                     z,
-                    direction: direction(z, self.family_alpha),
+                    direction: direction(z, alpha),
                 });
             }
             prev = Some((*v, g, col));
@@ -107,7 +106,7 @@ impl Directions {
 }
 
 impl Method for Directions {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         let mut cells = Vec::new();
         for (k, values) in self.lines(precision.quick)? {
             for v in values {
@@ -120,11 +119,11 @@ impl Method for Directions {
         Ok(cells)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let mut steps = Vec::new();
         let mut at = 0;
         for (k, values) in self.lines(precision.quick)? {
-            steps.extend(self.steps(precision.quick, &k, &values, &drawn[at..])?);
+            steps.extend(self.steps(precision, &k, &values, &drawn[at..])?);
             at += values.len();
         }
         let context = match &self.context {
@@ -133,11 +132,11 @@ impl Method for Directions {
         };
         let zs: Vec<f64> = steps.iter().map(|s| s.z).collect();
         let points: Vec<PointOutcome> =
-            steps.iter().zip(against(&zs, self.family_alpha)).map(|(s, bad)| Self::point(s, !bad)).collect();
+            steps.iter().zip(against(&zs, precision.alpha)).map(|(s, bad)| Self::point(s, !bad)).collect();
         let fails = points.iter().filter(|p| !p.pass).count();
         let rule = Rule {
             kind: RuleKind::Holm,
-            family_alpha: self.family_alpha,
+            family_alpha: precision.alpha,
             family: points.len(),
             trials: self.sweeps.trials(precision.quick),
             resamples: None,

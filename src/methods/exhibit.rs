@@ -7,7 +7,7 @@
 use super::Context;
 use crate::decide::exhibit::{exhibit, key_groups, z_of};
 use crate::engine::plan::{Point, Settings, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage, Worst};
 use crate::error::Result;
 use crate::formula::Formula;
 use crate::outcome::details::ExhibitDetails;
@@ -84,12 +84,12 @@ impl Exhibit {
 }
 
 impl Method for Exhibit {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.cells(precision.quick, precision.seed)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
-        let alpha = self.spec.tolerance.family_alpha;
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
+        let alpha = precision.alpha;
         let n = self.points.len();
         let z_crit = -normal_quantile(alpha / n as f64);
         let (mut points, keys): (Vec<PointOutcome>, Vec<f64>) = self

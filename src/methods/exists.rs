@@ -12,7 +12,7 @@ use super::order::{column_seed, scaled, texts};
 use crate::decide::exists::{exceedance_p, exceedance_z, significant, verdict};
 use crate::decide::regime::classify_thresholds;
 use crate::engine::plan::{Point, Settings, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
+use crate::engine::{Cell, Decision, Drawn, Method, Precision, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::outcome::details::{ExistsDetails, Invariance};
 use crate::outcome::{Coords, Details, FiniteSize, PointOutcome, Rule, RuleKind, coords};
@@ -28,7 +28,6 @@ pub struct Exists {
     symmetry: Option<Vec<(String, f64)>>,
     trials: usize,
     quick_trials: usize,
-    family_alpha: f64,
     reason: Option<String>,
 }
 
@@ -63,7 +62,6 @@ impl Exists {
             symmetry,
             trials: spec.trials,
             quick_trials: spec.trials_at(true),
-            family_alpha: spec.tolerance.family_alpha,
             reason: spec.tolerance.budget_reason.clone(),
         };
         for quick in [false, true] {
@@ -115,12 +113,12 @@ impl Exists {
 }
 
 impl Method for Exists {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.points.iter().map(|p| self.cell(p, precision)).collect()
     }
 
     /// The base point under the symmetry (factor 2) at the grid point of largest z.
-    fn follow_up(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Vec<Cell>> {
+    fn follow_up(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Vec<Cell>> {
         let (Some(w), Some(i)) = (&self.symmetry, Self::best(&self.estimates(drawn)?)) else {
             return Ok(Vec::new());
         };
@@ -129,10 +127,10 @@ impl Method for Exists {
         Ok(vec![self.cell(&at, precision)?])
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let estimates = self.estimates(drawn)?;
         let zs: Vec<f64> = estimates.iter().map(|(_, z)| *z).collect();
-        let flags = significant(&zs, self.family_alpha);
+        let flags = significant(&zs, precision.alpha);
         let points: Vec<PointOutcome> = self
             .points
             .iter()
@@ -160,13 +158,13 @@ impl Method for Exists {
             bound: self.bound,
             significant: k,
             best,
-            z_interval: normal_quantile(1.0 - self.family_alpha / 2.0),
+            z_interval: normal_quantile(1.0 - precision.alpha / 2.0),
             invariance,
             region,
         });
         let rule = Rule {
             kind: RuleKind::Holm,
-            family_alpha: self.family_alpha,
+            family_alpha: precision.alpha,
             family: points.len(),
             trials: self.trials(precision.quick),
             resamples: None,

@@ -61,6 +61,7 @@ pub fn compile(spec: &CheckSpec, cx: &Context) -> Result<Check> {
         method_name: spec.method(),
         describe: spec.describe().to_string(),
         regime: spec.regime().map(str::to_string),
+        consistency: spec.consistency().map(str::to_string),
         method,
     })
 }

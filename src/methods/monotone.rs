@@ -12,7 +12,7 @@ use super::Context;
 use super::groups::{group_along, value_of};
 use crate::decide::steps::steps;
 use crate::engine::plan::{Point, Settings, axis_numbers, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage};
 use crate::error::{Error, Result};
 use crate::outcome::details::MonotoneDetails;
 use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, coords};
@@ -108,11 +108,11 @@ impl Monotone {
 }
 
 impl Method for Monotone {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.cells(precision.quick, precision.seed)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let mut all = Vec::new();
         let mut rest = drawn;
         for group in &self.groups {
@@ -122,7 +122,7 @@ impl Method for Monotone {
         }
         let tol = &self.spec.tolerance;
         let changes: Vec<Estimate> = all.iter().map(|(_, d)| *d).collect();
-        let tests = steps(&changes, tol.abs, tol.family_alpha, self.strict);
+        let tests = steps(&changes, tol.abs, precision.alpha, self.strict);
         let sign = if self.decreasing { 1.0 } else { -1.0 };
         let points: Vec<PointOutcome> = all
             .iter()
@@ -141,7 +141,7 @@ impl Method for Monotone {
             .collect();
         let rule = Rule {
             kind: if self.strict { RuleKind::StrictBonferroni } else { RuleKind::Holm },
-            family_alpha: tol.family_alpha,
+            family_alpha: precision.alpha,
             family: points.len(),
             trials: self.spec.trials_at(precision.quick),
             resamples: None,

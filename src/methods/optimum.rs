@@ -14,7 +14,7 @@ use super::Context;
 use super::groups::{group_along, value_of};
 use crate::decide::optimum::{Found, along, exists, rise_z};
 use crate::engine::plan::{Point, Settings, axis_numbers, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::optimize::{Location, SimOptimum, minimize_simulated};
 use crate::outcome::details::{OptimumDetails, OptimumLocation, OptimumSummary};
@@ -114,9 +114,9 @@ impl Optimum {
     }
 
     /// The simulated optimum at one point from its sweep's cells, and what the rule needs of it.
-    fn optimum(&self, drawn: &[Drawn], seed: u64) -> Result<(SimOptimum, Found)> {
+    fn optimum(&self, drawn: &[Drawn], seed: u64, alpha: f64) -> Result<(SimOptimum, Found)> {
         let losses = drawn.iter().map(|d| d.column(self.output)).collect::<Result<Vec<_>>>()?;
-        let level = 1.0 - self.spec.tolerance.family_alpha;
+        let level = 1.0 - alpha;
         let o = minimize_simulated(&self.sweep_values, &losses, RESAMPLES, level, seed)?;
         let found = Found {
             interior: o.optimum.location == Location::Interior,
@@ -195,12 +195,12 @@ fn outcome(point: &Point, o: &SimOptimum, exists: bool, pass: bool, trials: usiz
 }
 
 impl Method for Optimum {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.cells(precision.quick, precision.seed)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
-        let alpha = self.spec.tolerance.family_alpha;
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
+        let alpha = precision.alpha;
         let trials = self.spec.trials_at(precision.quick);
         let n_points = self.groups.iter().map(Vec::len).sum::<usize>();
         let z_crit = bonferroni_z(alpha, n_points);
@@ -209,7 +209,7 @@ impl Method for Optimum {
         for group in &self.groups {
             let mut found = Vec::new();
             for (d, seed) in sweeps.by_ref().take(group.len()) {
-                found.push(self.optimum(d, seed)?);
+                found.push(self.optimum(d, seed, alpha)?);
             }
             let line: Vec<Found> = found.iter().map(|(_, f)| *f).collect();
             let pass = along(&line, z_crit, self.trend.as_ref().map(|t| t.1));

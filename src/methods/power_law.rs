@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use super::Context;
 use super::order::Sweeps;
 use crate::decide::interval::{inside, per_interval};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::outcome::details::{Exponent, PowerLawDetails};
 use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, Verdict};
@@ -53,7 +53,6 @@ pub fn fit_with_ci(logs: &[Vec<f64>], cols: &[&[f64]], draws: usize, level: f64,
 pub struct PowerLaw {
     sweeps: Sweeps,
     bootstrap: usize,
-    family_alpha: f64,
     reason: Option<String>,
 }
 
@@ -63,7 +62,6 @@ impl PowerLaw {
         Ok(PowerLaw {
             sweeps: Sweeps::compile(&src, &spec.sweep, cx.statement)?,
             bootstrap: spec.bootstrap.unwrap_or(BOOTSTRAP),
-            family_alpha: spec.tolerance.family_alpha,
             reason: spec.tolerance.budget_reason.clone(),
         })
     }
@@ -73,7 +71,7 @@ impl PowerLaw {
     }
 
     /// The fitted exponents against the printed ones, from the drawn sweeps.
-    fn details(&self, precision: &Precision, drawn: &[Drawn]) -> Result<PowerLawDetails> {
+    fn details(&self, precision: &Stage, drawn: &[Drawn]) -> Result<PowerLawDetails> {
         let base = self.sweeps.base(precision.quick)?;
         let printed = self.sweeps.printed_exponents(&base)?;
         let mut cols = Vec::new();
@@ -84,7 +82,7 @@ impl PowerLaw {
         }
         let means: Vec<f64> = cols.iter().map(|c| Estimate::from_samples(c).mean).collect();
         let cols: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-        let level = per_interval(self.family_alpha, self.sweeps.sweep.len());
+        let level = per_interval(precision.alpha, self.sweeps.sweep.len());
         let draws = self.draws(precision.quick);
         let mut rng = Rng::seed_from_u64(derive(precision.seed, &[0xB007, 0x5]));
         let fit = fit_with_ci(&logs, &cols, draws, level, &mut rng)?;
@@ -116,14 +114,14 @@ impl PowerLaw {
 }
 
 impl Method for PowerLaw {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         let base = self.sweeps.base(precision.quick)?;
         self.sweeps.points(&base)?.iter().map(|p| self.sweeps.cell(p, precision)).collect()
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let d = self.details(precision, drawn)?;
-        let zq = normal_quantile(1.0 - per_interval(self.family_alpha, self.sweeps.sweep.len()) / 2.0);
+        let zq = normal_quantile(1.0 - per_interval(precision.alpha, self.sweeps.sweep.len()) / 2.0);
         let points: Vec<PointOutcome> = d
             .exponents
             .iter()
@@ -132,7 +130,7 @@ impl Method for PowerLaw {
         let verdict = if points.iter().all(|p| p.pass) { Verdict::Holds } else { Verdict::Refuted };
         let rule = Rule {
             kind: RuleKind::BootstrapInterval,
-            family_alpha: self.family_alpha,
+            family_alpha: precision.alpha,
             family: points.len(),
             trials: self.sweeps.trials(precision.quick),
             resamples: Some(d.resamples),

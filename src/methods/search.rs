@@ -8,7 +8,7 @@
 //! (for strict monotonicity: when the derivative is not strictly positive/negative there).
 
 use crate::decide::regime::classify_thresholds;
-use crate::engine::{Cell, Decision, Drawn, Method, Precision, Worst};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::formula::domain::maximize_in_box;
 use crate::formula::{Formula, Interval};
@@ -189,11 +189,11 @@ fn key(g: f64) -> f64 {
 }
 
 impl Method for Search {
-    fn plan(&self, _: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, _: &Stage) -> Result<Vec<Cell>> {
         Ok(Vec::new())
     }
 
-    fn decide(&self, _: &Precision, _: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, _: &Stage, _: &[Drawn]) -> Result<Decision> {
         let (evaluated, sampled) = self.evaluate()?;
         let flags: Vec<(Coords, bool)> =
             evaluated.iter().map(|(x, g, tol)| (self.coords(x), !self.fails(*g, *tol))).collect();

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use super::Context;
 use crate::decide::budget::{Sense, budget_test, holm, strict};
 use crate::engine::plan::{Point, Settings, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Precision};
+use crate::engine::{Cell, Decision, Drawn, Method, Stage};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
 use crate::outcome::details::SimulationDetails;
@@ -214,11 +214,11 @@ impl Simulation {
 }
 
 impl Method for Simulation {
-    fn plan(&self, precision: &Precision) -> Result<Vec<Cell>> {
+    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
         self.cells(precision.quick, precision.seed)
     }
 
-    fn decide(&self, precision: &Precision, drawn: &[Drawn]) -> Result<Decision> {
+    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let quick = precision.quick;
         let per_point = self.sizes(quick).len();
         let mut points = self
@@ -229,15 +229,15 @@ impl Method for Simulation {
             .collect::<Result<Vec<_>>>()?;
         let tol: &Tolerance = &self.spec.tolerance;
         let kind = if self.strict {
-            strict(&mut points, tol.family_alpha, self.sense);
+            strict(&mut points, precision.alpha, self.sense);
             RuleKind::StrictBonferroni
         } else {
-            holm(&mut points, tol.family_alpha);
+            holm(&mut points, precision.alpha);
             RuleKind::Holm
         };
         let rule = Rule {
             kind,
-            family_alpha: tol.family_alpha,
+            family_alpha: precision.alpha,
             family: points.len(),
             trials: self.spec.trials_at(quick),
             resamples: None,

@@ -25,6 +25,9 @@ pub enum Verdict {
     RegimeLimited,
     /// Disagrees beyond tolerance, everywhere or without a describable regime.
     Refuted,
+    /// The trial budget was exhausted without a decision: nothing was refuted, but the deviation
+    /// that could be excluded is larger than the check requires (or only consistency checks hold).
+    Inconclusive,
 }
 
 impl fmt::Display for Verdict {
@@ -33,20 +36,18 @@ impl fmt::Display for Verdict {
             Verdict::Holds => "holds",
             Verdict::RegimeLimited => "regime-limited",
             Verdict::Refuted => "refuted",
+            Verdict::Inconclusive => "inconclusive",
         })
     }
 }
 
-/// The verdict of checks that test the same setting: holds if every one holds, refuted if any is
-/// refuted, else regime-limited.
+/// The verdict of checks that test the same setting: refuted if any is refuted, else regime-limited
+/// if any is, else inconclusive if any is, else holds.
 pub fn combine(verdicts: &[Verdict]) -> Verdict {
-    if verdicts.contains(&Verdict::Refuted) {
-        Verdict::Refuted
-    } else if verdicts.contains(&Verdict::RegimeLimited) {
-        Verdict::RegimeLimited
-    } else {
-        Verdict::Holds
-    }
+    [Verdict::Refuted, Verdict::RegimeLimited, Verdict::Inconclusive]
+        .into_iter()
+        .find(|v| verdicts.contains(v))
+        .unwrap_or(Verdict::Holds)
 }
 
 /// A coordinate of a point: a number, or a word (a choice such as `variant = ridge`).
@@ -279,6 +280,19 @@ pub struct CheckOutcome {
     /// points of a search), in a fixed order: compares two variants of a claim point by point.
     #[serde(skip)]
     pub failures: Vec<bool>,
+    /// Why the check is only a consistency check (not independent of the claim's derivation): it
+    /// cannot make a claim hold on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<String>,
+    /// Looks taken by a sequential check.
+    pub looks: Looks,
+}
+
+/// Looks a check took out of those it may take (sequential sampling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Looks {
+    pub taken: usize,
+    pub planned: usize,
 }
 
 impl CheckOutcome {

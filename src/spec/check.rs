@@ -31,6 +31,9 @@ macro_rules! simulated_spec {
             /// The setting this check covers (e.g. "weight decay"), when a claim's checks cover
             /// different settings: a claim that holds in some and fails in others is regime-limited.
             pub regime: Option<String>,
+            /// Marks a consistency check and says why it is one: it is not independent of the
+            /// claim's derivation (e.g. a fast path built from it), so it cannot make a claim hold.
+            pub consistency: Option<String>,
             /// The observable simulated.
             pub observable: String,
             /// Its output compared (default: the observable's first output).
@@ -209,6 +212,8 @@ simulated_spec!(
 pub struct SearchSpec {
     pub describe: String,
     pub regime: Option<String>,
+    /// Marks a consistency check, with the reason (see the simulated methods).
+    pub consistency: Option<String>,
     /// Sample points per domain axis before local refinement (default: about 20 000 points in all).
     pub points_per_axis: Option<usize>,
 }
@@ -366,6 +371,11 @@ impl CheckSpec {
     /// The setting this check covers, if the claim's checks cover different settings.
     pub fn regime(&self) -> Option<&str> {
         each_method!(self, s => s.regime.as_deref())
+    }
+
+    /// Why the check is a consistency check, if it is one.
+    pub fn consistency(&self) -> Option<&str> {
+        each_method!(self, s => s.consistency.as_deref())
     }
 
     fn validate(&self) -> std::result::Result<(), String> {

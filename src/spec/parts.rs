@@ -8,18 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::formula::scaling::parse_weights;
 
-fn default_family_alpha() -> f64 {
-    0.01
-}
-
-fn check_alpha(alpha: f64) -> std::result::Result<(), String> {
-    if alpha > 0.0 && alpha < 1.0 {
-        Ok(())
-    } else {
-        Err(format!("tolerance.family_alpha = {alpha} must lie in (0, 1)"))
-    }
-}
-
 fn check_budget(name: &str, value: f64) -> std::result::Result<(), String> {
     if value >= 0.0 && value.is_finite() {
         Ok(())
@@ -33,9 +21,6 @@ fn check_budget(name: &str, value: f64) -> std::result::Result<(), String> {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tolerance {
-    /// Family-wise false-alarm rate over the check's points.
-    #[serde(default = "default_family_alpha")]
-    pub family_alpha: f64,
     /// Absolute budget added to the statistical tolerance.
     #[serde(default)]
     pub abs: f64,
@@ -48,7 +33,6 @@ pub struct Tolerance {
 
 impl Tolerance {
     pub(super) fn validate(&self) -> std::result::Result<(), String> {
-        check_alpha(self.family_alpha)?;
         check_budget("abs", self.abs)?;
         check_budget("rel", self.rel)
     }
@@ -58,8 +42,6 @@ impl Tolerance {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AbsTolerance {
-    #[serde(default = "default_family_alpha")]
-    pub family_alpha: f64,
     #[serde(default)]
     pub abs: f64,
     pub budget_reason: String,
@@ -67,30 +49,21 @@ pub struct AbsTolerance {
 
 impl AbsTolerance {
     pub(super) fn validate(&self) -> std::result::Result<(), String> {
-        check_alpha(self.family_alpha)?;
         check_budget("abs", self.abs)
     }
 }
 
 /// A family-wise level without a budget (methods whose statistic has no finite-size budget).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Level {
-    #[serde(default = "default_family_alpha")]
-    pub family_alpha: f64,
     /// Why the method needs no budget, or what limits it.
     pub budget_reason: Option<String>,
 }
 
-impl Default for Level {
-    fn default() -> Self {
-        Level { family_alpha: default_family_alpha(), budget_reason: None }
-    }
-}
-
 impl Level {
     pub(super) fn validate(&self) -> std::result::Result<(), String> {
-        check_alpha(self.family_alpha)
+        Ok(())
     }
 }
 
