@@ -19,7 +19,8 @@ use crate::decide::regime::classify_points;
 use crate::error::{Error, Result};
 use crate::observable::Sample;
 use crate::outcome::{
-    CheckOutcome, Details, FiniteSize, Looks, PointOutcome, Region, Resolution, Rule, Undecided, Verdict, least_compatible,
+    CheckOutcome, Details, FiniteSize, Looks, PointOutcome, Region, Resolution, Rule, Undecided, Verdict,
+    least_compatible,
 };
 pub use observer::{Observer, Silent};
 pub use plan::{Cell, Point, Settings};
