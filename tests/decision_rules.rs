@@ -3,9 +3,8 @@
 //! three standard errors of the estimated rate), and the power under a stated alternative is high.
 //! No simulator is involved: residuals are Gaussian with a chosen mean.
 //!
-//! The rules use normal quantiles with the estimated standard error. With many trials (here 400) that
-//! is calibrated; with few it is not, and `few_trials_inflate_the_one_sided_rate_as_student_t_predicts`
-//! measures by how much (the Student-t correction is a separate change).
+//! The rules use Student-t quantiles on trials - 1 degrees of freedom, calibrated with few trials as
+//! well as with many (`few_trials_keep_the_one_sided_rate_with_student_t`).
 
 use rand::SeedableRng;
 use tlcheck::decide::budget::{Sense, budget_test, holm, strict};
@@ -131,14 +130,11 @@ fn strict_inequality_shows_an_effect_only_beyond_the_budget() {
 }
 
 #[test]
-fn few_trials_inflate_the_one_sided_rate_as_student_t_predicts() {
-    // 10 points at the null's boundary, 12 trials each: each one-sided test at the Holm level alpha/10
-    // rejects with probability q = P(T_11 > z_{1 - alpha/10}) > alpha/10, and the family rate is about
-    // 1 - (1 - q)^10 (the first Holm step decides whether any point fails).
+fn few_trials_keep_the_one_sided_rate_with_student_t() {
+    // 10 points at the null's boundary, 12 trials each: with normal quantiles the family rate was
+    // 1 - (1 - P(T_11 > z_{1 - alpha/10}))^10 = 12.2% at nominal 5%; with Student-t quantiles on
+    // trials - 1 degrees of freedom it is at most nominal.
     let trials = 12;
-    let z = tlcheck::stats::normal_quantile(1.0 - ALPHA / POINTS as f64);
-    let q = tlcheck::stats::student_sf(z, (trials - 1) as f64);
-    let predicted = 1.0 - (1.0 - q).powi(POINTS as i32);
     let mut rng = Rng::seed_from_u64(9);
     let b = 0.0;
     let hits = (0..REPLICATIONS)
@@ -149,8 +145,6 @@ fn few_trials_inflate_the_one_sided_rate_as_student_t_predicts() {
         })
         .count();
     let rate = hits as f64 / REPLICATIONS as f64;
-    let margin = 3.0 * (predicted * (1.0 - predicted) / REPLICATIONS as f64).sqrt();
-    println!("12 trials: rate {rate}, Student-t prediction {predicted}");
-    assert!(predicted > 1.5 * ALPHA, "the normal rule is anti-conservative here: predicted {predicted}");
-    assert!((rate - predicted).abs() <= margin, "rate {rate}, Student-t prediction {predicted}");
+    println!("12 trials: rate {rate}");
+    assert!(rate <= limit(ALPHA), "rate {rate}");
 }

@@ -16,7 +16,7 @@ use tlcheck::decide::steps::steps;
 use tlcheck::optimize::{Location, minimize_simulated};
 use tlcheck::rng::{Rng, derive};
 use tlcheck::sim::gaussian::normal;
-use tlcheck::stats::{Estimate, bonferroni_z};
+use tlcheck::stats::{Estimate, bonferroni_t};
 
 /// Three binomial standard deviations of a rate `alpha` over `reps` replications.
 fn margin(alpha: f64, reps: usize) -> f64 {
@@ -100,7 +100,7 @@ fn found(rng: &mut Rng, f: &dyn Fn(f64) -> f64, alpha: f64) -> Found {
 #[test]
 fn optimum_exists_only_for_a_u_shaped_curve() {
     let (reps, alpha) = (2000, 0.05);
-    let z = bonferroni_z(alpha, 1);
+    let z = bonferroni_t(alpha, 1, f64::INFINITY);
     let exists = |f: &dyn Fn(f64) -> f64, seed| rate(reps, seed, |rng| along(&[found(rng, f, alpha)], z, None)[0]);
     let flat = exists(&|_| 0.0, 5);
     let falling = exists(&|g: f64| -0.1 * g.ln(), 6);
@@ -118,7 +118,7 @@ fn optimum_exists_only_for_a_u_shaped_curve() {
 #[test]
 fn optimum_trend_fails_when_the_optimum_moves_the_wrong_way() {
     let (reps, alpha) = (600, 0.05);
-    let z = bonferroni_z(alpha, 3);
+    let z = bonferroni_t(alpha, 3, f64::INFINITY);
     let u = |centre: f64| move |g: f64| 1.0 * ((g / centre).ln() / 4f64.ln()).powi(2);
     let wrong = |centres: [f64; 3], seed| {
         rate(reps, seed, |rng| {
