@@ -154,7 +154,8 @@ fn audit_exit_code_reports_verdict_mismatches_and_bad_files() {
 #[test]
 fn a_closed_output_pipe_is_not_a_panic() {
     use std::process::{Command, Stdio};
-    for args in [&["list", "--json"][..], &["observables", "--json"], &["list"]] {
+    let calibrate = ["calibrate", "lauditi2025.chi_increasing", "--seeds", "1", "--json"];
+    for args in [&["list", "--json"][..], &["observables", "--json"], &["list"], &calibrate] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tlcheck"))
             .args(args)
             .stdout(Stdio::piped())
@@ -180,4 +181,41 @@ fn missing_inputs_exit_2_and_unwritable_outputs_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/no/such/folder/phase.svg") && stderr.lines().count() == 1, "{stderr}");
+}
+
+/// `calibrate` on a cheap claim: JSON with one object per claim (counts keyed by verdict, per-seed
+/// verdicts), exit 0 when every seed reproduces the recorded verdict and 1 when a claim is not stable
+/// (here: recorded as refuted, holding at every seed); bad input exits 2.
+#[test]
+fn calibrate_reports_counts_per_claim_and_exit_codes() {
+    let out = tlcheck(&["calibrate", "lauditi2025.chi_increasing", "--seeds", "2", "--quick", "--json"]);
+    let v = json(&out);
+    let claim = &v["claims"][0];
+    assert_eq!(claim["id"], "lauditi2025.chi_increasing");
+    assert_eq!(claim["counts"]["holds"], 2);
+    for verdict in ["regime-limited", "refuted", "inconclusive"] {
+        assert_eq!(claim["counts"][verdict], 0, "{verdict}");
+    }
+    let seeds: Vec<u64> = claim["seeds"].as_array().unwrap().iter().map(|s| s["seed"].as_u64().unwrap()).collect();
+    assert_eq!(seeds, [2025, 2026], "the first seed defaults to the audit's");
+    assert_eq!(claim["seeds"][1]["verdict"], "holds");
+    assert_eq!((claim["matching"]["count"].as_u64(), v["passed"].as_bool()), (Some(2), Some(true)));
+
+    let base = std::env::temp_dir().join(format!("tlcheck-cli-calibrate-{}", std::process::id()));
+    write_theorems(&base, |s| s.replace("expected = \"holds\"", "expected = \"refuted\""));
+    let out = tlcheck(&["calibrate", "--theorems", base.to_str().unwrap(), "--seeds", "2", "--first-seed", "9"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("0 of 1 claims stable") && text.contains("9..=10"), "{text}");
+    std::fs::remove_dir_all(&base).ok();
+
+    assert_usage_error(&["calibrate", "--seeds", "0"], "--seeds");
+    assert_usage_error(&["calibrate", "no.such_claim", "--seeds", "2"], "unknown claim");
+    assert_usage_error(&["calibrate", "lauditi2025.chi_increasing"], "--seeds");
+    assert_usage_error(&["calibrate", "--seeds", "2", "--first-seed", "18446744073709551615"], "overflows");
+    assert_usage_error(&["calibrate", "--seeds", "2", "--first-seed", "x"], "--first-seed");
+    let help = String::from_utf8_lossy(&tlcheck(&["calibrate", "--help"]).stdout).to_string();
+    for word in ["--seeds", "--first-seed", "--quick", "--json", "--theorems", "default: 2025"] {
+        assert!(help.contains(word), "help lacks {word}: {help}");
+    }
 }

@@ -2,6 +2,7 @@
 //! errors travel up as values and are printed once, in [`run_args`].
 
 pub mod args;
+pub mod calibrate;
 pub mod experiment;
 pub mod formula;
 pub mod mutate;
@@ -29,6 +30,9 @@ use crate::error::{Error, Result};
 use crate::observable::{find, registry, simulate};
 use crate::params::split_assignment;
 use crate::report::{audit_json, audit_table, list_table, observables_text, table};
+
+/// The base seed of `audit` and `check` when none is given (also the first seed of `calibrate`).
+pub const DEFAULT_SEED: u64 = 2025;
 
 /// tlcheck decides printed closed-form claims of transfer-learning theory against simulations of
 /// the learning procedures they describe, with statistical verdicts (holds / regime-limited / refuted).
@@ -133,6 +137,10 @@ enum Command {
     Formula(formula::FormulaArgs),
     /// Checker power: run plausible typos of a claim's printed formula through its checks.
     Mutate(mutate::MutateArgs),
+    /// Verdict stability over seeds: decide every claim (or the given ones) at N seeds and count each
+    /// verdict, the seeds that reproduce the recorded one and the spread of the worst |z|. Exit 0 when
+    /// every claim is stable and no claim recorded as holding is ever refuted, else 1.
+    Calibrate(calibrate::CalibrateArgs),
     /// Experiments on real data (`experiment cifar`: transfer loss vs P2 on CIFAR-10 or CSV images).
     Experiment {
         #[command(subcommand)]
@@ -153,7 +161,7 @@ struct RunArgs {
     #[arg(long)]
     quick: bool,
     /// Base random seed (u64); every claim derives independent streams from it.
-    #[arg(long, default_value_t = 2025)]
+    #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
     /// Print JSON: {claims: [{id, verdict, expected, worst_point, max_abs_z, points, ...}], all_match, elapsed_s}.
     #[arg(long)]
@@ -259,6 +267,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Formula(args) => formula::run(&args),
         Command::Mutate(args) => mutate::run(&args),
         Command::Experiment { command } => experiment::run(&command),
+        Command::Calibrate(args) => calibrate::run(&args),
     }
 }
 

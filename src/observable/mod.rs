@@ -12,6 +12,7 @@ pub mod lauditi;
 pub mod lauditi_joint;
 pub mod lauditi_real;
 pub mod lauditi_transfer;
+pub mod synthetic;
 pub mod tahir;
 pub mod yuan;
 
@@ -131,6 +132,7 @@ pub fn registry() -> &'static [&'static dyn Observable] {
         &tahir::ReluProjection,
         &tahir::ReluStudent,
         &yuan::TestError,
+        &synthetic::Noisy,
     ]
 }
 
@@ -285,6 +287,7 @@ mod tests {
             "tahir.relu_projection" => "d=10 m=10 n=50 n_test=50",
             "tahir.relu_student" => "d=6 m=6 width=10 n=20 n_source=40 steps=10 n_test=20",
             "yuan.test_error" => "d=50 N1=20 N2=10 steps1=10 steps2=10 n_test=50",
+            "synthetic.noisy" => "x=1 noise=student_t3",
             other => panic!("no small parameters for {other}"),
         };
         let mut given: Vec<(String, String)> =

@@ -1,0 +1,112 @@
+//! `tlcheck calibrate`: the audit's verdicts over many seeds ([`crate::analysis::calibration`]).
+
+use std::path::PathBuf;
+
+use super::{BarObserver, DEFAULT_SEED, progress_bar, to_json};
+use crate::analysis::calibration::{Calibration, ClaimCalibration, allowed_mismatches, calibrate, seed_range};
+use crate::audit::{planned_trials, select};
+use crate::claim::{default_dir, load_dir};
+use crate::cli::out::{out, outln};
+use crate::engine::Precision;
+use crate::error::Result;
+use crate::outcome::Verdict;
+use crate::report::table;
+
+/// Arguments of `tlcheck calibrate`.
+#[derive(clap::Args, Debug)]
+pub struct CalibrateArgs {
+    /// Claim ids (default: every claim in the theorem directory).
+    pub claims: Vec<String>,
+    /// Number N of seeds: every claim is decided at seeds S, S+1, ..., S+N-1 (N >= 1). A claim is
+    /// stable when at most one of the N seeds disagrees with its recorded verdict (none when N = 1).
+    #[arg(long, value_name = "N")]
+    pub seeds: usize,
+    /// First seed S (u64); the default is the audit's default seed, so seed S reproduces `audit`.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    pub first_seed: u64,
+    /// Quick precision (fewer trials and sizes, as in `cargo test`) at every seed.
+    #[arg(long)]
+    pub quick: bool,
+    /// Print JSON: {quick, seeds, claims: [{id, expected, counts: {holds, regime-limited, refuted,
+    /// inconclusive}, matching: {count, of, rate, se, ci95}, stable, holds_refuted, max_abs_z: {min,
+    /// median, max}, elapsed_s, seeds: [{seed, verdict, max_abs_z, elapsed_s}]}], stable,
+    /// holds_refuted, passed, elapsed_s} (times in seconds).
+    #[arg(long)]
+    pub json: bool,
+    /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own);
+    /// `tests/calibration` holds synthetic claims whose truth is known by construction.
+    #[arg(long, value_name = "DIR")]
+    pub theorems: Option<PathBuf>,
+}
+
+/// Runs `tlcheck calibrate`: exit code 0 when every claim is stable and no claim recorded as holding
+/// is ever refuted, else 1.
+pub fn run(args: &CalibrateArgs) -> Result<i32> {
+    let seeds = seed_range(args.first_seed, args.seeds)?;
+    let claims = load_dir(&args.theorems.clone().unwrap_or_else(default_dir))?;
+    let selected = select(&claims, &args.claims)?;
+    let precision = Precision { quick: args.quick, seed: args.first_seed };
+    let total: u64 = selected.iter().map(|c| planned_trials(c, &precision)).sum::<u64>() * seeds.len() as u64;
+    let observer = BarObserver(progress_bar(total, "calibrating"));
+    let result = calibrate(&selected, &seeds, args.quick, &observer);
+    observer.0.finish_and_clear();
+    let calibration = result?;
+    if args.json {
+        outln!("{}", to_json(&calibration)?)?;
+    } else {
+        out!("{}", text(&calibration))?;
+    }
+    Ok(if calibration.passed { 0 } else { 1 })
+}
+
+fn text(c: &Calibration) -> String {
+    let n = c.seeds.len();
+    let (first, last) = (c.seeds[0], c.seeds[n - 1]);
+    let precision = if c.quick { "quick" } else { "default" };
+    let mut out = format!("calibration over {n} seeds ({first}..={last}), {precision} precision\n");
+    let rows: Vec<Vec<String>> = c.claims.iter().map(row).collect();
+    out += &table(
+        &[
+            "claim",
+            "recorded",
+            "holds",
+            "regime-limited",
+            "refuted",
+            "inconclusive",
+            "as recorded",
+            "rate +- se",
+            "95% CI",
+            "max|z| min/median/max",
+            "time",
+        ],
+        &rows,
+    );
+    out += &format!(
+        "\n{} of {} claims stable (as recorded on >= {} of {n} seeds); {} recorded-holds claims ever refuted{}\n",
+        c.stable,
+        c.claims.len(),
+        n - allowed_mismatches(n),
+        c.holds_refuted.len(),
+        if c.holds_refuted.is_empty() { String::new() } else { format!(": {}", c.holds_refuted.join(", ")) },
+    );
+    out += &format!("calibration: {} ({:.1}s)\n", if c.passed { "passed" } else { "FAILED" }, c.elapsed_s);
+    out
+}
+
+fn row(c: &ClaimCalibration) -> Vec<String> {
+    let count = |v: Verdict| c.counts.get(v).to_string();
+    let m = &c.matching;
+    vec![
+        format!("{}{}", c.id, if c.stable { "" } else { " (!)" }),
+        c.expected.to_string(),
+        count(Verdict::Holds),
+        count(Verdict::RegimeLimited),
+        count(Verdict::Refuted),
+        count(Verdict::Inconclusive),
+        format!("{}/{}", m.count, m.of),
+        format!("{:.3} +- {:.3}", m.rate, m.se),
+        format!("[{:.3}, {:.3}]", m.ci95.0, m.ci95.1),
+        c.max_abs_z.map_or_else(|| "-".into(), |s| format!("{:.2} / {:.2} / {:.2}", s.min, s.median, s.max)),
+        format!("{:.2}s", c.elapsed_s),
+    ]
+}
