@@ -409,7 +409,8 @@ impl Observable for ReluStudent {
         "Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x) against a teacher of m* unit \
          neurons; the source teacher drops a fraction mu of them. Full-batch GD (f64) pre-training on n_source \
          source samples, then linear transfer (readout refitted on n target samples) versus scratch training on \
-         the same n samples; relative test errors."
+         the same n samples; relative test errors, and the target's part outside the span of the teacher's source \
+         neurons (fraction) and of the pre-trained student's features (span_fraction)."
     }
     fn params(&self) -> &'static [ParamSpec] {
         STUDENT_PARAMS
@@ -426,7 +427,10 @@ impl Observable for ReluStudent {
         let (width, n, n_source, n_test) =
             (params.size("width")?, params.size("n")?, params.size("n_source")?, params.size("n_test")?);
         let rows = n.max(n_source).max(n_test);
-        check_memory(8.0 * (rows * (d + 3 * width) + 3 * d * width + m * m) as f64, "relu student")?;
+        check_memory(
+            8.0 * (rows * (d + 3 * width) + 3 * d * width + 3 * width * width + m * m) as f64,
+            "relu student",
+        )?;
         Ok(Box::new(StudentRunner {
             d,
             m,

@@ -64,23 +64,27 @@ pub fn percentile_interval(replicates: &[Vec<f64>], i: usize, alpha: f64) -> Opt
     Some((percentile(&xs, alpha / 2.0)?, percentile(&xs, 1.0 - alpha / 2.0)?))
 }
 
-/// Bootstrap standard deviation of the `i`-th statistic of the replicates (NaN replicates dropped);
-/// None for fewer than two.
-pub fn bootstrap_sd(replicates: &[Vec<f64>], i: usize) -> Option<f64> {
+/// Bootstrap standard error of the `i`-th statistic of the replicates (NaN replicates dropped) from
+/// resamples of `trials` trials: the replicates' standard deviation times sqrt(T / (T - 1)), which
+/// removes the plug-in bias of resampling (the resampled mean of T values has variance
+/// (T - 1)/T s^2/T, not s^2/T). None for fewer than two replicates.
+pub fn bootstrap_se(replicates: &[Vec<f64>], i: usize, trials: usize) -> Option<f64> {
     let xs: Vec<f64> = replicates.iter().map(|r| r[i]).filter(|x| !x.is_nan()).collect();
     if xs.len() < 2 {
         return None;
     }
     let m = xs.iter().sum::<f64>() / xs.len() as f64;
-    Some((xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (xs.len() - 1) as f64).sqrt())
+    let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (xs.len() - 1) as f64;
+    let t = trials.max(2) as f64;
+    Some((var * t / (t - 1.0)).sqrt())
 }
 
-/// Two-sided interval at level 1 - `alpha` around `estimate` from the bootstrap standard deviation
-/// of the `i`-th statistic: estimate +- t_{1 - alpha/2, dof} sd* (Student's t with `dof` degrees of
-/// freedom, the normal for infinite `dof`); None when fewer than two replicates are left.
-pub fn se_interval(replicates: &[Vec<f64>], i: usize, estimate: f64, alpha: f64, dof: f64) -> Option<(f64, f64)> {
-    let half = crate::stats::student_quantile(1.0 - alpha / 2.0, dof) * bootstrap_sd(replicates, i)?;
-    Some((estimate - half, estimate + half))
+/// Two-sided interval at level 1 - `alpha` around `estimate` with standard error `se`:
+/// estimate +- t_{1 - alpha/2, dof} se (Student's t with `dof` degrees of freedom, the normal for
+/// infinite `dof`).
+pub fn se_interval(estimate: f64, se: f64, alpha: f64, dof: f64) -> (f64, f64) {
+    let half = crate::stats::student_quantile(1.0 - alpha / 2.0, dof) * se;
+    (estimate - half, estimate + half)
 }
 
 #[cfg(test)]
@@ -120,8 +124,7 @@ mod tests {
     }
 
     /// The standard-error interval of a mean at alpha = 1e-4 is the t interval: half-width
-    /// t_{1 - 5e-5, n - 1} s / sqrt(n) up to the bootstrap's sd error (sd* = s sqrt((n - 1) / n)
-    /// in expectation, then a few per cent from 2000 resamples).
+    /// t_{1 - 5e-5, n - 1} s / sqrt(n) up to the bootstrap's error (a few per cent from 2000 resamples).
     #[test]
     fn se_interval_is_the_t_interval_at_small_alpha() {
         let mut rng = Rng::seed_from_u64(7);
@@ -129,12 +132,13 @@ mod tests {
         let col: Vec<f64> = (0..n).map(|_| normal(&mut rng)).collect();
         let boot = paired_bootstrap(&[&col], 2000, &mut rng, |m| Ok(Some(vec![m[0]]))).unwrap();
         let mean = col.iter().sum::<f64>() / n as f64;
-        let (lo, hi) = se_interval(&boot, 0, mean, 1e-4, (n - 1) as f64).unwrap();
+        let se = bootstrap_se(&boot, 0, n).unwrap();
+        let (lo, hi) = se_interval(mean, se, 1e-4, (n - 1) as f64);
         let s = (col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt();
         let t_half = crate::stats::student_quantile(1.0 - 5e-5, (n - 1) as f64) * s / (n as f64).sqrt();
         assert!((lo + hi - 2.0 * mean).abs() < 1e-12);
-        assert!(((hi - lo) / 2.0 / t_half - 1.0).abs() < 0.06, "{} vs {t_half}", (hi - lo) / 2.0);
-        assert_eq!(se_interval(&boot[..1], 0, mean, 0.05, 10.0), None);
+        assert!(((hi - lo) / 2.0 / t_half - 1.0).abs() < 0.05, "{} vs {t_half}", (hi - lo) / 2.0);
+        assert_eq!(bootstrap_se(&boot[..1], 0, n), None);
     }
 
     #[test]

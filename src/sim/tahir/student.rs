@@ -116,9 +116,10 @@ pub fn span_fraction(student: &Student, w: &Mat<f64>) -> Result<f64> {
     let kernel = |cos: f64| super::relu::arc_cosine(cos);
     let gram = Mat::from_fn(width, width, |i, j| norms[i] * norms[j] * kernel(vv[(i, j)] * unit(i) * unit(j)));
     let c = Col::from_fn(width, |i| (0..m).map(|j| norms[i] * kernel(vw[(i, j)] * unit(i))).sum::<f64>() / m as f64);
-    let total = (0..m).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| kernel(ww[(i, j)])).sum::<f64>()
-        / (m * m) as f64;
-    let evd = gram.self_adjoint_eigen(Side::Lower).map_err(|e| Error::numerical(format!("feature Gram matrix: {e:?}")))?;
+    let total =
+        (0..m).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| kernel(ww[(i, j)])).sum::<f64>() / (m * m) as f64;
+    let evd =
+        gram.self_adjoint_eigen(Side::Lower).map_err(|e| Error::numerical(format!("feature Gram matrix: {e:?}")))?;
     let s = evd.S().column_vector();
     let top = s.iter().fold(0.0f64, |a, &b| a.max(b));
     let proj = evd.U().transpose() * &c;
