@@ -318,3 +318,64 @@ fn power_law_fit_recovers_a_known_exponent() {
     let (nu, (lo, hi)) = (fit.exponent, fit.ci);
     assert!(lo <= 1.18 && 1.18 <= hi && lo > 1.0, "nu {nu} in [{lo}, {hi}]");
 }
+
+/// The student-span projection: a student whose neurons are the source teacher's kept neurons (any
+/// positive scales) gives exactly the source-neuron fraction; for a random student it is the large-n
+/// limit of least squares on its features (Monte Carlo at n = 40000, C(n) ~ r N/n).
+#[test]
+fn span_fraction_is_the_projection_on_the_student_features() {
+    use tlcheck::sim::tahir::student::{Student, linear_transfer_error, span_fraction, teacher_data};
+    let mut rng = Rng::seed_from_u64(21);
+    let (d, m, removed) = (8, 8, 3);
+    let w = relu::teacher(&mut rng, d, m);
+    let kept = m - removed;
+    let source =
+        Student { v: Mat::from_fn(d, kept, |i, j| w[(i, j)] * (1.0 + j as f64)), a: Col::from_fn(kept, |_| 1.0) };
+    let exact = relu::projection_fraction(&w, removed).unwrap();
+    let span = span_fraction(&source, &w).unwrap();
+    assert!((span - exact).abs() < 1e-10, "{span} vs {exact}");
+    let random = Student::init(&mut rng, d, 12);
+    let span = span_fraction(&random, &w).unwrap();
+    let (x, y) = teacher_data(&mut rng, &w, m, 40_000);
+    let (xt, yt) = teacher_data(&mut rng, &w, m, 40_000);
+    let lt = linear_transfer_error(&random, &x, &y, 0.0, &xt, &yt).unwrap();
+    println!("random student of width 12: span fraction {span:.5}, least squares at n = 40000 {lt:.5}");
+    assert!((lt - span).abs() < 0.03 * span + 1e-4, "{lt} vs {span}");
+}
+
+/// Check 2 of claim 9 (the student) has power both ways: with the student's own feature span in
+/// place of the source neurons' it holds (linear transfer converges to that projection), and a factor
+/// 2 either way on it is rejected; the printed source-neuron projection is refuted (recorded).
+#[test]
+fn relu_student_check_accepts_its_own_span_and_rejects_factors_of_two() {
+    let mut file = common::file("tahir2025.c9_relu_lt_error");
+    file.checks = vec![file.checks[1].clone()];
+    let run = common::quick();
+    let verdict = |formula: &str| {
+        let mut f = file.clone();
+        let tlcheck::spec::CheckSpec::Simulation(check) = &mut f.checks[0] else { panic!("a simulation check") };
+        check.formula = Some(formula.to_string());
+        run_claim(&Claim::compile(f, PathBuf::from("c9s.toml")).unwrap(), &run).unwrap().checks[0].verdict
+    };
+    assert_eq!(verdict("C_n + span_fraction"), Verdict::Holds);
+    for wrong in ["C_n + 2*span_fraction", "C_n + span_fraction/2", "C_n + 2*fraction", "C_n + fraction"] {
+        assert_eq!(verdict(wrong), Verdict::Refuted, "{wrong}");
+    }
+}
+
+/// The wide-range scratch exponent check (which holds for the printed 1.18) rejects a printed
+/// exponent off by 0.3 either way (about 0.25 beyond the budget, 9 standard errors at 8 trials).
+#[test]
+fn scratch_exponent_off_by_three_tenths_is_rejected() {
+    let mut file = common::file("tahir2025.c9_scratch_power_law");
+    file.checks = vec![file.checks[0].clone()];
+    let run = common::quick();
+    let verdict = |printed: &str| {
+        let mut f = file.clone();
+        f.claim.formula = printed.to_string();
+        run_claim(&Claim::compile(f, PathBuf::from("c9p.toml")).unwrap(), &run).unwrap().checks[0].verdict
+    };
+    assert_eq!(verdict("1.18"), Verdict::Holds);
+    assert_eq!(verdict("1.18 + 0.3"), Verdict::Refuted);
+    assert_eq!(verdict("1.18 - 0.3"), Verdict::Refuted);
+}

@@ -337,7 +337,13 @@ const STUDENT_PARAMS: &[ParamSpec] = &[
     spec("mu", Kind::Real("[0, 1]"), "0.5", "fraction of teacher neurons removed from the source (mu m* whole)"),
     spec("n", Kind::Count(1, 1_000_000), "100", "target training samples (linear transfer and scratch)"),
     spec("n_source", Kind::Count(1, 1_000_000), "400", "source samples of the student's pre-training"),
-    spec("steps", Kind::Count(1, 1_000_000), "1000", "full-batch GD steps of pre-training and of scratch training"),
+    spec("steps", Kind::Count(1, 1_000_000), "1000", "full-batch GD steps of pre-training"),
+    spec(
+        "scratch_steps",
+        Kind::Count(0, 1_000_000),
+        "1000",
+        "full-batch GD steps of scratch training (0: scratch_error of the untrained student)",
+    ),
     spec("lr", Kind::Real("(0, 100]"), "0.5", "mean-field learning rate (per-parameter step lr N dL/dtheta)"),
     spec("ridge", Kind::Real("[0, 10]"), "1e-4", "ridge of the linear-transfer readout (0: least squares / min-norm)"),
     spec("n_test", Kind::Count(1, 1_000_000), "2000", "fresh test samples of the relative errors"),
@@ -355,6 +361,11 @@ const STUDENT_OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec { name: "fraction", doc: "|P_perp f_t|^2 / |f_t|^2 of the same teacher (arc-cosine kernel)" },
     OutputSpec { name: "source_loss", doc: "training loss (1/2 n_s) |f - y|^2 at the end of pre-training" },
+    OutputSpec {
+        name: "span_fraction",
+        doc: "|P_perp f_t|^2 / |f_t|^2 outside the span of the pre-trained student's N features (arc-cosine \
+              kernel of its neurons): the n -> infinity limit of lt_error",
+    },
 ];
 
 struct StudentRunner {
@@ -365,6 +376,7 @@ struct StudentRunner {
     n: usize,
     n_source: usize,
     steps: usize,
+    scratch_steps: usize,
     lr: f64,
     ridge: f64,
     n_test: usize,
@@ -380,8 +392,9 @@ impl TrialRunner for StudentRunner {
         let mut pre = student::Student::init(rng, self.d, self.width);
         out[3] = student::train(&mut pre, &xs, &ys, self.lr, self.steps);
         out[0] = student::linear_transfer_error(&pre, &x, &y, self.ridge, &xt, &yt)?;
+        out[4] = student::span_fraction(&pre, &w)?;
         let mut scratch = student::Student::init(rng, self.d, self.width);
-        student::train(&mut scratch, &x, &y, self.lr, self.steps);
+        student::train(&mut scratch, &x, &y, self.lr, self.scratch_steps);
         out[1] = student::relative_error(&scratch.predict(&xt), &yt);
         out[2] = relu::projection_fraction(&w, self.removed)?;
         Ok(())
@@ -396,7 +409,8 @@ impl Observable for ReluStudent {
         "Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x) against a teacher of m* unit \
          neurons; the source teacher drops a fraction mu of them. Full-batch GD (f64) pre-training on n_source \
          source samples, then linear transfer (readout refitted on n target samples) versus scratch training on \
-         the same n samples; relative test errors."
+         the same n samples; relative test errors, and the target's part outside the span of the teacher's source \
+         neurons (fraction) and of the pre-trained student's features (span_fraction)."
     }
     fn params(&self) -> &'static [ParamSpec] {
         STUDENT_PARAMS
@@ -413,7 +427,10 @@ impl Observable for ReluStudent {
         let (width, n, n_source, n_test) =
             (params.size("width")?, params.size("n")?, params.size("n_source")?, params.size("n_test")?);
         let rows = n.max(n_source).max(n_test);
-        check_memory(8.0 * (rows * (d + 3 * width) + 3 * d * width + m * m) as f64, "relu student")?;
+        check_memory(
+            8.0 * (rows * (d + 3 * width) + 3 * d * width + 3 * width * width + m * m) as f64,
+            "relu student",
+        )?;
         Ok(Box::new(StudentRunner {
             d,
             m,
@@ -422,6 +439,7 @@ impl Observable for ReluStudent {
             n,
             n_source,
             steps: params.size("steps")?,
+            scratch_steps: params.size("scratch_steps")?,
             lr: params.num("lr")?,
             ridge: params.num("ridge")?,
             n_test,

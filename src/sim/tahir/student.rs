@@ -96,6 +96,38 @@ pub fn train(student: &mut Student, x: &Mat<f64>, y: &Col<f64>, lr: f64, steps: 
     loss(student, &mut h, &mut r)
 }
 
+/// Eigenvalues of the feature Gram matrix below this fraction of the largest are treated as zero
+/// (features that are linear combinations of others add nothing to their span).
+const RANK_CUTOFF: f64 = 1e-10;
+
+/// |P_perp f_t|^2 / |f_t|^2 relative to the span of the student's features relu(v_i . x) in
+/// L2(N(0, I_d)), f_t = (1/m) sum_j relu(w_j . x) with the unit teacher neurons `w` (columns). By
+/// homogeneity E[relu(v . x) relu(v' . x)] = |v| |v'| k(cos(v, v')) with the arc-cosine kernel k, so
+/// with G the N x N feature Gram matrix and c_i = <relu(v_i . x), f_t>, the explained part is
+/// c^T G^+ c (pseudo-inverse over the eigenvalues above [`RANK_CUTOFF`] of the largest). This is the
+/// n -> infinity limit of least squares on the student's frozen features (linear transfer).
+pub fn span_fraction(student: &Student, w: &Mat<f64>) -> Result<f64> {
+    let (width, m) = (student.v.ncols(), w.ncols());
+    let norms: Vec<f64> = (0..width).map(|i| student.v.col(i).norm_l2()).collect();
+    let unit = |i: usize| if norms[i] > 0.0 { 1.0 / norms[i] } else { 0.0 };
+    let vv = student.v.transpose() * &student.v;
+    let vw = student.v.transpose() * w;
+    let ww = w.transpose() * w;
+    let kernel = |cos: f64| super::relu::arc_cosine(cos);
+    let gram = Mat::from_fn(width, width, |i, j| norms[i] * norms[j] * kernel(vv[(i, j)] * unit(i) * unit(j)));
+    let c = Col::from_fn(width, |i| (0..m).map(|j| norms[i] * kernel(vw[(i, j)] * unit(i))).sum::<f64>() / m as f64);
+    let total =
+        (0..m).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| kernel(ww[(i, j)])).sum::<f64>() / (m * m) as f64;
+    let evd =
+        gram.self_adjoint_eigen(Side::Lower).map_err(|e| Error::numerical(format!("feature Gram matrix: {e:?}")))?;
+    let s = evd.S().column_vector();
+    let top = s.iter().fold(0.0f64, |a, &b| a.max(b));
+    let proj = evd.U().transpose() * &c;
+    let explained: f64 =
+        s.iter().zip(proj.iter()).filter(|(l, _)| **l > RANK_CUTOFF * top).map(|(l, p)| p * p / l).sum();
+    Ok((1.0 - explained / total).max(0.0))
+}
+
 /// Relative test error |f_t - f|^2 / |f_t|^2 on held-out teacher data.
 pub fn relative_error(pred: &Col<f64>, y: &Col<f64>) -> f64 {
     (pred - y).squared_norm_l2() / y.squared_norm_l2().max(f64::MIN_POSITIVE)
