@@ -76,18 +76,35 @@ const COMMON: [ParamSpec; 14] = [
     },
 ];
 
-const fn with_procedure(choices: &'static [&'static str], default: &'static str) -> [ParamSpec; 15] {
-    let mut out = [spec("procedure", Kind::Choice(choices), default, "target procedure"); 15];
+const REPLICATES: ParamSpec = spec(
+    "replicates",
+    Kind::Count(0, 100_000),
+    "0",
+    "transfer_cv: fresh draws of the fast paths averaged into its control variate (ft)",
+);
+
+/// `procedure`, then the common parameters, then `extra`.
+const fn with_procedure<const N: usize>(
+    choices: &'static [&'static str],
+    default: &'static str,
+    extra: &[ParamSpec],
+) -> [ParamSpec; N] {
+    let mut out = [spec("procedure", Kind::Choice(choices), default, "target procedure"); N];
     let mut i = 0;
-    while i < 14 {
+    while i < COMMON.len() {
         out[i + 1] = COMMON[i];
         i += 1;
+    }
+    let mut j = 0;
+    while j < extra.len() {
+        out[1 + COMMON.len() + j] = extra[j];
+        j += 1;
     }
     out
 }
 
-const RISK_PARAMS: [ParamSpec; 15] = with_procedure(&["scratch", "lt", "ft"], "scratch");
-const TRANSFER_PARAMS: [ParamSpec; 15] = with_procedure(&["lt", "ft"], "lt");
+const RISK_PARAMS: [ParamSpec; 15] = with_procedure(&["scratch", "lt", "ft"], "scratch", &[]);
+const TRANSFER_PARAMS: [ParamSpec; 16] = with_procedure(&["lt", "ft"], "lt", &[REPLICATES]);
 
 fn config(params: &ParamSet) -> Result<Config> {
     let d = params.size("d")?;
@@ -260,14 +277,37 @@ const TRANSFER_OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec {
         name: "transfer_cv",
-        doc: "transfer - exact_transfer + E[exact_transfer] (exact at finite d, n, n_s): the same expectation as \
-              transfer with a smaller variance (ft only: NaN for lt, and where n_s is within 1 of d)",
+        doc: "transfer - balanced_transfer + the mean of balanced_transfer - exact_transfer + E[exact_transfer] \
+              over this trial's data and `replicates` fresh draws (E exact at finite d, n, n_s): an unbiased \
+              estimate of E[transfer] with a smaller variance (ft only: NaN for lt, and where n_s is within 1 of d)",
     },
 ];
 
 struct TransferRunner {
     cfg: Config,
     procedure: Procedure,
+    replicates: usize,
+}
+
+impl TransferRunner {
+    /// The control variate of `transfer_cv`: the mean of T_balanced - T_exact + E[T_exact] over this
+    /// trial's fast paths (`own` = [R_sc, R_exact, R_balanced]) and `replicates` fresh draws from `rng`.
+    /// E[T_exact] is exact ([`projector_transfer_mean`]); so is the control variate's mean, E[T_balanced],
+    /// whatever T_balanced is: transfer_cv = T - T_balanced + (control variate) is unbiased for E[T].
+    fn control_variate(&self, rng: &mut Rng, own: [f64; 3]) -> Result<f64> {
+        if self.procedure != Procedure::Finetune {
+            return Ok(f64::NAN);
+        }
+        let mean = projector_transfer_mean(&self.cfg.target, self.cfg.source);
+        let mut total = own[1] - own[2];
+        for _ in 0..self.replicates {
+            let s = streams(rng);
+            let data = self.cfg.target.sample(&mut s.data.clone());
+            let [_, exact, balanced] = fast_paths(&self.cfg, self.procedure, &s, &data)?;
+            total += exact - balanced;
+        }
+        Ok(total / (self.replicates + 1) as f64 + mean)
+    }
 }
 
 /// Risks of the fast paths on one trial's data: scratch, the procedure, and the procedure with balanced
@@ -300,12 +340,9 @@ impl TrialRunner for TransferRunner {
             }
         };
         let (steps, converged) = steps_converged(&runs);
-        let exact = sc_x - tr_x;
-        let cv = match self.procedure {
-            Procedure::Finetune => sc - tr - exact + projector_transfer_mean(&self.cfg.target, self.cfg.source),
-            _ => f64::NAN,
-        };
-        out.copy_from_slice(&[sc - tr, sc, tr, steps, converged, exact, sc_x - tr_b, cv]);
+        let cv = self.control_variate(rng, [sc_x, tr_x, tr_b])?;
+        let balanced = sc_x - tr_b;
+        out.copy_from_slice(&[sc - tr, sc, tr, steps, converged, sc_x - tr_x, balanced, sc - tr - balanced + cv]);
         Ok(())
     }
 }
@@ -325,7 +362,11 @@ impl Observable for Transferability {
         TRANSFER_OUTPUTS
     }
     fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
-        Ok(Box::new(TransferRunner { cfg: config(params)?, procedure: procedure(params)? }))
+        Ok(Box::new(TransferRunner {
+            cfg: config(params)?,
+            procedure: procedure(params)?,
+            replicates: params.size("replicates")?,
+        }))
     }
 }
 
