@@ -202,6 +202,11 @@ fn projector_expectation_centring_transfer_cv_is_exact() {
         assert!(s.column("transfer_cv").unwrap().iter().all(|v| (v - mean).abs() < 1e-12));
     }
     assert!(projector_transfer_mean(&target, Source::Finite { n_s: 21, sigma_s }).is_nan());
+    // No control variate for lt, nor at n_s = d (infinite expectation): transfer_cv is transfer.
+    for set in [[("procedure", "lt"), ("gamma_s", "inf")], [("procedure", "ft"), ("gamma_s", "1")]] {
+        let s = sample("tahir.transferability", &[set[0], set[1], ("d", "20"), ("gamma", "0.5")], 3);
+        assert_eq!(s.column("transfer_cv").unwrap(), s.column("transfer").unwrap(), "{set:?}");
+    }
 }
 
 #[test]

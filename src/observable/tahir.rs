@@ -279,7 +279,8 @@ const TRANSFER_OUTPUTS: &[OutputSpec] = &[
         name: "transfer_cv",
         doc: "transfer - balanced_transfer + the mean of balanced_transfer - exact_transfer + E[exact_transfer] \
               over this trial's data and `replicates` fresh draws (E exact at finite d, n, n_s): an unbiased \
-              estimate of E[transfer] with a smaller variance (ft only: NaN for lt, and where n_s is within 1 of d)",
+              estimate of E[transfer] with a smaller variance (ft; for lt, and where n_s is within 1 of d, \
+              transfer itself)",
     },
 ];
 
@@ -294,11 +295,12 @@ impl TransferRunner {
     /// trial's fast paths (`own` = [R_sc, R_exact, R_balanced]) and `replicates` fresh draws from `rng`.
     /// E[T_exact] is exact ([`projector_transfer_mean`]); so is the control variate's mean, E[T_balanced],
     /// whatever T_balanced is: transfer_cv = T - T_balanced + (control variate) is unbiased for E[T].
-    fn control_variate(&self, rng: &mut Rng, own: [f64; 3]) -> Result<f64> {
-        if self.procedure != Procedure::Finetune {
-            return Ok(f64::NAN);
-        }
+    /// None for lt, and where E[T_exact] is infinite: then `transfer_cv` is `transfer` itself.
+    fn control_variate(&self, rng: &mut Rng, own: [f64; 3]) -> Result<Option<f64>> {
         let mean = projector_transfer_mean(&self.cfg.target, self.cfg.source);
+        if self.procedure != Procedure::Finetune || !mean.is_finite() {
+            return Ok(None);
+        }
         let mut total = own[1] - own[2];
         for _ in 0..self.replicates {
             let s = streams(rng);
@@ -306,7 +308,7 @@ impl TransferRunner {
             let [_, exact, balanced] = fast_paths(&self.cfg, self.procedure, &s, &data)?;
             total += exact - balanced;
         }
-        Ok(total / (self.replicates + 1) as f64 + mean)
+        Ok(Some(total / (self.replicates + 1) as f64 + mean))
     }
 }
 
@@ -342,7 +344,8 @@ impl TrialRunner for TransferRunner {
         let (steps, converged) = steps_converged(&runs);
         let cv = self.control_variate(rng, [sc_x, tr_x, tr_b])?;
         let balanced = sc_x - tr_b;
-        out.copy_from_slice(&[sc - tr, sc, tr, steps, converged, sc_x - tr_x, balanced, sc - tr - balanced + cv]);
+        let transfer_cv = cv.map_or(sc - tr, |cv| sc - tr - balanced + cv);
+        out.copy_from_slice(&[sc - tr, sc, tr, steps, converged, sc_x - tr_x, balanced, transfer_cv]);
         Ok(())
     }
 }
