@@ -4,6 +4,10 @@
 //!   transfer) trial by trial at d = 100; fine-tuning agrees at sigma = 0.
 //! - Exact identities of the fast paths (interpolation, row space, gamma > 1 fine-tuning = scratch,
 //!   arc-cosine kernel values, projection fraction against a Monte Carlo least-squares fit).
+//! - Fine-tuning by gradient descent (Richardson in the step) follows gradient flow of the balanced
+//!   rank-one network trial by trial (depth 2 and 3, population and finite source); the balanced fast
+//!   path satisfies the conservation laws it is built on; the expectation of the projector path that
+//!   centres `transfer_cv` is exact at finite size (Monte Carlo).
 //! - Wrong variants of every closed form are rejected by the same checks.
 
 mod common;
@@ -18,7 +22,7 @@ use tlcheck::observable::{find, simulate};
 use tlcheck::outcome::Verdict;
 use tlcheck::rng::Rng;
 use tlcheck::sim::gaussian::normal_matrix;
-use tlcheck::sim::tahir::{exact, relu};
+use tlcheck::sim::tahir::{Source, Target, exact, projector_transfer_mean, relu};
 use tlcheck::stats::Estimate;
 
 fn sample(obs: &str, set: &[(&str, &str)], trials: usize) -> tlcheck::observable::Sample {
@@ -101,6 +105,118 @@ fn exact_paths_satisfy_their_identities() {
     let z = &x * &v;
     let resid = &y - &x * &lt;
     assert!((z.transpose() * &resid).abs() < 1e-9, "normal equation of the 1-D regression");
+}
+
+#[test]
+fn balanced_fast_path_keeps_its_conservation_laws() {
+    let mut rng = Rng::seed_from_u64(7);
+    let (n, d) = (12, 30);
+    let x = normal_matrix(&mut rng, n, d);
+    let y = Col::<f64>::from_fn(n, |i| (0.7 * i as f64).sin());
+    let prior = Col::<f64>::from_fn(d, |i| 1.0 / (1.0 + i as f64));
+    let scratch = exact::min_norm(&x, &y, None).unwrap();
+    let null = exact::min_norm(&x, &y, Some(&prior)).unwrap() - &scratch;
+    for depth in [2, 3, 4] {
+        let beta = exact::balanced_finetune(&x, &y, &prior, depth).unwrap();
+        assert!((&x * &beta - &y).norm_l2() < 1e-9, "interpolates");
+        // It differs from the min-norm interpolator by kappa (I - P) prior ...
+        let shift = &beta - &scratch;
+        let kappa = (shift.transpose() * &null) / null.squared_norm_l2();
+        assert!((&shift - &null * kappa).norm_l2() < 1e-9, "depth {depth}: moved outside the null part of the prior");
+        // ... with kappa = (c/s)^(L-1): every layer has the scale c = |beta|^(1/L) (balanced, rank one) and
+        // (I - P) u = (I - P) beta / c^(L-1) is conserved from its start (I - P) prior / s^(L-1).
+        let l = depth as f64;
+        let conserved = (beta.norm_l2() / prior.norm_l2()).powf((l - 1.0) / l);
+        assert!((kappa - conserved).abs() < 1e-9, "depth {depth}: kappa {kappa} vs {conserved}");
+    }
+    let (a, b) = (0.4, 0.9);
+    assert!((exact::balanced_scale(a, b, 2) - (a + (a * a + 4.0 * b).sqrt()) / 2.0).abs() < 1e-12);
+    // Over-determined: least squares, like every other fine-tuning.
+    let xt = normal_matrix(&mut rng, 40, d);
+    let yt = Col::<f64>::from_fn(40, |i| (i as f64).cos());
+    let ls = exact::min_norm(&xt, &yt, None).unwrap();
+    assert!((exact::balanced_finetune(&xt, &yt, &prior, 2).unwrap() - ls).norm_l2() < 1e-10);
+}
+
+#[test]
+fn gradient_descent_fine_tuning_follows_balanced_gradient_flow() {
+    // Budget 1e-3: the Richardson remainder O(eta^2) (at most ~4e-4 at eta = 0.5) and O(alpha) init.
+    for (depth, alpha, gamma_s, sigma) in [
+        ("2", "1e-5", "inf", "1"),
+        ("2", "1e-5", "0.5", "0.3"),
+        ("2", "1e-5", "1.5", "0.3"),
+        ("3", "1e-3", "inf", "0.5"),
+    ] {
+        let s = sample(
+            "tahir.transferability",
+            &[
+                ("procedure", "ft"),
+                ("method", "gd"),
+                ("richardson", "yes"),
+                ("d", "20"),
+                ("gamma", "0.5"),
+                ("theta", "1.2"),
+                ("sigma", sigma),
+                ("depth", depth),
+                ("alpha", alpha),
+                ("gamma_s", gamma_s),
+                ("sigma_s", "0.3"),
+            ],
+            3,
+        );
+        assert!(s.column("converged").unwrap().iter().all(|c| *c == 1.0), "depth {depth}: not converged");
+        let gap = |other: &str| {
+            let t = s.column("transfer").unwrap();
+            t.iter().zip(s.column(other).unwrap()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+        };
+        let (balanced, projector) = (gap("balanced_transfer"), gap("exact_transfer"));
+        println!("depth {depth}, gamma_s {gamma_s}: |gd - balanced| {balanced:.1e}, |gd - projector| {projector:.1e}");
+        assert!(balanced < 1e-3 && projector > 10.0 * balanced, "depth {depth}, gamma_s {gamma_s}");
+    }
+}
+
+#[test]
+fn projector_expectation_centring_transfer_cv_is_exact() {
+    let (d, n, theta, sigma_s) = (20, 10, 1.0, 0.5);
+    let target = Target { d, n, theta, sigma: 0.3, lambda: 0.0 };
+    for (gamma_s, source) in [
+        ("inf", Source::Population),
+        ("0.5", Source::Finite { n_s: 10, sigma_s }),
+        ("1.5", Source::Finite { n_s: 30, sigma_s }),
+    ] {
+        let set = [
+            ("procedure", "ft"),
+            ("d", "20"),
+            ("gamma", "0.5"),
+            ("theta", "1"),
+            ("sigma", "0.3"),
+            ("gamma_s", gamma_s),
+            ("sigma_s", "0.5"),
+        ];
+        let s = sample("tahir.transferability", &set, 20_000);
+        let e = Estimate::from_samples(&s.column("exact_transfer").unwrap());
+        let mean = projector_transfer_mean(&target, source);
+        println!("gamma_s {gamma_s}: E[exact_transfer] {mean:.4}, Monte Carlo {:.4} +- {:.4}", e.mean, e.se);
+        assert!((e.mean - mean).abs() < 4.5 * e.se, "gamma_s {gamma_s}");
+        // The exact path with no replicates: transfer_cv is that expectation itself.
+        assert!(s.column("transfer_cv").unwrap().iter().all(|v| (v - mean).abs() < 1e-12));
+    }
+    assert!(projector_transfer_mean(&target, Source::Finite { n_s: 21, sigma_s }).is_nan());
+    // No control variate for lt, nor at n_s = d (infinite expectation): transfer_cv is transfer.
+    for set in [[("procedure", "lt"), ("gamma_s", "inf")], [("procedure", "ft"), ("gamma_s", "1")]] {
+        let s = sample("tahir.transferability", &[set[0], set[1], ("d", "20"), ("gamma", "0.5")], 3);
+        assert_eq!(s.column("transfer_cv").unwrap(), s.column("transfer").unwrap(), "{set:?}");
+    }
+}
+
+#[test]
+fn richardson_is_refused_outside_gradient_descent() {
+    let o = find("tahir.transferability").unwrap();
+    let given = vec![("richardson".to_string(), "yes".to_string())];
+    match o.resolve(&given) {
+        Ok(_) => panic!("richardson without gradient descent must be refused"),
+        Err(err) => assert!(err.to_string().contains("only has an effect with method=gd"), "{err}"),
+    }
 }
 
 #[test]

@@ -8,14 +8,15 @@ use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::Rng;
 use crate::sim::sample_count;
 use crate::sim::tahir::{
-    Config, Method, Pretrained, Procedure, Source, Target, beta_s, gd, pretrain, relu, streams, student, train_target,
+    Config, Data, Method, Pretrained, Procedure, Source, Streams, Target, beta_s, gd, pretrain,
+    projector_transfer_mean, relu, streams, student, train_target,
 };
 
 const fn spec(name: &'static str, kind: Kind, default: &'static str, doc: &'static str) -> ParamSpec {
     ParamSpec { name, kind, default, doc, used_when: None }
 }
 
-const COMMON: [ParamSpec; 13] = [
+const COMMON: [ParamSpec; 14] = [
     spec("d", Kind::Count(3, 100_000), "200", "input dimension d (hidden width d)"),
     spec("gamma", Kind::Real("(0, inf)"), "0.5", "target data ratio n/d; n = gamma d must be a whole number"),
     spec(
@@ -41,9 +42,10 @@ const COMMON: [ParamSpec; 13] = [
     spec("sigma_s", Kind::Real("[0, inf)"), "0", "source label-noise standard deviation (finite gamma_s only)"),
     spec(
         "method",
-        Kind::Choice(&["exact", "gd"]),
+        Kind::Choice(&["exact", "gd", "balanced"]),
         "exact",
-        "exact = closed-form fast paths; gd = gradient descent on the network",
+        "exact = closed-form fast paths; gd = gradient descent on the network; balanced = exact, but fine-tuning \
+         by gradient flow of the balanced rank-one network",
     ),
     spec(
         "alpha",
@@ -64,20 +66,45 @@ const COMMON: [ParamSpec; 13] = [
         "200000",
         "gd: stop (reported as not converged) after this many steps",
     ),
+    ParamSpec {
+        name: "richardson",
+        kind: Kind::Choice(&["no", "yes"]),
+        default: "no",
+        doc: "gd: yes = also run every fit at step eta/2 on the same data and report 2 x(eta/2) - x(eta) for each \
+              risk (removes the O(eta) bias of discrete steps against gradient flow; steps add up)",
+        used_when: Some(("method", "gd")),
+    },
 ];
 
-const fn with_procedure(choices: &'static [&'static str], default: &'static str) -> [ParamSpec; 14] {
-    let mut out = [spec("procedure", Kind::Choice(choices), default, "target procedure"); 14];
+const REPLICATES: ParamSpec = spec(
+    "replicates",
+    Kind::Count(0, 100_000),
+    "0",
+    "transfer_cv: fresh draws of the fast paths averaged into its control variate (ft)",
+);
+
+/// `procedure`, then the common parameters, then `extra`.
+const fn with_procedure<const N: usize>(
+    choices: &'static [&'static str],
+    default: &'static str,
+    extra: &[ParamSpec],
+) -> [ParamSpec; N] {
+    let mut out = [spec("procedure", Kind::Choice(choices), default, "target procedure"); N];
     let mut i = 0;
-    while i < 13 {
+    while i < COMMON.len() {
         out[i + 1] = COMMON[i];
         i += 1;
+    }
+    let mut j = 0;
+    while j < extra.len() {
+        out[1 + COMMON.len() + j] = extra[j];
+        j += 1;
     }
     out
 }
 
-const RISK_PARAMS: [ParamSpec; 14] = with_procedure(&["scratch", "lt", "ft"], "scratch");
-const TRANSFER_PARAMS: [ParamSpec; 14] = with_procedure(&["lt", "ft"], "lt");
+const RISK_PARAMS: [ParamSpec; 15] = with_procedure(&["scratch", "lt", "ft"], "scratch", &[]);
+const TRANSFER_PARAMS: [ParamSpec; 16] = with_procedure(&["lt", "ft"], "lt", &[REPLICATES]);
 
 fn config(params: &ParamSet) -> Result<Config> {
     let d = params.size("d")?;
@@ -88,7 +115,11 @@ fn config(params: &ParamSet) -> Result<Config> {
     } else {
         Source::Population
     };
-    let method = if params.text("method")? == "gd" { Method::Gd } else { Method::Exact };
+    let method = match params.text("method")? {
+        "gd" => Method::Gd,
+        "balanced" => Method::Balanced,
+        _ => Method::Exact,
+    };
     let depth = params.size("depth")?;
     let n_s = match source {
         Source::Finite { n_s, .. } => n_s,
@@ -112,6 +143,7 @@ fn config(params: &ParamSet) -> Result<Config> {
             tol: params.num("tol")?,
             max_steps: params.size("max_steps")?,
         },
+        richardson: method == Method::Gd && params.text("richardson")? == "yes",
     })
 }
 
@@ -123,6 +155,28 @@ fn procedure(params: &ParamSet) -> Result<Procedure> {
 fn steps_converged(fits: &[Option<gd::Fit>]) -> (f64, f64) {
     let steps = fits.iter().flatten().map(|f| f.steps).sum::<usize>() as f64;
     (steps, if fits.iter().flatten().all(|f| f.converged) { 1.0 } else { 0.0 })
+}
+
+/// The risks of one trial's fits and the gradient-descent runs behind them.
+struct Fits {
+    risks: Vec<f64>,
+    runs: Vec<Option<gd::Fit>>,
+}
+
+/// Runs `trial` at the configured step and, with `richardson`, again at half the step; `trial` draws from
+/// clones of the same streams, so both runs see the same data and initialisations. Risks are then
+/// 2 x(eta/2) - x(eta): the end point of gradient descent is a smooth function of the step, x(eta) =
+/// x(0) + a eta + O(eta^2), x(0) being gradient flow.
+fn richardson(cfg: &Config, trial: impl Fn(&Config) -> Result<Fits>) -> Result<Fits> {
+    let coarse = trial(cfg)?;
+    if !cfg.richardson {
+        return Ok(coarse);
+    }
+    let fine = trial(&Config { gd: gd::Settings { eta: cfg.gd.eta / 2.0, ..cfg.gd }, ..*cfg })?;
+    Ok(Fits {
+        risks: fine.risks.iter().zip(&coarse.risks).map(|(f, c)| 2.0 * f - c).collect(),
+        runs: [coarse.runs, fine.runs].concat(),
+    })
 }
 
 /// `tahir.risk`: excess risk of one target procedure.
@@ -148,7 +202,7 @@ const RISK_OUTPUTS: &[OutputSpec] = &[
 
 /// The same trial computed with the closed-form fast paths.
 fn exact_twin(cfg: &Config) -> Config {
-    Config { method: Method::Exact, ..*cfg }
+    Config { method: Method::Exact, richardson: false, ..*cfg }
 }
 
 struct RiskRunner {
@@ -156,32 +210,32 @@ struct RiskRunner {
     procedure: Procedure,
 }
 
+impl RiskRunner {
+    /// Pre-training (unless scratch) and the target procedure: risk and the rank-one diagnostics.
+    fn trial(&self, cfg: &Config, s: &Streams, data: &Data) -> Result<Fits> {
+        let pre = if self.procedure == Procedure::Scratch { None } else { Some(pretrain(cfg, &mut s.pre.clone())?) };
+        let rank = match pre.as_ref().and_then(|p| p.net.as_ref()) {
+            Some(net) => net.rank_one(&beta_s(cfg.target.d))?,
+            None => (0.0, 0.0),
+        };
+        let empty = Pretrained { beta: beta_s(1), net: None, fit: None };
+        let outcome = train_target(cfg, self.procedure, pre.as_ref().unwrap_or(&empty), data, &mut s.init.clone())?;
+        Ok(Fits { risks: vec![outcome.risk, rank.0, rank.1], runs: vec![pre.and_then(|p| p.fit), outcome.fit] })
+    }
+}
+
 impl TrialRunner for RiskRunner {
     fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
-        let mut s = streams(rng);
-        let source_rng = s.pre.clone();
-        let (pre, rank) = if self.procedure == Procedure::Scratch {
-            (None, (0.0, 0.0))
-        } else {
-            let pre = pretrain(&self.cfg, &mut s.pre)?;
-            let rank = match &pre.net {
-                Some(net) => net.rank_one(&beta_s(self.cfg.target.d))?,
-                None => (0.0, 0.0),
-            };
-            (Some(pre), rank)
-        };
-        let data = self.cfg.target.sample(&mut s.data);
-        let empty = Pretrained { beta: beta_s(1), net: None, fit: None };
-        let outcome = train_target(&self.cfg, self.procedure, pre.as_ref().unwrap_or(&empty), &data, &mut s.init)?;
-        let (steps, converged) = steps_converged(&[pre.as_ref().and_then(|p| p.fit), outcome.fit]);
+        let s = streams(rng);
+        let data = self.cfg.target.sample(&mut s.data.clone());
+        let fits = richardson(&self.cfg, |cfg| self.trial(cfg, &s, &data))?;
+        let (steps, converged) = steps_converged(&fits.runs);
         let exact = if self.cfg.method == Method::Exact {
-            outcome.risk
+            fits.risks[0]
         } else {
-            let twin = exact_twin(&self.cfg);
-            let pre = pretrain(&twin, &mut source_rng.clone())?;
-            train_target(&twin, self.procedure, &pre, &data, &mut s.init)?.risk
+            self.trial(&exact_twin(&self.cfg), &s, &data)?.risks[0]
         };
-        out.copy_from_slice(&[outcome.risk, rank.0, rank.1, steps, converged, exact]);
+        out.copy_from_slice(&[fits.risks[0], fits.risks[1], fits.risks[2], steps, converged, exact]);
         Ok(())
     }
 }
@@ -216,31 +270,82 @@ const TRANSFER_OUTPUTS: &[OutputSpec] = &[
     OutputSpec { name: "steps", doc: "gradient-descent steps in total (0 for exact)" },
     OutputSpec { name: "converged", doc: "1 if every gradient-descent run met its tolerance, else 0" },
     OutputSpec { name: "exact_transfer", doc: "transfer of the closed-form fast paths on the same data" },
+    OutputSpec {
+        name: "balanced_transfer",
+        doc: "transfer of the fast paths with fine-tuning by gradient flow of the balanced rank-one network, on \
+              the same data (equals exact_transfer for lt)",
+    },
+    OutputSpec {
+        name: "transfer_cv",
+        doc: "transfer - balanced_transfer + the mean of balanced_transfer - exact_transfer + E[exact_transfer] \
+              over this trial's data and `replicates` fresh draws (E exact at finite d, n, n_s): an unbiased \
+              estimate of E[transfer] with a smaller variance (ft; for lt, and where n_s is within 1 of d, \
+              transfer itself)",
+    },
 ];
 
 struct TransferRunner {
     cfg: Config,
     procedure: Procedure,
+    replicates: usize,
+}
+
+impl TransferRunner {
+    /// The control variate of `transfer_cv`: the mean of T_balanced - T_exact + E[T_exact] over this
+    /// trial's fast paths (`own` = [R_sc, R_exact, R_balanced]) and `replicates` fresh draws from `rng`.
+    /// E[T_exact] is exact ([`projector_transfer_mean`]); so is the control variate's mean, E[T_balanced],
+    /// whatever T_balanced is: transfer_cv = T - T_balanced + (control variate) is unbiased for E[T].
+    /// None for lt, and where E[T_exact] is infinite: then `transfer_cv` is `transfer` itself.
+    fn control_variate(&self, rng: &mut Rng, own: [f64; 3]) -> Result<Option<f64>> {
+        let mean = projector_transfer_mean(&self.cfg.target, self.cfg.source);
+        if self.procedure != Procedure::Finetune || !mean.is_finite() {
+            return Ok(None);
+        }
+        let mut total = own[1] - own[2];
+        for _ in 0..self.replicates {
+            let s = streams(rng);
+            let data = self.cfg.target.sample(&mut s.data.clone());
+            let [_, exact, balanced] = fast_paths(&self.cfg, self.procedure, &s, &data)?;
+            total += exact - balanced;
+        }
+        Ok(Some(total / (self.replicates + 1) as f64 + mean))
+    }
+}
+
+/// Risks of the fast paths on one trial's data: scratch, the procedure, and the procedure with balanced
+/// fine-tuning.
+fn fast_paths(cfg: &Config, procedure: Procedure, s: &Streams, data: &Data) -> Result<[f64; 3]> {
+    let cfg = exact_twin(cfg);
+    let pre = pretrain(&cfg, &mut s.pre.clone())?;
+    let risk =
+        |cfg: &Config, p: Procedure| Ok::<f64, Error>(train_target(cfg, p, &pre, data, &mut s.init.clone())?.risk);
+    let balanced = Config { method: Method::Balanced, ..cfg };
+    Ok([risk(&cfg, Procedure::Scratch)?, risk(&cfg, procedure)?, risk(&balanced, procedure)?])
 }
 
 impl TrialRunner for TransferRunner {
     fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
-        let mut s = streams(rng);
-        let source_rng = s.pre.clone();
-        let pre = pretrain(&self.cfg, &mut s.pre)?;
-        let data = self.cfg.target.sample(&mut s.data);
-        let tr = train_target(&self.cfg, self.procedure, &pre, &data, &mut s.init)?;
-        let sc = train_target(&self.cfg, Procedure::Scratch, &pre, &data, &mut s.init)?;
-        let (steps, converged) = steps_converged(&[pre.fit, tr.fit, sc.fit]);
-        let exact = if self.cfg.method == Method::Exact {
-            sc.risk - tr.risk
-        } else {
-            let twin = exact_twin(&self.cfg);
-            let pre = pretrain(&twin, &mut source_rng.clone())?;
-            let tr = train_target(&twin, self.procedure, &pre, &data, &mut s.init)?;
-            train_target(&twin, Procedure::Scratch, &pre, &data, &mut s.init)?.risk - tr.risk
+        let s = streams(rng);
+        let data = self.cfg.target.sample(&mut s.data.clone());
+        let [sc_x, tr_x, tr_b] = fast_paths(&self.cfg, self.procedure, &s, &data)?;
+        let (sc, tr, runs) = match self.cfg.method {
+            Method::Exact => (sc_x, tr_x, Vec::new()),
+            Method::Balanced => (sc_x, tr_b, Vec::new()),
+            Method::Gd => {
+                let fits = richardson(&self.cfg, |cfg| {
+                    let pre = pretrain(cfg, &mut s.pre.clone())?;
+                    let tr = train_target(cfg, self.procedure, &pre, &data, &mut s.init.clone())?;
+                    let sc = train_target(cfg, Procedure::Scratch, &pre, &data, &mut s.init.clone())?;
+                    Ok(Fits { risks: vec![sc.risk, tr.risk], runs: vec![pre.fit, tr.fit, sc.fit] })
+                })?;
+                (fits.risks[0], fits.risks[1], fits.runs)
+            }
         };
-        out.copy_from_slice(&[sc.risk - tr.risk, sc.risk, tr.risk, steps, converged, exact]);
+        let (steps, converged) = steps_converged(&runs);
+        let cv = self.control_variate(rng, [sc_x, tr_x, tr_b])?;
+        let balanced = sc_x - tr_b;
+        let transfer_cv = cv.map_or(sc - tr, |cv| sc - tr - balanced + cv);
+        out.copy_from_slice(&[sc - tr, sc, tr, steps, converged, sc_x - tr_x, balanced, transfer_cv]);
         Ok(())
     }
 }
@@ -260,7 +365,11 @@ impl Observable for Transferability {
         TRANSFER_OUTPUTS
     }
     fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
-        Ok(Box::new(TransferRunner { cfg: config(params)?, procedure: procedure(params)? }))
+        Ok(Box::new(TransferRunner {
+            cfg: config(params)?,
+            procedure: procedure(params)?,
+            replicates: params.size("replicates")?,
+        }))
     }
 }
 

@@ -8,7 +8,8 @@
 //! features), fine-tuning (all layers from the pre-trained weights).
 //!
 //! - [`exact`]: closed-form fast paths (min-norm interpolation / least squares, the 1-D regression
-//!   of linear transfer, the row-space projector of fine-tuning).
+//!   of linear transfer, the row-space projector of fine-tuning, gradient flow of the balanced
+//!   rank-one network in fine-tuning).
 //! - [`gd`]: the ground truth, full-batch gradient descent on a depth-L linear network in f64.
 //! - [`relu`]: the arc-cosine kernel projection of the nonlinear extension.
 //! - [`student`]: the mean-field two-layer ReLU student (gradient descent, linear transfer, scratch).
@@ -151,6 +152,9 @@ pub enum Method {
     Gd,
     /// The closed-form fast paths of [`exact`].
     Exact,
+    /// As [`Method::Exact`], except that fine-tuning follows gradient flow of the balanced rank-one
+    /// network ([`exact::balanced_finetune`]).
+    Balanced,
 }
 
 /// Everything one trial needs.
@@ -161,6 +165,10 @@ pub struct Config {
     pub source: Source,
     pub method: Method,
     pub gd: gd::Settings,
+    /// Gradient descent only: also run every fit at half the step on the same data and report the
+    /// Richardson extrapolation 2 x(eta/2) - x(eta) of each risk (removes the O(eta) bias of
+    /// discrete steps against gradient flow, the limit the theory describes).
+    pub richardson: bool,
 }
 
 /// The pre-trained model: end-to-end vector, the network (gradient descent only) and its fit.
@@ -183,7 +191,7 @@ pub fn pretrain(cfg: &Config, rng: &mut Rng) -> Result<Pretrained> {
     let b_s = beta_s(d);
     let data = source_data(rng, d, cfg.source);
     match cfg.method {
-        Method::Exact => {
+        Method::Exact | Method::Balanced => {
             let beta = match &data {
                 None => b_s,
                 Some(s) => exact::min_norm(&s.x, &s.y, None)?,
@@ -212,11 +220,14 @@ pub fn train_target(
 ) -> Result<Outcome> {
     let t = &cfg.target;
     let (beta, fit) = match (cfg.method, procedure, &pre.net) {
-        (Method::Exact, Procedure::Scratch, _) => (exact::min_norm(&data.x, &data.y, None)?, None),
-        (Method::Exact, Procedure::Linear, _) => {
+        (Method::Exact | Method::Balanced, Procedure::Scratch, _) => (exact::min_norm(&data.x, &data.y, None)?, None),
+        (Method::Exact | Method::Balanced, Procedure::Linear, _) => {
             (exact::linear_transfer(&data.x, &data.y, &exact::feature(&pre.beta, cfg.depth), t.lambda), None)
         }
         (Method::Exact, Procedure::Finetune, _) => (exact::min_norm(&data.x, &data.y, Some(&pre.beta))?, None),
+        (Method::Balanced, Procedure::Finetune, _) => {
+            (exact::balanced_finetune(&data.x, &data.y, &pre.beta, cfg.depth)?, None)
+        }
         (Method::Gd, Procedure::Scratch, _) => {
             let mut net = gd::Net::init(rng, t.d, cfg.depth, cfg.gd.alpha);
             let fit = gd::train(&mut net, &gd::Loss::Data { x: &data.x, y: &data.y }, gd::Trainable::All, &cfg.gd)?;
@@ -234,4 +245,30 @@ pub fn train_target(
         (Method::Gd, _, None) => return Err(Error::numerical("gradient-descent transfer needs a pre-trained network")),
     };
     Ok(Outcome { risk: t.risk(&beta), fit })
+}
+
+/// Expectation of the projector path's fine-tuning transferability R_sc - R_ft (exact, finite d and n).
+///
+/// For n < d, R_sc - R_ft = 2 b^T (I - P) beta_t - b^T (I - P) b with b the pre-trained vector and P the
+/// projector on row(X), a uniformly random n-dimensional subspace independent of b: E (I - P) =
+/// (1 - n/d) I. Over the source: b = beta_s (population); for n_s < d - 1 noisy samples b = P_s beta_s +
+/// X_s^+ eps with E b.beta_t = (n_s/d) cos theta, E|b|^2 = n_s/d + sigma_s^2 n_s/(d - n_s - 1) (inverse
+/// Wishart mean); for n_s > d + 1 least squares, E b.beta_t = cos theta, E|b|^2 = 1 + sigma_s^2 d/(n_s - d - 1).
+/// Zero for n >= d (both fits are least squares); NaN for |n_s - d| <= 1, where E|b|^2 is infinite.
+pub fn projector_transfer_mean(target: &Target, source: Source) -> f64 {
+    let d = target.d as f64;
+    let (along, norm2) = match source {
+        Source::Population => (1.0, 1.0),
+        Source::Finite { n_s, sigma_s } => {
+            let ns = n_s as f64;
+            if ns < d - 1.0 {
+                (ns / d, ns / d + sigma_s * sigma_s * ns / (d - ns - 1.0))
+            } else if ns > d + 1.0 {
+                (1.0, 1.0 + sigma_s * sigma_s * d / (ns - d - 1.0))
+            } else {
+                return f64::NAN;
+            }
+        }
+    };
+    (1.0 - target.n as f64 / d).max(0.0) * (2.0 * along * target.theta.cos() - norm2)
 }
