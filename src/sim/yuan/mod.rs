@@ -240,10 +240,13 @@ pub fn transfer_trial(e: &Experiment, method: Method, rng: &mut Rng) -> Outcome 
         train(&mut w_transfer, &data2, &e.stage2, method);
     }
     train(&mut w_scratch, &data2, &e.stage2, method);
-    if e.inherited == 0 {
-        w_transfer = w_scratch.clone();
-    }
-    let (transfer, scratch) = test_errors(&w_transfer, &w_scratch, &e.downstream, e.n_test, rng);
+    // Nothing inherited: the transferred model is the scratch model, scored once.
+    let (transfer, scratch) = if e.inherited == 0 {
+        let err = test_error(&w_scratch, &e.downstream, e.n_test, rng);
+        (err, err)
+    } else {
+        test_errors(&w_transfer, &w_scratch, &e.downstream, e.n_test, rng)
+    };
     let at_inheritance = test_error(&at_inheritance, &e.downstream, e.n_test, rng);
     Outcome { transfer, scratch, inherited: at_inheritance, upstream_snr, u_ratio }
 }
