@@ -9,7 +9,7 @@ use crate::claim::Claim;
 use crate::engine::alpha::check_alpha;
 use crate::engine::{Precision, Run, run_check};
 use crate::error::{Error, Result};
-use crate::outcome::{CheckOutcome, PointOutcome, Verdict, combine, least_compatible};
+use crate::outcome::{CheckOutcome, PointOutcome, Resolution, Verdict, combine, least_compatible};
 use crate::spec::Status;
 
 /// The point least compatible with a claim, and the check it belongs to.
@@ -18,6 +18,16 @@ pub struct WorstPoint {
     /// 1-based index of the check.
     pub check: usize,
     pub point: PointOutcome,
+}
+
+/// What a claim's "holds" excludes: the coarsest resolution over its independent holding checks
+/// (largest relative resolution where the checks state one, else the largest absolute one).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ClaimResolution {
+    /// 1-based index of the check.
+    pub check: usize,
+    #[serde(flatten)]
+    pub resolution: Resolution,
 }
 
 /// Outcome of one claim.
@@ -37,6 +47,9 @@ pub struct ClaimOutcome {
     pub worst: Option<WorstPoint>,
     /// Largest |z| over equality points and largest z towards violation over one-sided points.
     pub max_abs_z: Option<f64>,
+    /// What the holding checks exclude.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<ClaimResolution>,
     pub elapsed_s: f64,
     pub checks: Vec<CheckOutcome>,
 }
@@ -59,6 +72,18 @@ pub fn claim_verdict(checks: &[CheckOutcome]) -> Verdict {
     let verdict = combine_regimes(&labelled);
     let independent_holds = checks.iter().any(|c| c.consistency.is_none() && c.verdict == Verdict::Holds);
     if verdict == Verdict::Holds && !independent_holds { Verdict::Inconclusive } else { verdict }
+}
+
+/// The coarsest resolution over a claim's independent holding checks.
+pub fn claim_resolution(checks: &[CheckOutcome]) -> Option<ClaimResolution> {
+    let holding = checks.iter().filter(|c| c.verdict == Verdict::Holds && c.consistency.is_none());
+    let stated: Vec<ClaimResolution> =
+        holding.filter_map(|c| c.resolution.map(|resolution| ClaimResolution { check: c.index, resolution })).collect();
+    let key = |r: &ClaimResolution| (r.resolution.rel.is_some(), r.resolution.rel.unwrap_or(r.resolution.abs));
+    stated.into_iter().max_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    })
 }
 
 /// Simulated trials a claim plans at a precision (for progress).
@@ -101,6 +126,7 @@ pub fn run_claim(claim: &Claim, run: &Run) -> Result<ClaimOutcome> {
         reason: f.verdict.reason.clone(),
         worst,
         max_abs_z,
+        resolution: claim_resolution(&checks),
         elapsed_s: start.elapsed().as_secs_f64(),
         checks,
     })

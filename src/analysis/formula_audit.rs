@@ -179,6 +179,7 @@ pub fn against_observable(req: ObservableRequest, expr: &str, run: &Run) -> Resu
             abs: req.budget,
             rel: 0.0,
             budget_reason: format!("absolute budget {} given with --budget", req.budget),
+            margin: None,
         },
     };
     let file = TheoremFile {

@@ -14,7 +14,7 @@
 //! m - b > z_{1 - alpha/n} se (one-sided Bonferroni over the n points).
 
 use crate::outcome::PointOutcome;
-use crate::stats::{Estimate, bonferroni_z, excess_p, holm_reject};
+use crate::stats::{Estimate, bonferroni_t, excess_p, holm_reject};
 
 /// Which way a comparison can be violated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub fn budget_test(residual: Estimate, budget: f64, sense: Sense) -> (f64, Optio
         Sense::AtMost => r,
         Sense::AtLeast => -r,
     };
-    let tail = excess_p(signed - budget, residual.se);
+    let tail = excess_p(signed - budget, residual.se, residual.dof());
     let two_sided = sense == Sense::Equal;
     let p = if two_sided { (2.0 * tail).min(1.0) } else { tail };
     let z = (residual.se > 0.0).then(|| (if two_sided { r } else { signed }) / residual.se);
@@ -60,11 +60,11 @@ pub fn shown(margin: f64, budget: f64, se: f64, z: f64) -> bool {
 /// Strict inequality: every point must show its margin beyond the budget (one-sided Bonferroni over
 /// the points); sets pass and p (1 shown, 0 not). Undefined points fail.
 pub fn strict(points: &mut [PointOutcome], alpha: f64, sense: Sense) {
-    let z = bonferroni_z(alpha, points.len());
+    let m = points.len();
     for r in points {
         let margin = if sense == Sense::AtMost { -r.residual } else { r.residual };
-        let se = r.simulated.map_or(0.0, |s| s.se);
-        r.pass = !r.undefined && shown(margin, r.budget, se, z);
+        let (se, dof) = r.simulated.map_or((0.0, f64::INFINITY), |s| (s.se, s.dof()));
+        r.pass = !r.undefined && shown(margin, r.budget, se, bonferroni_t(alpha, m, dof));
         r.p = if r.pass { 1.0 } else { 0.0 };
     }
 }
@@ -75,7 +75,7 @@ mod tests {
     use approx::assert_relative_eq;
 
     fn est(mean: f64, se: f64) -> Estimate {
-        Estimate { mean, se, trials: 10 }
+        Estimate { mean, se, trials: 0 }
     }
 
     #[test]
@@ -91,6 +91,9 @@ mod tests {
         // Deterministic: fails exactly when beyond the budget.
         assert_eq!(budget_test(est(0.3, 0.0), 0.1, Sense::Equal), (0.0, None));
         assert_eq!(budget_test(est(0.05, 0.0), 0.1, Sense::AtLeast).0, 1.0);
+        // Few trials: Student's t with trials - 1 = 9 dof, P(T_9 > 1) = 0.171718 (tables), two-sided.
+        let (p, _) = budget_test(Estimate { mean: -0.2, se: 0.1, trials: 10 }, 0.1, Sense::Equal);
+        assert_relative_eq!(p, 2.0 * 0.171718, epsilon = 1e-5);
     }
 
     #[test]

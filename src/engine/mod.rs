@@ -18,7 +18,10 @@ use std::sync::Arc;
 use crate::decide::regime::classify_points;
 use crate::error::{Error, Result};
 use crate::observable::Sample;
-use crate::outcome::{CheckOutcome, Details, FiniteSize, Looks, PointOutcome, Region, Rule, Verdict, least_compatible};
+use crate::outcome::{
+    CheckOutcome, Details, FiniteSize, Looks, PointOutcome, Region, Resolution, Rule, Undecided, Verdict,
+    least_compatible,
+};
 pub use observer::{Observer, Silent};
 pub use plan::{Cell, Point, Settings};
 pub use run::Run;
@@ -58,6 +61,9 @@ pub struct Decision {
     /// Every point is decided (rejected, or resolved within its requirement): a sequential check
     /// stops at this look.
     pub settled: bool,
+    pub resolution: Option<Resolution>,
+    /// Undecided points at the last look: a check that fails nowhere is then inconclusive.
+    pub undecided: Option<Undecided>,
 }
 
 impl Decision {
@@ -65,7 +71,18 @@ impl Decision {
     /// compatible one.
     pub fn new(rule: Rule, points: Vec<PointOutcome>, finite_size: FiniteSize, details: Details) -> Self {
         let worst = Worst::LeastCompatible;
-        Decision { rule, points, finite_size, details, verdict: None, worst, failures: None, settled: false }
+        Decision {
+            rule,
+            points,
+            finite_size,
+            details,
+            verdict: None,
+            worst,
+            failures: None,
+            settled: false,
+            resolution: None,
+            undecided: None,
+        }
     }
 }
 
@@ -152,7 +169,10 @@ fn decide_look(method: &dyn Method, run: &Run, stage: &Stage) -> Result<Decision
 }
 
 fn outcome(check: &Check, d: Decision, stage: &Stage) -> Result<CheckOutcome> {
-    let (verdict, region) = d.verdict.clone().unwrap_or_else(|| classify_points(&d.points));
+    let (mut verdict, region) = d.verdict.clone().unwrap_or_else(|| classify_points(&d.points));
+    if verdict == Verdict::Holds && d.undecided.is_some() {
+        verdict = Verdict::Inconclusive;
+    }
     let worst = match d.worst {
         Worst::LeastCompatible => {
             least_compatible(d.points.iter()).and_then(|w| d.points.iter().position(|p| std::ptr::eq(p, w)))
@@ -176,5 +196,7 @@ fn outcome(check: &Check, d: Decision, stage: &Stage) -> Result<CheckOutcome> {
         failures,
         consistency: check.consistency.clone(),
         looks: Looks { taken: stage.look, planned: stage.looks },
+        resolution: d.resolution,
+        undecided: d.undecided,
     })
 }

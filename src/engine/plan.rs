@@ -22,9 +22,10 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// The key under which a run caches this cell's samples.
+    /// The key under which a run caches this cell's samples: the trials are not part of it, since
+    /// the first n trials of a cell are the same whatever the number drawn.
     pub fn key(&self) -> String {
-        format!("{} {} {} {}", self.observable.name(), self.params, self.trials, self.seed)
+        format!("{} {} {}", self.observable.name(), self.params, self.seed)
     }
 }
 

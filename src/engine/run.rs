@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{Cell, Drawn, Observer, Precision};
 use crate::error::Result;
-use crate::observable::{Sample, simulate};
+use crate::observable::{Sample, simulate_trials};
 
 /// The executor of plans, with its cache.
 pub struct Run<'a> {
@@ -29,15 +29,29 @@ impl<'a> Run<'a> {
         self.observer
     }
 
-    /// The samples of one cell: from the cache, or simulated (trials in parallel over independent
-    /// seeds, identical for any thread count) and cached.
+    /// The samples of one cell: from the cache, extended by the missing trials, or simulated (trials
+    /// in parallel over independent seeds, identical for any thread count) and cached. Trial t of a
+    /// cell is the same however many are drawn, so a later look extends an earlier one.
     pub fn sample(&self, cell: &Cell) -> Result<Arc<Sample>> {
         let key = cell.key();
-        if let Some(s) = self.cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(s);
+        let cached = self.cache.lock().ok().and_then(|m| m.get(&key).cloned());
+        let have = cached.as_ref().map_or(0, |s| s.rows.len());
+        if let Some(s) = &cached
+            && have >= cell.trials
+        {
+            return Ok(if have == cell.trials { s.clone() } else { Arc::new(s.prefix(cell.trials)) });
         }
-        let sample = Arc::new(simulate(cell.observable, &cell.params, cell.trials, cell.seed, None)?);
-        self.observer.trials_done(cell.trials as u64);
+        let range = have as u64..cell.trials as u64;
+        let more = simulate_trials(cell.observable, &cell.params, range, cell.seed, None)?;
+        self.observer.trials_done((cell.trials - have) as u64);
+        let sample = match cached {
+            Some(s) => {
+                let mut all = Sample::clone(&s);
+                all.extend(more);
+                Arc::new(all)
+            }
+            None => Arc::new(more),
+        };
         if let Ok(mut m) = self.cache.lock() {
             m.insert(key, sample.clone());
         }

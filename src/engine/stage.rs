@@ -11,6 +11,9 @@ use std::ops::Deref;
 
 use super::Precision;
 
+/// Looks of a sequential check (1/4, 1/2 and all of its trials).
+pub const LOOKS: usize = 3;
+
 /// The fewest trials a staged look draws (Student-t quantiles with fewer degrees of freedom are too
 /// wide for a look to settle anything).
 pub const MIN_STAGE_TRIALS: usize = 8;

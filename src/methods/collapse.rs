@@ -17,7 +17,7 @@
 mod fit;
 
 use super::Context;
-use super::order::{Env, Sweeps, check_symmetry, scaled};
+use super::order::{Env, Sweeps, check_symmetry, exponent_points, scaled};
 use crate::decide::collapse::{invariant, scale_contradicts, scale_z, significant_drop};
 use crate::decide::interval::{Linearised, inside, linearised, per_interval};
 use crate::engine::alpha::CLAIM_ALPHA;
@@ -25,7 +25,7 @@ use crate::engine::{Cell, Decision, Drawn, Method, Precision, Run, Stage, Worst}
 use crate::error::{Error, Result};
 use crate::formula::scaling::scaling_weight;
 use crate::outcome::details::{CollapseDetails, Exponent, ScaleAudit, SweptPoint};
-use crate::outcome::{Details, PointOutcome, Rule, RuleKind, Verdict};
+use crate::outcome::{Details, Rule, RuleKind, Verdict};
 use crate::spec::{CollapseSpec, Level, Symmetry};
 use crate::stats::{Estimate, student_quantile};
 pub use fit::{CollapseData, Design, Reference, slope_through_origin, slopes, transition};
@@ -377,11 +377,7 @@ impl Collapse {
         let trials = self.sweeps.trials(stage.quick);
         let level = per_interval(stage.alpha, self.free().len());
         let tq = student_quantile(1.0 - level / 2.0, trials.saturating_sub(1) as f64);
-        let points = d
-            .exponents
-            .iter()
-            .map(|e| PointOutcome::exponent(&e.name, e.printed, e.fitted, e.ci, tq, passes(e)))
-            .collect();
+        let (points, resolution) = exponent_points(&d.exponents, tq);
         let rule = Rule {
             kind: RuleKind::BootstrapInterval,
             family_alpha: stage.alpha,
@@ -393,6 +389,7 @@ impl Collapse {
         Decision {
             verdict: Some((verdict, None)),
             worst: Worst::FirstFailing,
+            resolution,
             ..Decision::new(rule, points, finite_size, Details::Collapse(d))
         }
     }

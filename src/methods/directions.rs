@@ -17,11 +17,13 @@
 use super::Context;
 use super::collapse::Collapse;
 use super::order::Sweeps;
+use crate::decide::budget::Sense;
+use crate::decide::resolution::excluded;
 use crate::decide::steps::{against, against_p, direction, step_z, verdict};
 use crate::engine::{Cell, Decision, Drawn, Method, Stage};
 use crate::error::Result;
 use crate::outcome::details::{DirectionsDetails, Step};
-use crate::outcome::{Coord, Details, FiniteSize, PointOutcome, Rule, RuleKind, Verdict};
+use crate::outcome::{Coord, Details, FiniteSize, PointOutcome, Resolution, Rule, RuleKind, Verdict};
 use crate::spec::DirectionsSpec;
 use crate::stats::{Estimate, student_quantile};
 
@@ -37,7 +39,7 @@ pub struct Directions {
 
 /// Whether a step shows the claimed direction: its one-sided lower Student bound at `alpha` is > 0.
 pub fn shown(improvement: Estimate, alpha: f64) -> bool {
-    let t = student_quantile(1.0 - alpha, improvement.trials.saturating_sub(1) as f64);
+    let t = student_quantile(1.0 - alpha, improvement.dof());
     improvement.mean - t * improvement.se > 0.0
 }
 
@@ -105,8 +107,11 @@ impl Directions {
         Ok(steps)
     }
 
-    /// A step as a compared point at {constituent: to, from: from}; z towards violation is -z.
-    fn point(step: &Step, pass: bool) -> PointOutcome {
+    /// A step as a compared point at {constituent: to, from: from}; z towards violation is -z; its
+    /// resolution is the largest step against the claimed direction not excluded at `alpha` (negative
+    /// when the claimed direction is shown).
+    fn point(step: &Step, pass: bool, alpha: f64) -> PointOutcome {
+        let against = Estimate { mean: -step.improvement.mean, ..step.improvement };
         let at = [(step.name.clone(), Coord::Num(step.to)), ("from".to_string(), Coord::Num(step.from))];
         PointOutcome {
             simulated: Some(step.improvement),
@@ -115,6 +120,7 @@ impl Directions {
             two_sided: false,
             p: against_p(step.z),
             pass,
+            resolution: Some(excluded(against, Sense::AtMost, alpha, 1)),
             ..PointOutcome::at(at.into_iter().collect())
         }
     }
@@ -154,8 +160,12 @@ impl Method for Directions {
         let points: Vec<PointOutcome> = steps
             .iter()
             .zip(bad)
-            .map(|(s, b)| Self::point(s, !b && (!self.strict || shown(s.improvement, precision.alpha))))
+            .map(|(s, b)| {
+                Self::point(s, !b && (!self.strict || shown(s.improvement, precision.alpha)), precision.alpha)
+            })
             .collect();
+        let worst = points.iter().filter(|p| p.pass).filter_map(|p| p.resolution).reduce(f64::max);
+        let resolution = worst.map(|abs| Resolution { abs, rel: None, required: None });
         let rule = Rule {
             kind: RuleKind::Holm,
             family_alpha: precision.alpha,
@@ -165,6 +175,6 @@ impl Method for Directions {
         };
         let details = Details::Directions(DirectionsDetails { output: self.sweeps.output.to_string(), steps, context });
         let finite_size = FiniteSize::NotApplicable { reason: self.reason.clone() };
-        Ok(Decision { verdict: Some((verdict, None)), ..Decision::new(rule, points, finite_size, details) })
+        Ok(Decision { verdict: Some((verdict, None)), resolution, ..Decision::new(rule, points, finite_size, details) })
     }
 }

@@ -10,12 +10,15 @@
 
 use super::Context;
 use super::groups::{group_along, value_of};
+use crate::decide::budget::Sense;
+use crate::decide::resolution::excluded;
 use crate::decide::steps::steps;
 use crate::engine::plan::{Point, Settings, axis_numbers, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Stage};
+use crate::engine::stage::{LOOKS, MIN_STAGE_TRIALS};
+use crate::engine::{Cell, Decision, Drawn, Method, Precision, Stage};
 use crate::error::{Error, Result};
 use crate::outcome::details::MonotoneDetails;
-use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, coords};
+use crate::outcome::{Details, FiniteSize, PointOutcome, Resolution, Rule, RuleKind, coords};
 use crate::rng::derive;
 use crate::spec::{MonotoneSpec, Relation};
 use crate::stats::Estimate;
@@ -70,15 +73,14 @@ impl Monotone {
         };
         // Every point must resolve at both precisions: fail at load time, not mid-audit.
         for quick in [false, true] {
-            check.cells(quick, 0)?;
+            check.cells(quick, 0, 1)?;
         }
         Ok(check)
     }
 
     /// Cells line by line; every point of line g is seeded by derive(derive(seed, [stream]), [g]).
-    fn cells(&self, quick: bool, seed: u64) -> Result<Vec<Cell>> {
+    fn cells(&self, quick: bool, seed: u64, trials: usize) -> Result<Vec<Cell>> {
         let base = derive(seed, &[self.stream]);
-        let trials = self.spec.trials_at(quick);
         let mut cells = Vec::new();
         for (gi, group) in self.groups.iter().enumerate() {
             let line_seed = derive(base, &[gi as u64]);
@@ -108,8 +110,14 @@ impl Monotone {
 }
 
 impl Method for Monotone {
-    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
-        self.cells(precision.quick, precision.seed)
+    fn plan(&self, stage: &Stage) -> Result<Vec<Cell>> {
+        self.cells(stage.quick, stage.seed, stage.trials(self.spec.trials_at(stage.quick)))
+    }
+
+    /// Strict claims are sequential: they stop as soon as every step shows the claimed change.
+    fn looks(&self, precision: &Precision) -> usize {
+        let many = self.spec.trials_at(precision.quick) >= 4 * MIN_STAGE_TRIALS;
+        if self.strict && many { LOOKS } else { 1 }
     }
 
     fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
@@ -124,10 +132,12 @@ impl Method for Monotone {
         let changes: Vec<Estimate> = all.iter().map(|(_, d)| *d).collect();
         let tests = steps(&changes, tol.abs, precision.alpha, self.strict);
         let sign = if self.decreasing { 1.0 } else { -1.0 };
+        let m = all.len();
         let points: Vec<PointOutcome> = all
             .iter()
             .zip(tests)
             .map(|((at, d), t)| PointOutcome {
+                resolution: Some(excluded(*d, Sense::AtMost, precision.alpha, m)),
                 // The change of the output itself along the variable.
                 simulated: Some(Estimate { mean: sign * d.mean, ..*d }),
                 residual: d.mean,
@@ -143,7 +153,7 @@ impl Method for Monotone {
             kind: if self.strict { RuleKind::StrictBonferroni } else { RuleKind::Holm },
             family_alpha: precision.alpha,
             family: points.len(),
-            trials: self.spec.trials_at(precision.quick),
+            trials: precision.trials(self.spec.trials_at(precision.quick)),
             resamples: None,
         };
         let finite_size = FiniteSize::Budget { abs: tol.abs, rel: 0.0, reason: tol.budget_reason.clone() };
@@ -154,6 +164,9 @@ impl Method for Monotone {
             decreasing: self.decreasing,
             strict: self.strict,
         });
-        Ok(Decision::new(rule, points, finite_size, details))
+        let settled = self.strict && points.iter().all(|p| p.pass);
+        let worst = points.iter().filter(|p| p.pass).filter_map(|p| p.resolution).reduce(f64::max);
+        let resolution = worst.map(|abs| Resolution { abs, rel: None, required: None });
+        Ok(Decision { settled, resolution, ..Decision::new(rule, points, finite_size, details) })
     }
 }

@@ -21,7 +21,7 @@ use crate::outcome::details::{OptimumDetails, OptimumLocation, OptimumSummary};
 use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, coords};
 use crate::rng::derive;
 use crate::spec::{OptimumSpec, Relation};
-use crate::stats::{Estimate, bonferroni_z};
+use crate::stats::{Estimate, bonferroni_t};
 
 /// Bootstrap resamples per optimum.
 const RESAMPLES: usize = 1000;
@@ -203,7 +203,7 @@ impl Method for Optimum {
         let alpha = precision.alpha;
         let trials = self.spec.trials_at(precision.quick);
         let n_points = self.groups.iter().map(Vec::len).sum::<usize>();
-        let z_crit = bonferroni_z(alpha, n_points);
+        let z_crit = bonferroni_t(alpha, n_points, f64::INFINITY);
         let mut sweeps = drawn.chunks(self.sweep_values.len()).zip(self.seeds(precision.seed));
         let (mut points, mut lines) = (Vec::new(), Vec::new());
         for group in &self.groups {

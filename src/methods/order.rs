@@ -16,11 +16,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::decide::interval::{inside, not_excluded};
 use crate::engine::plan::{Settings, output_of};
 use crate::engine::{Cell, Drawn, Precision};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
-use crate::outcome::FiniteSize;
+use crate::outcome::details::Exponent;
+use crate::outcome::{FiniteSize, PointOutcome, Resolution};
 use crate::rng::derive_label;
 use crate::spec::check::Simulated;
 use crate::spec::{Relation, SizeScaling};
@@ -283,6 +285,32 @@ impl Sweeps {
 /// (name, value text) pairs of numeric overrides.
 pub fn texts(overrides: &[(String, f64)]) -> Vec<(String, String)> {
     overrides.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+}
+
+/// One compared point per exponent (`t`: the Student quantile of the intervals, for the points'
+/// standard errors): a fixed (reference) exponent passes, the others pass when the printed value lies
+/// in the interval. The check's resolution is the largest deviation from the printed value that a
+/// passing free exponent's interval does not exclude, also relative to the rms printed exponent.
+pub fn exponent_points(exponents: &[Exponent], t: f64) -> (Vec<PointOutcome>, Option<Resolution>) {
+    let mut points = Vec::with_capacity(exponents.len());
+    let (mut worst, mut sum2, mut free) = (None::<f64>, 0.0, 0);
+    for e in exponents {
+        let pass = e.fixed || inside(e.printed, e.ci, 0.0);
+        let mut p = PointOutcome::exponent(&e.name, e.printed, e.fitted, e.ci, t, pass);
+        if !e.fixed {
+            let r = not_excluded(e.printed, e.ci);
+            p.resolution = Some(r);
+            sum2 += e.printed * e.printed;
+            free += 1;
+            if pass {
+                worst = Some(worst.map_or(r, |w| w.max(r)));
+            }
+        }
+        points.push(p);
+    }
+    let scale = (sum2 / free.max(1) as f64).sqrt();
+    let resolution = worst.map(|abs| Resolution { abs, rel: (scale > 0.0).then(|| abs / scale), required: None });
+    (points, resolution)
 }
 
 /// Checks that every name of a symmetry is a parameter of the observable.

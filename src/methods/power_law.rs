@@ -11,12 +11,12 @@
 //! constituent whose printed exponent lies outside.
 
 use super::Context;
-use super::order::Sweeps;
-use crate::decide::interval::{Linearised, inside, linearised, per_interval};
+use super::order::{Sweeps, exponent_points};
+use crate::decide::interval::{Linearised, linearised, per_interval};
 use crate::engine::{Cell, Decision, Drawn, Method, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::outcome::details::{Exponent, PowerLawDetails};
-use crate::outcome::{Details, PointOutcome, Rule, RuleKind, Verdict};
+use crate::outcome::{Details, Rule, RuleKind, Verdict};
 use crate::spec::PowerLawSpec;
 use crate::stats::{Estimate, fit_log_log, student_quantile};
 
@@ -143,11 +143,7 @@ impl Method for PowerLaw {
         let trials = self.sweeps.trials(stage.quick);
         let level = per_interval(stage.alpha, self.sweeps.sweep.len());
         let tq = student_quantile(1.0 - level / 2.0, trials.saturating_sub(1) as f64);
-        let points: Vec<PointOutcome> = d
-            .exponents
-            .iter()
-            .map(|e| PointOutcome::exponent(&e.name, e.printed, e.fitted, e.ci, tq, inside(e.printed, e.ci, 0.0)))
-            .collect();
+        let (points, resolution) = exponent_points(&d.exponents, tq);
         let verdict = if points.iter().all(|p| p.pass) { Verdict::Holds } else { Verdict::Refuted };
         let rule = Rule {
             kind: RuleKind::BootstrapInterval,
@@ -160,6 +156,7 @@ impl Method for PowerLaw {
         Ok(Decision {
             verdict: Some((verdict, None)),
             worst: Worst::FirstFailing,
+            resolution,
             ..Decision::new(rule, points, finite_size, Details::PowerLaw(d))
         })
     }

@@ -7,21 +7,30 @@
 //! inequality must instead be shown beyond b. Optionally the residual is measured at several sizes and
 //! extrapolated as a + c/size (weighted least squares) so that O(1/size) finite-size bias is removed
 //! rather than budgeted.
+//!
+//! The check is sequential: it draws 1/4, 1/2 and all of its trials in three looks (alpha / 3
+//! each) and stops at the first look where every point is rejected or resolved ([`judge`]). With a
+//! declared margin it is an equivalence test: a point passes only when shown inside the margin.
+
+mod judge;
 
 use std::collections::BTreeMap;
 
 use super::Context;
 use crate::decide::budget::{Sense, budget_test, holm, strict};
+use crate::decide::resolution::beyond_p;
 use crate::engine::plan::{Point, Settings, grid_points, output_of};
-use crate::engine::{Cell, Decision, Drawn, Method, Stage};
+use crate::engine::stage::{LOOKS, MIN_STAGE_TRIALS};
+use crate::engine::{Cell, Decision, Drawn, Method, Precision, Stage};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
-use crate::outcome::details::SimulationDetails;
+use crate::outcome::details::{MarginDetails, SimulationDetails};
 use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, SizeEstimate, coords};
 use crate::params::ParamSet;
 use crate::rng::derive;
 use crate::spec::{Extrapolate, Relation, SimulationSpec, Tolerance};
 use crate::stats::{Estimate, extrapolate_inverse_size};
+use judge::{Measured, judge};
 
 /// A compiled simulation check.
 pub struct Simulation {
@@ -30,6 +39,8 @@ pub struct Simulation {
     output: &'static str,
     sense: Sense,
     claimed: Formula,
+    /// The equivalence margin, if declared.
+    margin: Option<Formula>,
     defines: Vec<(String, Formula)>,
     points: Vec<Point>,
     spec: SimulationSpec,
@@ -72,7 +83,11 @@ impl Simulation {
             }
             defines.push((k.clone(), f));
         }
-        for v in claimed.variables() {
+        let margin = spec.tolerance.margin.as_ref().map(|m| Formula::parse(&m.formula)).transpose()?;
+        if margin.is_some() && (sense != Sense::Equal || cx.statement.strict) {
+            return Err(Error::input("tolerance.margin is an equivalence test: equalities only"));
+        }
+        for v in claimed.variables().iter().chain(margin.iter().flat_map(|m| m.variables())) {
             let defined = defines.iter().any(|(d, _)| d == v);
             if !defined && is_param(v) && is_output(v) {
                 return Err(Error::input(format!("`{v}` is both a parameter and an output of {name}; add a define")));
@@ -98,13 +113,14 @@ impl Simulation {
             output,
             sense,
             claimed,
+            margin,
             defines,
             spec: spec.clone(),
             strict: cx.statement.strict && sense != Sense::Equal,
         };
         // Every point must resolve at both precisions: fail at load time, not mid-audit.
         for quick in [false, true] {
-            check.cells(quick, 0)?;
+            check.cells(quick, 0, 1)?;
         }
         Ok(check)
     }
@@ -113,10 +129,10 @@ impl Simulation {
         self.spec.extrapolate.as_ref().map_or(vec![None], |x| x.sizes(quick).iter().map(|s| Some(*s)).collect())
     }
 
-    /// Cells point by point, size by size; seeds derive from `seed` (0 only validates parameters).
-    fn cells(&self, quick: bool, seed: u64) -> Result<Vec<Cell>> {
+    /// Cells point by point, size by size, with `trials` trials; seeds derive from `seed` (0 only
+    /// validates parameters).
+    fn cells(&self, quick: bool, seed: u64, trials: usize) -> Result<Vec<Cell>> {
         let base = derive(seed, &[self.stream]);
-        let trials = self.spec.trials_at(quick);
         let mut cells = Vec::new();
         for (i, point) in self.points.iter().enumerate() {
             for (k, size) in self.sizes(quick).into_iter().enumerate() {
@@ -147,113 +163,155 @@ impl Simulation {
         Ok(env)
     }
 
-    /// Residual estimate (output minus claimed) of one cell, and the claimed value when it is a
-    /// constant; None when the claimed value is undefined (not finite).
-    fn residual(&self, drawn: &Drawn) -> Result<Option<(Estimate, Option<f64>)>> {
+    /// Residuals of one cell (output minus claimed, per trial), with the margin's band when one is
+    /// declared, and the claimed value when it is a constant; None when the claimed value or the
+    /// margin is undefined (not finite).
+    fn residual(&self, drawn: &Drawn) -> Result<Option<(Measured, Option<f64>)>> {
         let env = self.environment(&drawn.cell.params)?;
         let sample = &drawn.sample;
         let j = sample.outputs.iter().position(|o| *o == self.output).unwrap_or(0);
-        let claimed_at = |row: &[f64]| -> Result<f64> {
+        let eval = |f: &Formula, row: &[f64]| -> Result<f64> {
             let lookup =
                 |x: &str| env.get(x).copied().or_else(|| sample.outputs.iter().position(|o| *o == x).map(|j| row[j]));
-            Ok(self.claimed.eval(lookup)?)
+            Ok(f.eval(lookup)?)
         };
         // A claimed value that depends only on the point is evaluated once; one that uses outputs, per trial.
         let constant = self.claimed.variables().iter().all(|v| env.contains_key(v));
-        let claimed = if constant { Some(claimed_at(&[])?) } else { None };
-        let mut residuals = Vec::with_capacity(sample.rows.len());
+        let claimed = if constant { Some(eval(&self.claimed, &[])?) } else { None };
+        let (mut r, mut upper, mut lower) = (Vec::new(), Vec::new(), Vec::new());
         for row in &sample.rows {
             let c = match claimed {
                 Some(c) => c,
-                None => claimed_at(row)?,
+                None => eval(&self.claimed, row)?,
             };
-            if !c.is_finite() {
+            let m = self.margin.as_ref().map(|f| eval(f, row)).transpose()?.unwrap_or(0.0);
+            if !c.is_finite() || !m.is_finite() {
                 return Ok(None);
             }
-            residuals.push(row[j] - c);
+            r.push(row[j] - c);
+            upper.push(row[j] - c - m);
+            lower.push(row[j] - c + m);
         }
-        Ok(Some((Estimate::from_samples(&residuals), claimed)))
+        let band = self.margin.is_some().then(|| (Estimate::from_samples(&upper), Estimate::from_samples(&lower)));
+        Ok(Some((Measured { residual: Estimate::from_samples(&r), band }, claimed)))
     }
 
-    /// One grid point from its cells (one per size).
-    fn point(&self, point: &Point, drawn: &[Drawn], quick: bool) -> Result<PointOutcome> {
+    /// One grid point from its cells (one per size), with what was measured there.
+    fn point(&self, point: &Point, drawn: &[Drawn], quick: bool) -> Result<(PointOutcome, Option<Measured>)> {
         let at = coords(point);
-        let mut sizes = Vec::new();
+        let (mut sizes, mut measured) = (Vec::new(), Vec::new());
         let mut claimed = None;
         for (d, size) in drawn.iter().zip(self.sizes(quick)) {
-            let Some((residual, c)) = self.residual(d)? else {
-                return Ok(PointOutcome::undefined(at));
+            let Some((x, c)) = self.residual(d)? else {
+                return Ok((PointOutcome::undefined(at), None));
             };
             claimed = c;
-            sizes.push(SizeEstimate { size: size.unwrap_or(0.0), residual });
+            sizes.push(SizeEstimate { size: size.unwrap_or(0.0), residual: x.residual });
+            measured.push(x);
         }
-        let residual = match sizes.as_slice() {
-            [one] => one.residual,
-            _ => {
-                let xs: Vec<f64> = sizes.iter().map(|s| s.size).collect();
-                let ys: Vec<Estimate> = sizes.iter().map(|s| s.residual).collect();
-                extrapolate_inverse_size(&xs, &ys).ok_or_else(|| Error::numerical("extrapolation in size failed"))?.0
-            }
-        };
+        let x = self.extrapolated(&sizes, &measured)?;
         let tol = &self.spec.tolerance;
         let budget = tol.abs + tol.rel * claimed.map_or(0.0, f64::abs);
-        let (p, z) = budget_test(residual, budget, self.sense);
-        Ok(PointOutcome {
+        let (p, z) = match x.band {
+            Some((u, l)) => (beyond_p(u, l), budget_test(x.residual, 0.0, self.sense).1),
+            None => budget_test(x.residual, budget, self.sense),
+        };
+        let outcome = PointOutcome {
             claimed,
-            simulated: claimed.map(|c| Estimate { mean: c + residual.mean, ..residual }),
-            residual: residual.mean,
-            residual_se: Some(residual.se),
+            simulated: claimed.map(|c| Estimate { mean: c + x.residual.mean, ..x.residual }),
+            residual: x.residual.mean,
+            residual_se: Some(x.residual.se),
             budget,
             z,
             two_sided: self.sense == Sense::Equal,
             p,
             sizes: if sizes.len() > 1 { sizes } else { Vec::new() },
             ..PointOutcome::at(at)
-        })
+        };
+        Ok((outcome, Some(x)))
+    }
+
+    /// The measurement at infinite size: each estimate fitted as a + c/size over the sizes (the
+    /// one measured when there is a single size).
+    fn extrapolated(&self, sizes: &[SizeEstimate], measured: &[Measured]) -> Result<Measured> {
+        if let [one] = measured {
+            return Ok(*one);
+        }
+        let xs: Vec<f64> = sizes.iter().map(|s| s.size).collect();
+        let fit = |ys: Vec<Estimate>| {
+            extrapolate_inverse_size(&xs, &ys)
+                .map(|e| e.0)
+                .ok_or_else(|| Error::numerical("extrapolation in size failed"))
+        };
+        let band = match measured[0].band {
+            Some(_) => Some((
+                fit(measured.iter().filter_map(|m| m.band.map(|b| b.0)).collect())?,
+                fit(measured.iter().filter_map(|m| m.band.map(|b| b.1)).collect())?,
+            )),
+            None => None,
+        };
+        Ok(Measured { residual: fit(measured.iter().map(|m| m.residual).collect())?, band })
     }
 }
 
 impl Method for Simulation {
-    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
-        self.cells(precision.quick, precision.seed)
+    fn plan(&self, stage: &Stage) -> Result<Vec<Cell>> {
+        self.cells(stage.quick, stage.seed, stage.trials(self.spec.trials_at(stage.quick)))
     }
 
-    fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
-        let quick = precision.quick;
-        let per_point = self.sizes(quick).len();
-        let mut points = self
+    fn looks(&self, precision: &Precision) -> usize {
+        if self.spec.trials_at(precision.quick) >= 4 * MIN_STAGE_TRIALS { LOOKS } else { 1 }
+    }
+
+    fn decide(&self, stage: &Stage, drawn: &[Drawn]) -> Result<Decision> {
+        let quick = stage.quick;
+        let (mut points, measured): (Vec<PointOutcome>, Vec<Option<Measured>>) = self
             .points
             .iter()
-            .zip(drawn.chunks(per_point))
+            .zip(drawn.chunks(self.sizes(quick).len()))
             .map(|(point, d)| self.point(point, d, quick))
-            .collect::<Result<Vec<_>>>()?;
-        let tol: &Tolerance = &self.spec.tolerance;
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let kind = if self.strict {
-            strict(&mut points, precision.alpha, self.sense);
+            strict(&mut points, stage.alpha, self.sense);
             RuleKind::StrictBonferroni
         } else {
-            holm(&mut points, precision.alpha);
+            holm(&mut points, stage.alpha);
             RuleKind::Holm
         };
-        let rule = Rule {
-            kind,
-            family_alpha: precision.alpha,
-            family: points.len(),
-            trials: self.spec.trials_at(quick),
-            resamples: None,
-        };
-        let finite_size = match &self.spec.extrapolate {
-            Some(x) => {
-                FiniteSize::Extrapolated { param: x.param.clone(), sizes: Extrapolate::sizes(x, quick).to_vec() }
-            }
-            None => FiniteSize::Budget { abs: tol.abs, rel: tol.rel, reason: tol.budget_reason.clone() },
-        };
+        let judged = judge(&mut points, &measured, self.sense, self.strict, stage);
+        let trials = stage.trials(self.spec.trials_at(quick));
+        let rule = Rule { kind, family_alpha: stage.alpha, family: points.len(), trials, resamples: None };
         let details = Details::Simulation(SimulationDetails {
             observable: self.settings.observable().name().to_string(),
             output: self.output.to_string(),
             compared: self.claimed.to_string(),
             undefined: points.iter().filter(|p| p.undefined).count(),
+            margin: self
+                .spec
+                .tolerance
+                .margin
+                .as_ref()
+                .map(|m| MarginDetails { formula: m.formula.clone(), reason: m.reason.clone() }),
         });
-        Ok(Decision::new(rule, points, finite_size, details))
+        Ok(Decision {
+            settled: judged.settled,
+            resolution: judged.resolution,
+            undecided: judged.undecided,
+            ..Decision::new(rule, points, self.finite_size(quick), details)
+        })
+    }
+}
+
+impl Simulation {
+    fn finite_size(&self, quick: bool) -> FiniteSize {
+        let tol: &Tolerance = &self.spec.tolerance;
+        match &self.spec.extrapolate {
+            Some(x) => {
+                FiniteSize::Extrapolated { param: x.param.clone(), sizes: Extrapolate::sizes(x, quick).to_vec() }
+            }
+            None => FiniteSize::Budget { abs: tol.abs, rel: tol.rel, reason: tol.budget_reason.clone() },
+        }
     }
 }

@@ -151,6 +151,22 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// The first `n` trials.
+    pub fn prefix(&self, n: usize) -> Sample {
+        Sample {
+            outputs: self.outputs.clone(),
+            rows: self.rows[..n.min(self.rows.len())].to_vec(),
+            curve_names: self.curve_names.clone(),
+            curves: self.curves[..n.min(self.curves.len())].to_vec(),
+        }
+    }
+
+    /// Appends the trials of `more` (the same cell's later trials).
+    pub fn extend(&mut self, more: Sample) {
+        self.rows.extend(more.rows);
+        self.curves.extend(more.curves);
+    }
+
     /// Values of one output across trials.
     pub fn column(&self, output: &str) -> Result<Vec<f64>> {
         let j = position(self.outputs.iter().copied(), output, "output")?;
@@ -194,8 +210,20 @@ pub fn simulate(
     if trials == 0 {
         return Err(Error::input("trials must be at least 1"));
     }
+    simulate_trials(obs, params, 0..trials as u64, seed, progress)
+}
+
+/// Trials `range` of a cell (trial t always draws from stream (seed, t), so the trials of a larger
+/// batch extend those of a smaller one: sequential checks reuse what earlier looks drew).
+pub fn simulate_trials(
+    obs: &dyn Observable,
+    params: &ParamSet,
+    range: std::ops::Range<u64>,
+    seed: u64,
+    progress: Option<&ProgressBar>,
+) -> Result<Sample> {
     let n_out = obs.outputs().len();
-    check_memory(trials as f64 * (8.0 * n_out as f64 + 64.0), "storing the trials")?;
+    check_memory(range.end as f64 * (8.0 * n_out as f64 + 64.0), "storing the trials")?;
     faer::set_global_parallelism(faer::Par::Seq);
     let runner = obs.prepare(params, seed)?;
     let trial = |scratch: &mut Vec<f64>, t: u64| {
@@ -206,7 +234,7 @@ pub fn simulate(
         Ok(done)
     };
     let (rows, curves) =
-        (0..trials as u64).into_par_iter().map_init(Vec::new, trial).collect::<Result<Vec<_>>>()?.into_iter().unzip();
+        range.into_par_iter().map_init(Vec::new, trial).collect::<Result<Vec<_>>>()?.into_iter().unzip();
     Ok(Sample {
         outputs: obs.outputs().iter().map(|o| o.name).collect(),
         rows,

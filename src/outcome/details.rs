@@ -32,6 +32,16 @@ pub struct SimulationDetails {
     pub compared: String,
     /// Points where the claimed value is undefined (not finite).
     pub undefined: usize,
+    /// The equivalence margin, if declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin: Option<MarginDetails>,
+}
+
+/// A declared equivalence margin: its formula and why it has its size.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarginDetails {
+    pub formula: String,
+    pub reason: String,
 }
 
 /// `search`: what was searched and how.

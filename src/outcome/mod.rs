@@ -118,6 +118,13 @@ pub struct PointOutcome {
     /// Per-size estimates of the residual when extrapolating.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sizes: Vec<SizeEstimate>,
+    /// The largest deviation (for inequalities: violation) the data do not exclude at the check's
+    /// level, in the output's units ([`crate::decide::resolution::excluded`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<f64>,
+    /// Not rejected, but not resolved within what the check requires when its trials ran out.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub undecided: bool,
 }
 
 impl PointOutcome {
@@ -136,6 +143,8 @@ impl PointOutcome {
             pass: true,
             undefined: false,
             sizes: Vec::new(),
+            resolution: None,
+            undecided: false,
         }
     }
 
@@ -286,6 +295,34 @@ pub struct CheckOutcome {
     pub consistency: Option<String>,
     /// Looks taken by a sequential check.
     pub looks: Looks,
+    /// What the passing points show (methods that state it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+    /// Undecided points when the check is inconclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undecided: Option<Undecided>,
+}
+
+/// What a check's passing points show: the largest deviation its data do not exclude, over its
+/// points, in the output's units and relative to the claimed values' scale (root mean square of
+/// |claimed| over the points), with what the check requires (a declared margin or the default).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Resolution {
+    pub abs: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel: Option<f64>,
+    /// The resolution the check requires of a "holds" (None: any, the resolution is only stated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<f64>,
+}
+
+/// Points left undecided when the trials ran out, and about how many trials per point would decide
+/// them if the estimates stayed where they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Undecided {
+    pub points: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trials_needed: Option<usize>,
 }
 
 /// Looks a check took out of those it may take (sequential sampling).

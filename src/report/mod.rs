@@ -5,10 +5,11 @@ pub mod evidence;
 
 use crate::audit::ClaimOutcome;
 use crate::claim::Claim;
+use crate::engine::alpha::{CLAIM_ALPHA, audit_wide};
 use crate::error::{Error, Result};
 use crate::observable::Observable;
-use crate::outcome::Verdict;
-use evidence::{evidence, fmt_point};
+use crate::outcome::{Resolution, Verdict};
+use evidence::{evidence, fmt_num, fmt_percent, fmt_point};
 
 /// Renders rows as an aligned text table with a header rule.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -44,11 +45,12 @@ pub fn audit_table(reports: &[ClaimOutcome], all_evidence: bool) -> String {
                 r.expected.to_string(),
                 r.worst.as_ref().map_or_else(|| "-".into(), |w| fmt_point(&w.point.at)),
                 r.max_abs_z.map_or_else(|| "-".into(), |z| format!("{z:.2}")),
+                r.resolution.map_or_else(|| "-".into(), |c| short_resolution(&c.resolution)),
                 format!("{:.1}s", r.elapsed_s),
             ]
         })
         .collect();
-    let mut out = table(&["claim", "verdict", "expected", "worst point", "max|z|", "time"], &rows);
+    let mut out = table(&["claim", "verdict", "expected", "worst point", "max|z|", "resolution", "time"], &rows);
     for r in reports.iter().filter(|r| all_evidence || !r.matches || r.verdict != Verdict::Holds) {
         out += &format!(
             "\n{} -- {} ({})\n",
@@ -64,12 +66,20 @@ pub fn audit_table(reports: &[ClaimOutcome], all_evidence: bool) -> String {
     let mismatches = reports.iter().filter(|r| !r.matches).count();
     // Closing line in the plain "N passed, N failed" form: passed = computed verdict as recorded.
     out += &format!(
-        "\n{} claims decided; passed = computed verdict equals the recorded one\naudit: {} passed, {} failed\n",
+        "\n{} claims decided; passed = computed verdict equals the recorded one\n\
+         error control: false refutation at most {CLAIM_ALPHA} per claim, {} for this audit (union bound)\n\
+         audit: {} passed, {} failed\n",
         reports.len(),
+        fmt_percent(audit_wide(reports.len())),
         reports.len() - mismatches,
         mismatches
     );
     out
+}
+
+/// A resolution in a table cell: relative where stated ("3.1%"), else absolute ("±1.2e-4").
+fn short_resolution(r: &Resolution) -> String {
+    r.rel.map_or_else(|| format!("±{}", fmt_num(r.abs)), fmt_percent)
 }
 
 /// A claim outcome as JSON, with every check's evidence rendered next to its structured data.
@@ -87,7 +97,14 @@ pub fn claim_json(c: &ClaimOutcome) -> Result<serde_json::Value> {
 pub fn audit_json(reports: &[ClaimOutcome], elapsed_s: f64) -> Result<serde_json::Value> {
     let claims = reports.iter().map(claim_json).collect::<Result<Vec<_>>>()?;
     let all_match = reports.iter().all(|r| r.matches);
-    Ok(serde_json::json!({ "claims": claims, "all_match": all_match, "elapsed_s": elapsed_s }))
+    let control = serde_json::json!({
+        "claim_alpha": CLAIM_ALPHA,
+        "claims": reports.len(),
+        "audit_wide_bound": audit_wide(reports.len()),
+    });
+    Ok(
+        serde_json::json!({ "claims": claims, "all_match": all_match, "error_control": control, "elapsed_s": elapsed_s }),
+    )
 }
 
 /// The claims table of `tlcheck list`.

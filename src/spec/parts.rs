@@ -29,13 +29,29 @@ pub struct Tolerance {
     pub rel: f64,
     /// Why the budget has its size.
     pub budget_reason: String,
+    /// An equivalence margin (equalities only): the check passes a point only when the deviation is
+    /// shown inside the margin, fails it when shown beyond, and is inconclusive otherwise.
+    pub margin: Option<Margin>,
 }
 
 impl Tolerance {
     pub(super) fn validate(&self) -> std::result::Result<(), String> {
         check_budget("abs", self.abs)?;
-        check_budget("rel", self.rel)
+        check_budget("rel", self.rel)?;
+        if self.margin.is_some() && (self.abs > 0.0 || self.rel > 0.0) {
+            return Err("tolerance.margin replaces the budget: leave abs and rel at 0".into());
+        }
+        Ok(())
     }
+}
+
+/// An equivalence margin M >= 0: a formula over the point's parameters and the trial's outputs (so
+/// a margin may be relative to another measured effect), with the reason for its size.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Margin {
+    pub formula: String,
+    pub reason: String,
 }
 
 /// Statistical tolerance with an absolute budget only (methods `monotone`, `boundary`, `decay_exponent`).

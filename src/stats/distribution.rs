@@ -38,11 +38,13 @@ pub fn student_quantile(p: f64, dof: f64) -> f64 {
     student(dof).map_or_else(|| normal_quantile(p), |s| s.inverse_cdf(p))
 }
 
-/// One-sided p-value of an excess over a budget measured with standard error `se`:
-/// P(Z > excess / se); without noise (se = 0), 0 when the excess is positive and 1 otherwise.
-pub fn excess_p(excess: f64, se: f64) -> f64 {
+/// One-sided p-value of an excess over a budget measured with standard error `se` estimated with
+/// `dof` degrees of freedom: P(T_dof > excess / se) (Student's t: the standard error is itself
+/// estimated; infinite dof is the normal); without noise (se = 0), 0 when the excess is positive and
+/// 1 otherwise.
+pub fn excess_p(excess: f64, se: f64, dof: f64) -> f64 {
     if se > 0.0 {
-        normal_sf(excess / se)
+        student_sf(excess / se, dof)
     } else if excess > 0.0 {
         0.0
     } else {
@@ -60,8 +62,9 @@ mod tests {
         assert_relative_eq!(normal_sf(normal_quantile(0.975)), 0.025, epsilon = 1e-9);
         assert_relative_eq!(normal_quantile(0.975), 1.959963984540054, epsilon = 1e-9);
         assert_eq!(normal_sf(f64::INFINITY), 0.0);
-        assert_eq!(excess_p(0.1, 0.0), 0.0);
-        assert_eq!(excess_p(-0.1, 0.0), 1.0);
+        assert_eq!(excess_p(0.1, 0.0, 5.0), 0.0);
+        assert_eq!(excess_p(-0.1, 0.0, 5.0), 1.0);
+        assert_relative_eq!(excess_p(0.2, 0.1, f64::INFINITY), normal_sf(2.0));
     }
 
     #[test]

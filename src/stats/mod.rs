@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use bootstrap::{paired_bootstrap, percentile};
 pub use distribution::{excess_p, normal_quantile, normal_sf, student_quantile, student_sf};
 pub use ks::ks_two_sample;
-pub use multiple::{bonferroni_z, holm_reject};
+pub use multiple::{bonferroni_t, holm_reject};
 pub use regression::{LogLogFit, WlsFit, extrapolate_inverse_size, fit_log_log, wls};
 
 /// A simulated scalar: mean, standard error of the mean, number of independent trials.
@@ -46,6 +46,12 @@ impl Estimate {
             0.0
         };
         Estimate { mean, se, trials: n }
+    }
+
+    /// Degrees of freedom of the standard error: trials - 1 (infinite when not estimated from
+    /// trials, e.g. 0 or 1 trial, where the normal applies).
+    pub fn dof(&self) -> f64 {
+        if self.trials > 1 { (self.trials - 1) as f64 } else { f64::INFINITY }
     }
 
     /// Estimate of the paired differences `b[t] - a[t]` (trials share their random numbers).

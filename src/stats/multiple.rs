@@ -1,7 +1,7 @@
 //! Family-wise error control over the points of a check: Holm's step-down procedure and the
 //! Bonferroni critical value.
 
-use super::distribution::normal_quantile;
+use super::distribution::student_quantile;
 
 /// Holm's step-down procedure: which hypotheses are rejected at family-wise level `alpha`.
 /// Controls the probability of any false rejection over the whole family (no independence needed):
@@ -21,10 +21,10 @@ pub fn holm_reject(p_values: &[f64], alpha: f64) -> Vec<bool> {
     reject
 }
 
-/// One-sided Bonferroni critical value z_{1 - alpha/m} of the standard normal for a family of `m`
-/// tests at family-wise level `alpha` (m = 0 counts as one test).
-pub fn bonferroni_z(alpha: f64, m: usize) -> f64 {
-    normal_quantile(1.0 - alpha / m.max(1) as f64)
+/// One-sided Bonferroni critical value t_{1 - alpha/m} of Student's t with `dof` degrees of freedom
+/// (infinite: the normal) for a family of `m` tests at family-wise level `alpha` (m = 0 counts as one).
+pub fn bonferroni_t(alpha: f64, m: usize, dof: f64) -> f64 {
+    student_quantile(1.0 - alpha / m.max(1) as f64, dof)
 }
 
 #[cfg(test)]
@@ -42,9 +42,10 @@ mod tests {
     }
 
     #[test]
-    fn bonferroni_is_the_normal_quantile_at_alpha_over_m() {
-        assert_relative_eq!(bonferroni_z(0.05, 1), 1.6448536269514722, epsilon = 1e-9);
-        assert_relative_eq!(bonferroni_z(0.05, 5), normal_quantile(0.99), epsilon = 1e-12);
-        assert_relative_eq!(bonferroni_z(0.05, 0), bonferroni_z(0.05, 1));
+    fn bonferroni_is_the_t_quantile_at_alpha_over_m() {
+        let inf = f64::INFINITY;
+        assert_relative_eq!(bonferroni_t(0.05, 1, inf), 1.6448536269514722, epsilon = 1e-9);
+        assert_relative_eq!(bonferroni_t(0.05, 5, 10.0), student_quantile(0.99, 10.0), epsilon = 1e-12);
+        assert_relative_eq!(bonferroni_t(0.05, 0, inf), bonferroni_t(0.05, 1, inf));
     }
 }

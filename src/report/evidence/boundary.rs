@@ -34,7 +34,7 @@ pub(super) fn render(c: &CheckOutcome, d: &BoundaryDetails) -> String {
     let fails = c.points.iter().filter(|p| !p.pass).count();
     let mut text = format!(
         "sign of {} ({}) vs the printed negative set along {}: {fails} of {} points on the wrong side beyond budget {} \
-         (Holm, family alpha {}, {} trials per point)",
+         (Holm, family alpha {:.2e}, {} trials per point)",
         d.output,
         d.observable,
         d.scan,

@@ -12,7 +12,7 @@ pub(super) fn render(c: &CheckOutcome, d: &ExhibitDetails) -> String {
     };
     match d.pair {
         Some((p, n)) => format!(
-            "exhibited at equal key `{}`: {} and {} (each beyond z {:.2}, Bonferroni over {} points at family alpha {}, \
+            "exhibited at equal key `{}`: {} and {} (each beyond z {:.2}, Bonferroni over {} points at family alpha {:.2e}, \
              {} trials per point)",
             d.key,
             describe(p),

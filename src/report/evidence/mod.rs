@@ -13,10 +13,58 @@ mod power_law;
 mod search;
 mod simulation;
 
-use crate::outcome::{CheckOutcome, Condition, Coord, Coords, Details, FiniteSize, Region};
+use crate::outcome::{CheckOutcome, Condition, Coord, Coords, Details, FiniteSize, Region, Resolution, Verdict};
 
 /// One paragraph of evidence for a check: what was compared, how many points failed, where, by how much.
 pub fn evidence(c: &CheckOutcome) -> String {
+    method_evidence(c) + &trust_suffix(c)
+}
+
+/// What every check adds to its method's evidence: the consistency label, the resolution of a
+/// passing check, undecided points and the looks a sequential check took.
+fn trust_suffix(c: &CheckOutcome) -> String {
+    let mut text = String::new();
+    if let Some(r) = &c.resolution
+        && matches!(c.verdict, Verdict::Holds | Verdict::Inconclusive | Verdict::RegimeLimited)
+    {
+        text += &format!("; {}", resolution_text(r));
+    }
+    if let Some(u) = &c.undecided {
+        text += &format!("; undecided at {} points", u.points);
+        if let Some(n) = u.trials_needed {
+            text += &format!(" (about {n} trials per point would decide if the estimates stay)");
+        }
+    }
+    if c.looks.planned > 1 {
+        let early = if c.looks.taken < c.looks.planned { ", stopped early: decided" } else { "" };
+        text += &format!("; sequential: look {} of {}{early}", c.looks.taken, c.looks.planned);
+    }
+    if let Some(why) = &c.consistency {
+        text += &format!("; consistency check, not independent evidence: {why}");
+    }
+    text
+}
+
+/// "excludes deviations beyond 0.012 (3.1% of the claimed scale)".
+pub fn resolution_text(r: &Resolution) -> String {
+    let rel = r.rel.map_or_else(String::new, |rel| format!(" ({} of the claimed scale)", fmt_percent(rel)));
+    let required = r.required.map_or_else(String::new, |m| format!(", margin {}", fmt_num(m)));
+    format!("resolution: deviations beyond {}{rel} excluded{required}", fmt_num(r.abs))
+}
+
+/// A fraction as a percentage with two significant digits.
+pub fn fmt_percent(x: f64) -> String {
+    let pct = 100.0 * x;
+    if pct >= 10.0 {
+        format!("{pct:.0}%")
+    } else if pct >= 1.0 {
+        format!("{pct:.1}%")
+    } else {
+        format!("{pct:.2}%")
+    }
+}
+
+fn method_evidence(c: &CheckOutcome) -> String {
     match &c.details {
         Details::Simulation(d) => simulation::render(c, d),
         Details::Search(d) => search::render(c, d),

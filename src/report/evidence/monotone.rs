@@ -7,7 +7,7 @@ use crate::outcome::details::MonotoneDetails;
 pub(super) fn render(c: &CheckOutcome, d: &MonotoneDetails) -> String {
     let fails = c.points.iter().filter(|p| !p.pass).count();
     let mut text = format!(
-        "{} {}{} in {} ({}): {fails} of {} steps violate (Holm, family alpha {}, {} paired trials per step)",
+        "{} {}{} in {} ({}): {fails} of {} steps violate (Holm, family alpha {:.2e}, {} paired trials per step)",
         d.output,
         if d.decreasing { "decreasing" } else { "increasing" },
         if d.strict { " strictly (by more than the budget)" } else { "" },

@@ -7,11 +7,12 @@ use crate::outcome::details::SimulationDetails;
 pub(super) fn render(c: &CheckOutcome, d: &SimulationDetails) -> String {
     let fails = c.points.iter().filter(|p| !p.pass).count();
     let mut text = format!(
-        "{} vs `{}` ({}): {fails} of {} points beyond tolerance (Holm, family alpha {}, {} trials per point)",
+        "{} vs `{}` ({}): {fails} of {} points beyond tolerance ({}, family alpha {:.2e}, {} trials per point)",
         d.output,
         d.compared,
         d.observable,
         c.points.len(),
+        if c.rule.kind == crate::outcome::RuleKind::Holm { "Holm" } else { "shown beyond the budget, Bonferroni" },
         c.rule.family_alpha,
         c.rule.trials
     );
@@ -32,6 +33,9 @@ pub(super) fn render(c: &CheckOutcome, d: &SimulationDetails) -> String {
     }
     text += &region_suffix(c);
     text += &format!("; {}", finite_size(&c.finite_size));
+    if let Some(m) = &d.margin {
+        text += &format!("; equivalence margin `{}` (two one-sided tests): {}", m.formula, m.reason);
+    }
     if d.undefined > 0 {
         text += &format!("; claimed value undefined (not finite) at {} points", d.undefined);
     }
