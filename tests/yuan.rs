@@ -225,15 +225,15 @@ fn tlcheck(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn order_parameter_cli_reports_exponents_and_refuses_bad_claims() {
-    let out = tlcheck(&["order-parameter", "yuan2025.scratch_order_parameter", "--quick", "--json"]);
+    let out = tlcheck(&["order-parameter", "yuan2025.gamma_order_parameter", "--check", "2", "--quick", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let fitted = doc["collapse"]["fitted"].as_array().expect("fitted exponents");
-    assert_eq!(fitted.len(), 4);
-    assert_eq!(doc["check"], 1);
+    assert_eq!(fitted.len(), 6);
+    assert_eq!(doc["check"], 2);
     // Finite size: every free exponent at lambda = 1 and 4, with standard errors.
     let by_size = doc["collapse"]["by_size"].as_array().expect("exponents by size");
-    assert_eq!(by_size.iter().filter(|s| s.as_array().is_some_and(|s| s.len() == 2)).count(), 3);
+    assert_eq!(by_size.iter().filter(|s| s.as_array().is_some_and(|s| s.len() == 2)).count(), 5);
     assert!(doc["evidence"].as_str().is_some_and(|e| e.contains("scale audit")));
     let bad_check = ["order-parameter", "yuan2025.scratch_order_parameter", "--check", "2"];
     for args in [&["order-parameter", "nope"][..], &["order-parameter", "lauditi2025.finetune_never_worse"], &bad_check]
