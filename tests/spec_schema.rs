@@ -70,10 +70,17 @@ fn malformed_symmetry_sweep_scan_and_unknown_methods_are_refused() {
         c.insert("sweep".into(), toml::Value::Table(toml::Table::new()));
     });
     assert!(m.contains("sweep is empty"), "{m}");
-    let m = refusal(table, i, |c| {
+    let m = refusal(table.clone(), i, |c| {
         c.insert("sweep".into(), toml::from_str::<toml::Table>("u = [1.0]").unwrap().into());
     });
     assert!(m.contains("sweep.u needs at least two"), "{m}");
+    for (sizes, order, says) in [("[1.0]", "0.5", "at least two distinct"), ("[1.0, 4.0]", "0.0", "positive number")] {
+        let m = refusal(table.clone(), i, |c| {
+            let text = format!("scale = \"d=1\"\nsizes = {sizes}\norder = {order}\nreason = \"r\"");
+            c.insert("finite_size".into(), toml::from_str::<toml::Table>(&text).unwrap().into());
+        });
+        assert!(m.contains("finite_size") && m.contains(says), "{m}");
+    }
     let (table, i) = file_with("boundary");
     let m = refusal(table, i, |c| {
         c.insert("scan".into(), toml::from_str::<toml::Table>("param = \"gamma\"\nvalues = []").unwrap().into());

@@ -8,9 +8,10 @@ use std::path::Path;
 
 use faer::Mat;
 use rand::SeedableRng;
+use tlcheck::audit::run_claim;
 use tlcheck::claim::Claim;
 use tlcheck::engine::run_check;
-use tlcheck::methods::power_law::fit_with_ci;
+use tlcheck::methods::power_law::fit_exponents;
 use tlcheck::observable::{find, simulate};
 use tlcheck::outcome::Verdict;
 use tlcheck::params::split_assignment;
@@ -65,6 +66,19 @@ fn direct_and_coefficient_methods_agree_to_rounding() {
     let y = transfer_trial(&e, Method::Coefficient, &mut Rng::seed_from_u64(5));
     assert!((x.transfer - y.transfer).abs() < 1e-12 && (x.scratch - y.scratch).abs() < 1e-12, "{x:?} vs {y:?}");
     assert!((x.upstream_snr - y.upstream_snr).abs() < 1e-9 * x.upstream_snr.abs().max(1.0));
+    assert!((x.inherited - y.inherited).abs() < 1e-12, "{x:?} vs {y:?}");
+}
+
+/// Without downstream training the transferred model is the inherited one: its error on the common
+/// test draws (transfer) and on its own (inherited) agree within the test sampling error.
+#[test]
+fn inherited_error_is_the_transfer_error_without_downstream_training() {
+    let mut e = experiment(1.0, 0.5, 0.05);
+    e.stage2.steps = 0;
+    e.n_test = 20_000;
+    let o = transfer_trial(&e, Method::Coefficient, &mut Rng::seed_from_u64(8));
+    // Each error is a mean over 2 n_test scored patches: sd <= sqrt(0.25 / 40000) = 0.0025.
+    assert!(o.inherited > 0.05 && (o.inherited - o.transfer).abs() < 4.0 * 0.0025 * 2f64.sqrt(), "{o:?}");
 }
 
 /// x -> c x, w -> w / c, eta -> eta / c^2 leaves f(W, x) and every gradient step invariant, so
@@ -75,6 +89,7 @@ fn exact_symmetry_rescaling_data_step_and_init_leaves_the_errors_unchanged() {
     let a = transfer_trial(&experiment(1.0, 0.5, 0.05), Method::Coefficient, &mut Rng::seed_from_u64(9));
     let b = transfer_trial(&experiment(c, 0.5 / (c * c), 0.05 / c), Method::Coefficient, &mut Rng::seed_from_u64(9));
     assert!((a.transfer - b.transfer).abs() < 1e-12 && (a.scratch - b.scratch).abs() < 1e-12, "{a:?} vs {b:?}");
+    assert!((a.inherited - b.inherited).abs() < 1e-12, "{a:?} vs {b:?}");
 }
 
 fn loss(w: &Mat<f64>, data: &Data) -> f64 {
@@ -210,13 +225,19 @@ fn tlcheck(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn order_parameter_cli_reports_exponents_and_refuses_bad_claims() {
-    let out = tlcheck(&["order-parameter", "yuan2025.scratch_order_parameter", "--quick", "--json"]);
+    let out = tlcheck(&["order-parameter", "yuan2025.gamma_order_parameter", "--check", "2", "--quick", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let fitted = doc["collapse"]["fitted"].as_array().expect("fitted exponents");
-    assert_eq!(fitted.len(), 4);
+    assert_eq!(fitted.len(), 6);
+    assert_eq!(doc["check"], 2);
+    // Finite size: every free exponent at lambda = 1 and 4, with standard errors.
+    let by_size = doc["collapse"]["by_size"].as_array().expect("exponents by size");
+    assert_eq!(by_size.iter().filter(|s| s.as_array().is_some_and(|s| s.len() == 2)).count(), 5);
     assert!(doc["evidence"].as_str().is_some_and(|e| e.contains("scale audit")));
-    for args in [&["order-parameter", "nope"][..], &["order-parameter", "lauditi2025.finetune_never_worse"]] {
+    let bad_check = ["order-parameter", "yuan2025.scratch_order_parameter", "--check", "2"];
+    for args in [&["order-parameter", "nope"][..], &["order-parameter", "lauditi2025.finetune_never_worse"], &bad_check]
+    {
         let out = tlcheck(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "{args:?}");
@@ -251,8 +272,8 @@ fn u_ratio_recovers_known_coefficients() {
 }
 
 /// The power-law fit recovers known exponents (1, 2, -2, -1) from one-at-a-time sweeps with
-/// multiplicative noise, its intervals cover them, and data generated with a wrong exponent
-/// (N1^1.2) is rejected: the printed 1 lies outside the N1 interval.
+/// multiplicative noise, its delta-method intervals at the engine's level cover them, and data
+/// generated with a wrong exponent (N1^1.2) is rejected: the printed 1 lies outside the N1 interval.
 #[test]
 fn power_law_fit_recovers_and_rejects_exponents() {
     let truth = [1.0, 2.0, -2.0, -1.0];
@@ -276,17 +297,42 @@ fn power_law_fit_recovers_and_rejects_exponents() {
             })
             .collect()
     };
-    let mut rng = Rng::seed_from_u64(6);
-    let fit = fit_with_ci(&logs, &refs(&simulate_cols(&truth)), 400, 0.01 / 4.0, &mut rng).unwrap();
-    let (fitted, ci) = (fit.exponents, fit.ci);
-    for i in 0..4 {
-        assert!((fitted[i] - truth[i]).abs() < 0.05, "exponent {i}: {}", fitted[i]);
-        assert!(ci[i].0 <= truth[i] && truth[i] <= ci[i].1, "exponent {i}: {:?}", ci[i]);
+    let level = tlcheck::engine::alpha::CLAIM_ALPHA / 4.0;
+    let fit = fit_exponents(&logs, &refs(&simulate_cols(&truth)), &[1.0]).unwrap();
+    for (i, t) in truth.iter().enumerate() {
+        let (fitted, ci) = fit.exponent(i, level);
+        assert!((fitted - t).abs() < 0.05, "exponent {i}: {fitted}");
+        assert!(ci.0 <= *t && *t <= ci.1 && ci.1 - ci.0 < 0.2, "exponent {i}: {ci:?}");
     }
     let wrong = [1.2, 2.0, -2.0, -1.0];
-    let ci = fit_with_ci(&logs, &refs(&simulate_cols(&wrong)), 400, 0.01 / 4.0, &mut rng).unwrap().ci;
-    assert!(ci[0].0 > 1.0, "N1^1.2 data must exclude the exponent 1: {:?}", ci[0]);
+    let ci = fit_exponents(&logs, &refs(&simulate_cols(&wrong)), &[1.0]).unwrap().exponent(0, level).1;
+    assert!(ci.0 > 1.0, "N1^1.2 data must exclude the exponent 1: {ci:?}");
     assert!(fit_log_log(&logs, &[0.0; 9]).is_err());
+}
+
+/// Power on the simulator: the mechanism claim holds as printed (extrapolated in size), and each
+/// printed exponent changed by 1 is refuted by the same check at the quick precision (one run, so
+/// every variant reads the same simulated trials).
+#[test]
+fn mechanism_rejects_exponents_changed_by_one() {
+    let run = common::quick();
+    let outcome = |formula: &str| {
+        let mut file = common::file("yuan2025.mechanism");
+        file.claim.formula = formula.to_string();
+        let claim = Claim::compile(file, "edited.toml".into()).unwrap();
+        run_claim(&claim, &run).unwrap()
+    };
+    let printed = outcome("N1 * u_norm^2 / (sigma_p1^2 * d)");
+    assert_eq!(printed.verdict, Verdict::Holds, "{:?}", common::evidence(&printed));
+    for wrong in [
+        "N1^2 * u_norm^2 / (sigma_p1^2 * d)",
+        "N1 * u_norm^3 / (sigma_p1^2 * d)",
+        "N1 * u_norm^2 / (sigma_p1 * d)",
+        "N1 * u_norm^2 / (sigma_p1^2 * d^2)",
+    ] {
+        let o = outcome(wrong);
+        assert_eq!(o.verdict, Verdict::Refuted, "{wrong}: {:?}", common::evidence(&o));
+    }
 }
 
 /// Columns as slices.

@@ -108,11 +108,12 @@ enum Command {
         #[command(subcommand)]
         command: phase::PhaseCommand,
     },
-    /// Order-parameter audit of a claim with a collapse check: fitted exponents with bootstrap
-    /// confidence intervals next to the printed ones, transition location and width, scale audit.
-    /// Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores). With --json
-    /// it prints {claim, formula, verdict, evidence, collapse: {names, printed, fitted, ci, transition,
-    /// scale, points}} instead of the audit's JSON.
+    /// Order-parameter audit of a claim with a collapse check: fitted exponents (located on the
+    /// reference sweep, extrapolated in size when the check declares it) with delta-method intervals
+    /// next to the printed ones and their values at each size, transition location and width, scale
+    /// audit. Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores). With
+    /// --json it prints {claim, check, formula, verdict, evidence, collapse: {names, printed, fitted,
+    /// ci, se, by_size, size_map, transition, scale, points}} instead of the audit's JSON.
     OrderParameter {
         /// Claim id, e.g. yuan2025.gamma_order_parameter (must have a `collapse` check).
         claim: String,
@@ -124,10 +125,13 @@ enum Command {
         /// largest printed exponent).
         #[arg(long, value_name = "X,Y")]
         axes: Option<String>,
-        /// Four times the trials and 1000 bootstrap resamples: tighter intervals, about 4x longer
-        /// (one to a few minutes for a Yuan claim on 2 cores).
+        /// Four times the trials: intervals half as wide, about 4x longer (one to a few minutes for
+        /// a Yuan claim on 2 cores).
         #[arg(long)]
         precise: bool,
+        /// Which check of the claim (1-based, as in `tlcheck check`); default: its first collapse check.
+        #[arg(long, value_name = "N")]
+        check: Option<usize>,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -251,9 +255,10 @@ fn run(cli: Cli) -> Result<i32> {
         },
         Command::Plot { command } => plot_joint::run(&command),
         Command::Phase { command } => phase::run(command),
-        Command::OrderParameter { claim, svg, axes, precise, run } => {
+        Command::OrderParameter { claim, svg, axes, precise, check, run } => {
             let opts = order_parameter::Options {
                 claim,
+                check,
                 json: run.json,
                 svg,
                 axes,

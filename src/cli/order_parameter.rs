@@ -21,6 +21,8 @@ use crate::statement::Statement;
 /// Options of the subcommand.
 pub struct Options {
     pub claim: String,
+    /// 1-based check index; None: the first collapse check.
+    pub check: Option<usize>,
     pub json: bool,
     pub svg: Option<PathBuf>,
     pub axes: Option<String>,
@@ -57,16 +59,25 @@ fn find_claim(dir: &Path, claim: &str) -> Result<TheoremFile> {
     Err(Error::input(format!("unknown claim `{claim}` (see `tlcheck list`)")))
 }
 
-/// The claim's first collapse check, with its index.
-fn collapse_spec(file: &TheoremFile) -> Result<(usize, &CollapseSpec)> {
-    file.checks
-        .iter()
-        .enumerate()
-        .find_map(|(i, s)| match s {
-            CheckSpec::Collapse(c) => Some((i, c)),
+/// The claim's collapse check number `check` (1-based), or its first, with its 0-based index.
+fn collapse_spec(file: &TheoremFile, check: Option<usize>) -> Result<(usize, &CollapseSpec)> {
+    fn collapse(check: (usize, &CheckSpec)) -> Option<(usize, &CollapseSpec)> {
+        match check {
+            (i, CheckSpec::Collapse(c)) => Some((i, c)),
             _ => None,
-        })
-        .ok_or_else(|| Error::input(format!("claim `{}` has no collapse check", file.id)))
+        }
+    }
+    match check {
+        Some(n) => file.checks.get(n.wrapping_sub(1)).map(|s| (n - 1, s)).and_then(collapse).ok_or_else(|| {
+            Error::input(format!("--check {n}: claim `{}` has no collapse check with that number", file.id))
+        }),
+        None => file
+            .checks
+            .iter()
+            .enumerate()
+            .find_map(collapse)
+            .ok_or_else(|| Error::input(format!("claim `{}` has no collapse check", file.id))),
+    }
 }
 
 /// The collapse audit as JSON, with the field names of the audit's `collapse` object.
@@ -82,6 +93,10 @@ fn collapse_json(r: &CollapseDetails) -> serde_json::Value {
         "printed": e.iter().map(|x| x.printed).collect::<Vec<_>>(),
         "fitted": e.iter().map(|x| x.fitted).collect::<Vec<_>>(),
         "ci": e.iter().map(|x| x.ci).collect::<Vec<_>>(),
+        "se": e.iter().map(|x| x.se).collect::<Vec<_>>(),
+        "by_size": e.iter().map(|x| x.by_size.clone()).collect::<Vec<_>>(),
+        "size_map": r.size_map,
+        "beyond_reference": r.beyond_reference,
         "reference": e.iter().find(|x| x.fixed).map(|x| x.name.clone()),
         "spread_fitted": r.spread_fitted,
         "spread_printed": r.spread_printed,
@@ -94,17 +109,23 @@ fn collapse_json(r: &CollapseDetails) -> serde_json::Value {
     })
 }
 
-/// The exponent table: constituent, printed, fitted, interval, printed inside.
+/// The exponent table: constituent, printed, fitted, interval, value at each size, printed inside.
 fn exponent_rows(r: &CollapseDetails) -> Vec<Vec<String>> {
     r.exponents
         .iter()
         .map(|e| {
             let (lo, hi) = e.ci;
+            let sizes: Vec<String> = e
+                .by_size
+                .iter()
+                .map(|(l, v, se)| format!("{}: {} +- {}", fmt_num(*l), fmt_num(*v), fmt_num(*se)))
+                .collect();
             vec![
                 e.name.clone(),
                 fmt_num(e.printed),
                 fmt_num(e.fitted),
                 if e.fixed { "held fixed".into() } else { format!("[{}, {}]", fmt_num(lo), fmt_num(hi)) },
+                if sizes.is_empty() { "-".into() } else { sizes.join("; ") },
                 if e.fixed || (lo <= e.printed && e.printed <= hi) { "yes".into() } else { "NO".into() },
             ]
         })
@@ -115,7 +136,7 @@ fn exponent_rows(r: &CollapseDetails) -> Vec<Vec<String>> {
 pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i32> {
     let file = find_claim(&opts.theorems.clone().unwrap_or_else(default_dir), &opts.claim)?;
     let statement = Statement::compile(&file)?;
-    let (i, spec) = collapse_spec(&file)?;
+    let (i, spec) = collapse_spec(&file, opts.check)?;
     let cx = Context { claim_id: &file.id, index: i, statement: &statement };
     let compile = || -> Result<Collapse> {
         let c = Collapse::compile(spec, &cx)?;
@@ -150,14 +171,20 @@ pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i
     }
     let (verdict, text) = (outcome.verdict, evidence(&outcome));
     if opts.json {
-        let doc = json!({"claim": file.id, "formula": file.claim.formula, "verdict": verdict,
+        let doc = json!({"claim": file.id, "check": i + 1, "formula": file.claim.formula, "verdict": verdict,
             "evidence": text, "collapse": collapse_json(r), "svg": opts.svg});
         outln!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
-        outln!("{} -- {verdict}\n  Gamma = {}", file.id, file.claim.formula)?;
-        let header = ["constituent", "printed", "fitted", "bootstrap CI", "printed inside"];
+        outln!("{} check {} ({}) -- {verdict}\n  Gamma = {}", file.id, i + 1, spec.describe, file.claim.formula)?;
+        let header = ["constituent", "printed", "fitted", "interval", "at each size lambda", "printed inside"];
         out!("{}", table(&header, &exponent_rows(r)))?;
         outln!("  {text}")?;
+        if let Some(m) = &r.size_map {
+            outln!("  finite size: exponents extrapolated to lambda -> infinity; {m}")?;
+        }
+        if !r.beyond_reference.is_empty() {
+            outln!("  located beyond the reference sweep (extrapolated): {}", r.beyond_reference.join(", "))?;
+        }
         if let Some(p) = figure {
             outln!("  figure: {}", p.display())?;
         }

@@ -1,23 +1,31 @@
 //! `directions`: along each swept constituent, the output must not go significantly against the
-//! direction the printed order parameter implies (it falls where Gamma rises).
+//! direction the printed order parameter implies (it falls where Gamma rises), and with
+//! `claim.strict` every step must show that direction.
 //!
 //! The values of each constituent (with its base value) are sorted; consecutive values a -> b are a
 //! step whose paired change d_t = s (y_t(b) - y_t(a)), s = -sign(Gamma(b) - Gamma(a)), is > 0 when it
 //! goes the claimed way (common random numbers, [`super::order`]). Holm over all steps
-//! ([`crate::decide::steps`]): holds when no step goes significantly against, refuted when all do,
-//! regime-limited otherwise. With a `reference`, the collapse audit of the same sweeps is reported
-//! as context ([`super::collapse`]; the run cache shares their cells).
+//! ([`crate::decide::steps`]): refuted when every step goes significantly against, regime-limited
+//! when some do. Otherwise the check holds, unless the claim is strict and some step is not shown:
+//! shown means mean d - t_{1 - alpha, n - 1} se > 0 (one-sided Student bound). Every step is tested
+//! at the full alpha: "all steps improve" is an intersection, and concluding it wrongly needs the
+//! false step to pass its own test (an intersection-union test, no multiplicity correction). A strict
+//! check with a step neither against nor shown is inconclusive. With a `reference`, the collapse
+//! audit of the same sweeps is reported as context ([`super::collapse`]; the run cache shares their
+//! cells).
 
 use super::Context;
 use super::collapse::Collapse;
 use super::order::Sweeps;
+use crate::decide::budget::Sense;
+use crate::decide::resolution::excluded;
 use crate::decide::steps::{against, against_p, direction, step_z, verdict};
 use crate::engine::{Cell, Decision, Drawn, Method, Stage};
 use crate::error::Result;
 use crate::outcome::details::{DirectionsDetails, Step};
-use crate::outcome::{Coord, Details, FiniteSize, PointOutcome, Rule, RuleKind};
+use crate::outcome::{Coord, Details, FiniteSize, PointOutcome, Resolution, Rule, RuleKind, Verdict};
 use crate::spec::DirectionsSpec;
-use crate::stats::Estimate;
+use crate::stats::{Estimate, student_quantile};
 
 /// A compiled directions check.
 pub struct Directions {
@@ -25,6 +33,14 @@ pub struct Directions {
     reason: Option<String>,
     /// The collapse audit reported as context (with a reference).
     context: Option<Collapse>,
+    /// Every step must show the claimed direction (claim.strict).
+    strict: bool,
+}
+
+/// Whether a step shows the claimed direction: its one-sided lower Student bound at `alpha` is > 0.
+pub fn shown(improvement: Estimate, alpha: f64) -> bool {
+    let t = student_quantile(1.0 - alpha, improvement.dof());
+    improvement.mean - t * improvement.se > 0.0
 }
 
 impl Directions {
@@ -33,7 +49,7 @@ impl Directions {
         let context = match &spec.reference {
             Some(r) => {
                 let sweeps = Sweeps::compile(&src, &spec.sweep, cx.statement)?;
-                Some(Collapse::new(sweeps, r, spec.symmetry.as_ref(), spec.bootstrap, &spec.tolerance)?)
+                Some(Collapse::new(sweeps, r, spec.symmetry.as_ref(), &spec.tolerance)?)
             }
             None => None,
         };
@@ -41,6 +57,7 @@ impl Directions {
             sweeps: Sweeps::compile(&src, &spec.sweep, cx.statement)?,
             reason: spec.tolerance.budget_reason.clone(),
             context,
+            strict: cx.statement.strict,
         })
     }
 
@@ -90,8 +107,11 @@ impl Directions {
         Ok(steps)
     }
 
-    /// A step as a compared point at {constituent: to, from: from}; z towards violation is -z.
-    fn point(step: &Step, pass: bool) -> PointOutcome {
+    /// A step as a compared point at {constituent: to, from: from}; z towards violation is -z; its
+    /// resolution is the largest step against the claimed direction not excluded at `alpha` (negative
+    /// when the claimed direction is shown).
+    fn point(step: &Step, pass: bool, alpha: f64) -> PointOutcome {
+        let against = Estimate { mean: -step.improvement.mean, ..step.improvement };
         let at = [(step.name.clone(), Coord::Num(step.to)), ("from".to_string(), Coord::Num(step.from))];
         PointOutcome {
             simulated: Some(step.improvement),
@@ -100,6 +120,7 @@ impl Directions {
             two_sided: false,
             p: against_p(step.z),
             pass,
+            resolution: Some(excluded(against, Sense::AtMost, alpha, 1)),
             ..PointOutcome::at(at.into_iter().collect())
         }
     }
@@ -131,9 +152,20 @@ impl Method for Directions {
             None => None,
         };
         let zs: Vec<f64> = steps.iter().map(|s| s.z).collect();
-        let points: Vec<PointOutcome> =
-            steps.iter().zip(against(&zs, precision.alpha)).map(|(s, bad)| Self::point(s, !bad)).collect();
-        let fails = points.iter().filter(|p| !p.pass).count();
+        let bad = against(&zs, precision.alpha);
+        let fails = bad.iter().filter(|b| **b).count();
+        let unshown = steps.iter().filter(|s| !shown(s.improvement, precision.alpha)).count();
+        let verdict =
+            if fails == 0 && self.strict && unshown > 0 { Verdict::Inconclusive } else { verdict(fails, steps.len()) };
+        let points: Vec<PointOutcome> = steps
+            .iter()
+            .zip(bad)
+            .map(|(s, b)| {
+                Self::point(s, !b && (!self.strict || shown(s.improvement, precision.alpha)), precision.alpha)
+            })
+            .collect();
+        let worst = points.iter().filter(|p| p.pass).filter_map(|p| p.resolution).reduce(f64::max);
+        let resolution = worst.map(|abs| Resolution { abs, rel: None, required: None });
         let rule = Rule {
             kind: RuleKind::Holm,
             family_alpha: precision.alpha,
@@ -143,9 +175,6 @@ impl Method for Directions {
         };
         let details = Details::Directions(DirectionsDetails { output: self.sweeps.output.to_string(), steps, context });
         let finite_size = FiniteSize::NotApplicable { reason: self.reason.clone() };
-        Ok(Decision {
-            verdict: Some((verdict(fails, points.len()), None)),
-            ..Decision::new(rule, points, finite_size, details)
-        })
+        Ok(Decision { verdict: Some((verdict, None)), resolution, ..Decision::new(rule, points, finite_size, details) })
     }
 }

@@ -8,16 +8,24 @@
 //! Common random numbers: every cell of an observable is seeded by derive_label(run seed, observable
 //! name) only, so trial t uses the same random numbers at every point and in every check of that
 //! observable (paired differences; the run cache simulates a point shared by two checks once).
+//!
+//! Finite size ([`Sizes`]): a check may declare a size map lambda -> {c_i lambda^{w_i}} that moves
+//! the model towards the claim's asymptotic regime as lambda grows. The whole design (base point and
+//! swept values) is simulated at each declared size; each exponent e(lambda) is extrapolated as
+//! e_inf + c lambda^-q (least squares over the sizes) and e_inf is compared with the printed value.
 
 use std::collections::BTreeMap;
 
+use crate::decide::interval::{inside, not_excluded};
 use crate::engine::plan::{Settings, output_of};
 use crate::engine::{Cell, Drawn, Precision};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
+use crate::outcome::details::Exponent;
+use crate::outcome::{FiniteSize, PointOutcome, Resolution};
 use crate::rng::derive_label;
-use crate::spec::Relation;
 use crate::spec::check::Simulated;
+use crate::spec::{Relation, SizeScaling};
 use crate::statement::Statement;
 
 /// Seed of every cell of `observable` in a run with base seed `seed` (common random numbers).
@@ -37,6 +45,38 @@ pub struct Sweeps {
     pub sweep: Vec<(String, Vec<f64>)>,
     trials: usize,
     quick_trials: usize,
+    sizes: Option<Sizes>,
+}
+
+/// A compiled size map of a finite-size extrapolation.
+pub struct Sizes {
+    weights: Vec<(String, f64)>,
+    sizes: Vec<f64>,
+    quick_sizes: Vec<f64>,
+    order: f64,
+    reason: String,
+}
+
+impl Sizes {
+    fn compile(spec: &SizeScaling) -> Sizes {
+        Sizes {
+            weights: spec.scale.weights.clone(),
+            sizes: spec.sizes(false).to_vec(),
+            quick_sizes: spec.sizes(true).to_vec(),
+            order: spec.order,
+            reason: spec.reason.clone(),
+        }
+    }
+}
+
+/// Weights a_s of the least-squares intercept of e(lambda_s) = e_inf + c lambda_s^-q:
+/// e_inf = sum_s a_s e(lambda_s) (one size: a = [1]).
+pub fn extrapolation_weights(sizes: &[f64], order: f64) -> Vec<f64> {
+    let x: Vec<f64> = sizes.iter().map(|l| l.powf(-order)).collect();
+    let k = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / k;
+    let sxx: f64 = x.iter().map(|v| (v - mean).powi(2)).sum();
+    x.iter().map(|v| if sxx > 0.0 { 1.0 / k - mean * (v - mean) / sxx } else { 1.0 / k }).collect()
 }
 
 impl Sweeps {
@@ -67,14 +107,84 @@ impl Sweeps {
             sweep: sweep.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             trials: src.trials,
             quick_trials: src.quick.trials.unwrap_or(src.trials),
+            sizes: None,
         };
+        sweeps.validate()?;
+        Ok(sweeps)
+    }
+
+    /// The sweeps with a finite-size extrapolation over `spec` (none: a single size).
+    pub fn with_sizes(mut self, spec: Option<&SizeScaling>) -> Result<Sweeps> {
+        if let Some(spec) = spec {
+            check_symmetry(&self.settings, &spec.scale.weights)
+                .map_err(|e| Error::input(format!("finite_size.scale: {e}")))?;
+            self.sizes = Some(Sizes::compile(spec));
+            self.validate()?;
+        }
+        Ok(self)
+    }
+
+    /// Every point at every size resolves at both precisions.
+    fn validate(&self) -> Result<()> {
         for quick in [false, true] {
-            let base = sweeps.base(quick)?;
-            for p in sweeps.points(&base)? {
-                sweeps.settings.resolve(&texts(&p), quick)?;
+            let base = self.base(quick)?;
+            for size in self.sizes(quick) {
+                for p in self.points(&base)? {
+                    self.settings.resolve(&texts(&self.sized(&base, &p, size)?), quick)?;
+                }
             }
         }
-        Ok(sweeps)
+        Ok(())
+    }
+
+    /// The sizes at a precision ([1] without a finite-size extrapolation).
+    pub fn sizes(&self, quick: bool) -> Vec<f64> {
+        match &self.sizes {
+            Some(s) if quick => s.quick_sizes.clone(),
+            Some(s) => s.sizes.clone(),
+            None => vec![1.0],
+        }
+    }
+
+    /// Weights of the extrapolation to infinite size over the sizes at a precision.
+    pub fn extrapolation(&self, quick: bool) -> Vec<f64> {
+        extrapolation_weights(&self.sizes(quick), self.sizes.as_ref().map_or(1.0, |s| s.order))
+    }
+
+    /// How finite size is handled: extrapolated in lambda^q over the sizes, or the check's reason.
+    pub fn finite_size(&self, quick: bool, reason: Option<String>) -> FiniteSize {
+        match &self.sizes {
+            Some(s) => FiniteSize::Extrapolated {
+                param: format!("lambda^{}", s.order),
+                sizes: self.sizes(quick).iter().map(|l| l.powf(s.order)).collect(),
+            },
+            None => FiniteSize::NotApplicable { reason },
+        }
+    }
+
+    /// The size map and its reason, as one line (None without one).
+    pub fn size_map(&self) -> Option<String> {
+        self.sizes.as_ref().map(|s| {
+            let w: Vec<String> = s.weights.iter().map(|(k, w)| format!("{k} x lambda^{w}")).collect();
+            format!("size map {} (lambda = 1: the declared settings); {}", w.join(", "), s.reason)
+        })
+    }
+
+    /// The overrides of a point at size `size`: every parameter of the size map (the point's value,
+    /// else the base value) times size^w.
+    pub fn sized(&self, base: &Env, overrides: &[(String, f64)], size: f64) -> Result<Vec<(String, f64)>> {
+        let mut out = overrides.to_vec();
+        if let Some(s) = &self.sizes {
+            for (k, w) in &s.weights {
+                let v = match overrides.iter().find(|(o, _)| o == k) {
+                    Some((_, v)) => *v,
+                    None => Self::at_base(base, k)?,
+                };
+                out.retain(|(o, _)| o != k);
+                out.push((k.clone(), v * size.powf(*w)));
+            }
+        }
+        Ok(out)
     }
 
     /// `factor` times the trials at both precisions.
@@ -126,19 +236,17 @@ impl Sweeps {
         self.sweep.iter().map(|(k, _)| Ok((Self::at_base(&env, k)? / Self::at_base(base, k)?).ln())).collect()
     }
 
-    /// Printed local exponent d ln Gamma / d ln c_i of every swept constituent at the base point:
-    /// log2(Gamma(2 c_i) / Gamma(c_i)).
-    pub fn printed_exponents(&self, base: &Env) -> Result<Vec<f64>> {
+    /// ln(Gamma(p) / Gamma(base)) of the printed formula at every point p (overrides of `base`).
+    pub fn log_gamma_ratios(&self, base: &Env, points: &[Vec<(String, f64)>]) -> Result<Vec<f64>> {
         let g0 = self.gamma(base)?;
-        self.sweep
+        points
             .iter()
-            .map(|(k, _)| {
-                let doubled = Self::env(base, &[(k.clone(), Self::at_base(base, k)? * 2.0)]);
-                let e = (self.gamma(&doubled)? / g0).ln() / 2f64.ln();
-                if e.is_finite() {
-                    Ok(e)
+            .map(|p| {
+                let r = (self.gamma(&Self::env(base, p))? / g0).ln();
+                if r.is_finite() {
+                    Ok(r)
                 } else {
-                    Err(Error::numerical(format!("formula is zero or undefined at the base point (exponent of {k})")))
+                    Err(Error::numerical(format!("the formula is zero or undefined at {p:?} or at the base point")))
                 }
             })
             .collect()
@@ -150,6 +258,24 @@ impl Sweeps {
         self.settings.cell(&texts(overrides), precision.quick, self.trials(precision.quick), seed)
     }
 
+    /// The cell of a point (overrides of the base point) at size `size`.
+    pub fn sized_cell(&self, overrides: &[(String, f64)], precision: &Precision, size: f64) -> Result<Cell> {
+        let base = self.base(precision.quick)?;
+        self.cell(&self.sized(&base, overrides, size)?, precision)
+    }
+
+    /// Every swept point (base first) at every size, size by size.
+    pub fn sized_cells(&self, precision: &Precision) -> Result<Vec<Cell>> {
+        let base = self.base(precision.quick)?;
+        let mut cells = Vec::new();
+        for size in self.sizes(precision.quick) {
+            for p in self.points(&base)? {
+                cells.push(self.sized_cell(&p, precision, size)?);
+            }
+        }
+        Ok(cells)
+    }
+
     /// The compared output's per-trial values in a drawn cell.
     pub fn column(&self, drawn: &Drawn) -> Result<Vec<f64>> {
         drawn.column(self.output)
@@ -159,6 +285,32 @@ impl Sweeps {
 /// (name, value text) pairs of numeric overrides.
 pub fn texts(overrides: &[(String, f64)]) -> Vec<(String, String)> {
     overrides.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+}
+
+/// One compared point per exponent (`t`: the Student quantile of the intervals, for the points'
+/// standard errors): a fixed (reference) exponent passes, the others pass when the printed value lies
+/// in the interval. The check's resolution is the largest deviation from the printed value that a
+/// passing free exponent's interval does not exclude, also relative to the rms printed exponent.
+pub fn exponent_points(exponents: &[Exponent], t: f64) -> (Vec<PointOutcome>, Option<Resolution>) {
+    let mut points = Vec::with_capacity(exponents.len());
+    let (mut worst, mut sum2, mut free) = (None::<f64>, 0.0, 0);
+    for e in exponents {
+        let pass = e.fixed || inside(e.printed, e.ci, 0.0);
+        let mut p = PointOutcome::exponent(&e.name, e.printed, e.fitted, e.ci, t, pass);
+        if !e.fixed {
+            let r = not_excluded(e.printed, e.ci);
+            p.resolution = Some(r);
+            sum2 += e.printed * e.printed;
+            free += 1;
+            if pass {
+                worst = Some(worst.map_or(r, |w| w.max(r)));
+            }
+        }
+        points.push(p);
+    }
+    let scale = (sum2 / free.max(1) as f64).sqrt();
+    let resolution = worst.map(|abs| Resolution { abs, rel: (scale > 0.0).then(|| abs / scale), required: None });
+    (points, resolution)
 }
 
 /// Checks that every name of a symmetry is a parameter of the observable.

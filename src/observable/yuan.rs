@@ -64,6 +64,10 @@ const OUTPUTS: &[OutputSpec] = &[
         name: "u_ratio",
         doc: "inherited filters after upstream training: sum_r |gamma_r| / sum_r mean_i |rho_ri| with dw_r = gamma_r u/|u|^2 + v1 part + sum_i rho_ri xi_i/|xi_i|^2 (0 if alpha = 0; NaN if N1 > d - 2)",
     },
+    OutputSpec {
+        name: "inherited_error",
+        doc: "downstream 0-1 test error of the transferred model at inheritance, before downstream training (own test draws)",
+    },
 ];
 
 struct Runner {
@@ -76,7 +80,15 @@ impl TrialRunner for Runner {
     fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         let o = transfer_trial(&self.experiment, self.method, rng);
         let primary = if self.transfer { o.transfer } else { o.scratch };
-        out.copy_from_slice(&[primary, o.transfer - o.scratch, o.transfer, o.scratch, o.upstream_snr, o.u_ratio]);
+        out.copy_from_slice(&[
+            primary,
+            o.transfer - o.scratch,
+            o.transfer,
+            o.scratch,
+            o.upstream_snr,
+            o.u_ratio,
+            o.inherited,
+        ]);
         Ok(())
     }
 }

@@ -191,6 +191,10 @@ pub struct Exponent {
     pub fitted: f64,
     /// Interval (lo, hi); equal ends for a reference held fixed.
     pub ci: (f64, f64),
+    /// Standard error of the fitted value (delta method; 0 for a reference held fixed).
+    pub se: f64,
+    /// With a finite-size extrapolation: (size lambda, fitted value, se) at each size.
+    pub by_size: Vec<(f64, f64, f64)>,
     pub fixed: bool,
 }
 
@@ -212,6 +216,11 @@ pub struct CollapseDetails {
     pub scale: Option<ScaleAudit>,
     /// Every swept point: its overrides of the base point, printed Gamma and mean output.
     pub points: Vec<SweptPoint>,
+    /// Points whose mean output lies outside the range of the reference sweep (their location on
+    /// it is extrapolated from its end segment), with their size.
+    pub beyond_reference: Vec<String>,
+    /// The size map of a finite-size extrapolation, with its reason.
+    pub size_map: Option<String>,
     /// Parts that fail: exponent names, "transition", "scale".
     pub fails_on: Vec<String>,
 }
@@ -289,7 +298,10 @@ pub struct PowerLawDetails {
     /// Smallest and largest mean output over the swept points.
     pub range: (f64, f64),
     pub exponents: Vec<Exponent>,
+    /// Bootstrap resamples (0: delta-method intervals).
     pub resamples: usize,
     /// Level of each interval (Bonferroni over the exponents).
     pub level: f64,
+    /// The size map of a finite-size extrapolation, with its reason.
+    pub size_map: Option<String>,
 }

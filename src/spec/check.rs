@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::parts::{AbsTolerance, Extrapolate, Level, Quick, Scan, Symmetry, Tolerance, validate_grid, validate_sweep};
+use super::parts::{
+    AbsTolerance, Extrapolate, Level, Quick, Scan, SizeScaling, Symmetry, Tolerance, validate_grid, validate_sweep,
+};
 
 /// What every simulated method's schema has: the observable, its output, fixed settings, quick
 /// overrides and trials.
@@ -161,11 +163,11 @@ simulated_spec!(
     CollapseSpec {
         /// One-at-a-time sweeps of the constituents (the others stay at `settings`).
         sweep: BTreeMap<String, Vec<f64>>,
-        /// The constituent whose exponent is held at its printed value (fixes the scale).
+        /// The constituent whose exponent is held at its printed value (fixes the scale); the
+        /// other sweeps' points are located on its sweep.
         reference: String,
         symmetry: Option<Symmetry>,
-        /// Bootstrap resamples (default 200).
-        bootstrap: Option<usize>,
+        finite_size: Option<SizeScaling>,
         #[serde(default)]
         tolerance: Level,
     }
@@ -178,7 +180,6 @@ simulated_spec!(
         /// With a reference, the evidence also reports the collapse fit as context.
         reference: Option<String>,
         symmetry: Option<Symmetry>,
-        bootstrap: Option<usize>,
         #[serde(default)]
         tolerance: Level,
     }
@@ -200,7 +201,7 @@ simulated_spec!(
     /// `power_law`: the output is proportional to the formula; log-linear fit of the exponents.
     PowerLawSpec {
         sweep: BTreeMap<String, Vec<f64>>,
-        bootstrap: Option<usize>,
+        finite_size: Option<SizeScaling>,
         #[serde(default)]
         tolerance: Level,
     }
@@ -415,7 +416,23 @@ macro_rules! validate_sweep_method {
 }
 
 validate_grid_method!(MonotoneSpec, OptimumSpec, ExhibitSpec);
-validate_sweep_method!(CollapseSpec, DirectionsSpec, PowerLawSpec);
+validate_sweep_method!(DirectionsSpec);
+
+/// Methods on one-at-a-time sweeps with a finite-size extrapolation.
+macro_rules! validate_sized_sweep_method {
+    ($($name:ident),*) => {$(
+        impl Validate for $name {
+            fn validate(&self) -> std::result::Result<(), String> {
+                self.validate_common()?;
+                validate_sweep(&self.sweep)?;
+                self.finite_size.as_ref().map_or(Ok(()), SizeScaling::validate)?;
+                self.tolerance.validate()
+            }
+        }
+    )*};
+}
+
+validate_sized_sweep_method!(CollapseSpec, PowerLawSpec);
 
 impl Validate for SimulationSpec {
     fn validate(&self) -> std::result::Result<(), String> {

@@ -20,7 +20,7 @@ pub use check::{
     BoundarySpec, CheckSpec, CollapseSpec, DecayExponentSpec, DirectionsSpec, ExhibitSpec, ExistsSpec, MonotoneSpec,
     OptimumSpec, PowerLawSpec, SearchSpec, SimulationSpec,
 };
-pub use parts::{AbsTolerance, Extrapolate, Level, Margin, Quick, Scan, Symmetry, Tolerance, value_text};
+pub use parts::{AbsTolerance, Extrapolate, Level, Margin, Quick, Scan, SizeScaling, Symmetry, Tolerance, value_text};
 
 /// Status of a claim: printed verbatim in the paper, derived from it, or reconstructed from its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

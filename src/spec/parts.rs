@@ -165,6 +165,49 @@ impl From<Symmetry> for String {
     }
 }
 
+/// Finite-size extrapolation of fitted exponents (methods `collapse`, `power_law`). At size lambda
+/// every parameter named in `scale` takes lambda^w times its value (the base point and the swept
+/// values alike, so the sweeps' log-ratios are unchanged); the exponents measured at each size are
+/// extrapolated linearly in lambda^-order to lambda -> infinity.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeScaling {
+    /// The weights w of the size map, written "d=1,sigma_p1=-0.5".
+    pub scale: Symmetry,
+    pub sizes: Vec<f64>,
+    /// Sizes at the quick precision (default: `sizes`).
+    pub quick_sizes: Option<Vec<f64>>,
+    /// The order q of the leading finite-size correction: e(lambda) = e_inf + c lambda^-q.
+    pub order: f64,
+    /// Why lambda -> infinity is the claim's asymptotic regime and why the correction has this order.
+    pub reason: String,
+}
+
+impl SizeScaling {
+    pub(super) fn validate(&self) -> std::result::Result<(), String> {
+        let ok = |s: &[f64]| {
+            s.len() >= 2
+                && s.iter().all(|v| v.is_finite() && *v > 0.0)
+                && s.iter().enumerate().all(|(i, a)| s[..i].iter().all(|b| (a - b).abs() > 1e-9 * a))
+        };
+        if !(ok(&self.sizes) && self.quick_sizes.as_deref().is_none_or(ok)) {
+            return Err("finite_size needs at least two distinct positive sizes (sizes and quick_sizes)".into());
+        }
+        if !(self.order.is_finite() && self.order > 0.0) {
+            return Err(format!("finite_size.order = {} must be a positive number", self.order));
+        }
+        Ok(())
+    }
+
+    /// The sizes at a precision.
+    pub fn sizes(&self, quick: bool) -> &[f64] {
+        match (&self.quick_sizes, quick) {
+            (Some(q), true) => q,
+            _ => &self.sizes,
+        }
+    }
+}
+
 /// Checks one-at-a-time sweeps: each constituent has at least two positive finite values.
 pub(super) fn validate_sweep(sweep: &BTreeMap<String, Vec<f64>>) -> std::result::Result<(), String> {
     if sweep.is_empty() {

@@ -30,7 +30,7 @@ use crate::rng::Rng;
 use crate::sim::gaussian::normal;
 
 pub use mechanism::u_coefficient_ratio;
-pub use test_error::test_errors;
+pub use test_error::{test_error, test_errors};
 
 /// Coordinates holding the signal vectors u, v1, v2.
 pub const SIGNAL_COORDS: usize = 3;
@@ -172,6 +172,9 @@ pub struct Outcome {
     pub transfer: f64,
     /// Downstream 0-1 test error of the model trained from scratch on the same data.
     pub scratch: f64,
+    /// Downstream 0-1 test error of the transferred model at inheritance, before downstream
+    /// training (the scratch initialisation's error when nothing is inherited).
+    pub inherited: f64,
     /// Upstream signal-to-memorisation ratio: sum_r |<w_r - w0_r, u>|/|u| over sum_r of the norm of
     /// the part of w_r - w0_r outside the signal coordinates.
     pub upstream_snr: f64,
@@ -199,7 +202,8 @@ fn random_subset(m: usize, k: usize, rng: &mut Rng) -> Vec<usize> {
 /// One parameter-transfer trial: upstream training (skipped when nothing is inherited), transfer of
 /// `inherited` random filters per class into a fresh downstream initialisation, downstream training
 /// of the transferred and of the scratch model (the same fresh initialisation and data), test errors
-/// on common test noise.
+/// on common test noise; then the error of the transferred model at inheritance on test noise of its
+/// own (drawn last, so the other outputs do not depend on it).
 pub fn transfer_trial(e: &Experiment, method: Method, rng: &mut Rng) -> Outcome {
     let two_m = 2 * e.m;
     let init = |rng: &mut Rng| Mat::from_fn(two_m, e.d, |_, _| e.sigma0 * normal(rng));
@@ -229,15 +233,20 @@ pub fn transfer_trial(e: &Experiment, method: Method, rng: &mut Rng) -> Outcome 
         }
     }
     let u_ratio = u_coefficient_ratio(&w_up, &w0_up, &inherited, &data1, e.upstream.u_norm);
+    let at_inheritance = w_transfer.clone();
     let mut w_scratch = w0_down;
     let data2 = e.downstream.sample(e.n2, e.d, rng);
     if e.inherited > 0 {
         train(&mut w_transfer, &data2, &e.stage2, method);
     }
     train(&mut w_scratch, &data2, &e.stage2, method);
-    if e.inherited == 0 {
-        w_transfer = w_scratch.clone();
-    }
-    let (transfer, scratch) = test_errors(&w_transfer, &w_scratch, &e.downstream, e.n_test, rng);
-    Outcome { transfer, scratch, upstream_snr, u_ratio }
+    // Nothing inherited: the transferred model is the scratch model, scored once.
+    let (transfer, scratch) = if e.inherited == 0 {
+        let err = test_error(&w_scratch, &e.downstream, e.n_test, rng);
+        (err, err)
+    } else {
+        test_errors(&w_transfer, &w_scratch, &e.downstream, e.n_test, rng)
+    };
+    let at_inheritance = test_error(&at_inheritance, &e.downstream, e.n_test, rng);
+    Outcome { transfer, scratch, inherited: at_inheritance, upstream_snr, u_ratio }
 }

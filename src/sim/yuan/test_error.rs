@@ -53,26 +53,38 @@ fn pair_error(sig: &[f64], z: &[f64], m: usize) -> f64 {
 
 /// Test errors of networks `a` and `b` (both 2m x d) on task `task`, from `n_test` common noise draws.
 pub fn test_errors(a: &Mat<f64>, b: &Mat<f64>, task: &Task, n_test: usize, rng: &mut Rng) -> (f64, f64) {
-    let (two_m, d) = (a.nrows(), a.ncols());
-    let m = two_m / 2;
-    let mut w = Mat::<f64>::zeros(2 * two_m, d);
-    for c in 0..d {
-        let keep = c != 0 && c != task.v_coord;
-        for r in 0..two_m {
-            w[(r, c)] = if keep { a[(r, c)] } else { 0.0 };
-            w[(two_m + r, c)] = if keep { b[(r, c)] } else { 0.0 };
+    let e = errors_of(&[a, b], task, n_test, rng);
+    (e[0], e[1])
+}
+
+/// Test error of network `w` (2m x d) on task `task`, from `n_test` noise draws.
+pub fn test_error(w: &Mat<f64>, task: &Task, n_test: usize, rng: &mut Rng) -> f64 {
+    errors_of(&[w], task, n_test, rng)[0]
+}
+
+/// Test errors of networks `nets` (each 2m x d) on common noise draws: the projections of a test
+/// noise patch on all their filters are drawn jointly.
+fn errors_of(nets: &[&Mat<f64>], task: &Task, n_test: usize, rng: &mut Rng) -> Vec<f64> {
+    let (two_m, d) = (nets[0].nrows(), nets[0].ncols());
+    let (m, rows) = (two_m / 2, nets.len() * two_m);
+    let mut w = Mat::<f64>::zeros(rows, d);
+    for c in (0..d).filter(|&c| c != 0 && c != task.v_coord) {
+        for (k, net) in nets.iter().enumerate() {
+            for r in 0..two_m {
+                w[(k * two_m + r, c)] = net[(r, c)];
+            }
         }
     }
-    let mut cov = Mat::<f64>::zeros(2 * two_m, 2 * two_m);
+    let mut cov = Mat::<f64>::zeros(rows, rows);
     matmul(cov.as_mut(), Accum::Replace, w.as_ref(), w.transpose(), task.sigma_p * task.sigma_p, Par::Seq);
     let l = psd_cholesky(&cov);
     let s = task.signal();
-    let sig = |net: &Mat<f64>| -> Vec<f64> {
-        (0..two_m).map(|r| (0..SIGNAL_COORDS).map(|k| net[(r, k)] * s[k]).sum()).collect()
-    };
-    let (sig_a, sig_b) = (sig(a), sig(b));
-    let (mut g, mut z) = (vec![0.0; 2 * two_m], vec![0.0; 2 * two_m]);
-    let (mut err_a, mut err_b) = (0.0, 0.0);
+    let sig: Vec<Vec<f64>> = nets
+        .iter()
+        .map(|net| (0..two_m).map(|r| (0..SIGNAL_COORDS).map(|k| net[(r, k)] * s[k]).sum()).collect())
+        .collect();
+    let (mut g, mut z) = (vec![0.0; rows], vec![0.0; rows]);
+    let mut err = vec![0.0; nets.len()];
     for _ in 0..n_test {
         for gi in g.iter_mut() {
             *gi = normal(rng);
@@ -80,10 +92,10 @@ pub fn test_errors(a: &Mat<f64>, b: &Mat<f64>, task: &Task, n_test: usize, rng: 
         for (i, zi) in z.iter_mut().enumerate() {
             *zi = (0..=i).map(|k| l[(i, k)] * g[k]).sum();
         }
-        err_a += pair_error(&sig_a, &z[..two_m], m);
-        err_b += pair_error(&sig_b, &z[two_m..], m);
+        for (k, e) in err.iter_mut().enumerate() {
+            *e += pair_error(&sig[k], &z[k * two_m..(k + 1) * two_m], m);
+        }
     }
     let p = task.flip;
-    let noisy = |clean: f64| p + (1.0 - 2.0 * p) * clean / n_test as f64;
-    (noisy(err_a), noisy(err_b))
+    err.iter().map(|clean| p + (1.0 - 2.0 * p) * clean / n_test as f64).collect()
 }
