@@ -15,7 +15,7 @@
 //! significantly beyond the margin ([`beyond_p`], Holm over the points). Otherwise it is undecided:
 //! more trials are needed, about [`trials_to_decide`].
 
-use crate::stats::{Estimate, student_quantile, student_sf};
+use crate::stats::{Estimate, excess_p, student_quantile};
 
 use super::budget::Sense;
 
@@ -41,16 +41,9 @@ pub fn inside(upper: Estimate, lower: Estimate, alpha: f64, m: usize) -> bool {
 /// p-value of "the deviation is within the margin" against "beyond it on either side":
 /// 2 min(P(T > u/se_u), P(T > -l/se_l)) (deterministic values: 0 beyond, 1 within).
 pub fn beyond_p(upper: Estimate, lower: Estimate) -> f64 {
-    let tail = |x: f64, e: &Estimate| {
-        if e.se > 0.0 {
-            student_sf(x / e.se, e.dof())
-        } else if x > 0.0 {
-            0.0
-        } else {
-            1.0
-        }
-    };
-    (2.0 * tail(upper.mean, &upper).min(tail(-lower.mean, &lower))).min(1.0)
+    let above = excess_p(upper.mean, upper.se, upper.dof());
+    let below = excess_p(-lower.mean, lower.se, lower.dof());
+    (2.0 * above.min(below)).min(1.0)
 }
 
 /// Trials that would resolve a gap `gap` > 0 between an estimate (standard error `se` from `trials`

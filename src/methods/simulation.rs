@@ -189,8 +189,10 @@ impl Simulation {
                 return Ok(None);
             }
             r.push(row[j] - c);
-            upper.push(row[j] - c - m);
-            lower.push(row[j] - c + m);
+            if self.margin.is_some() {
+                upper.push(row[j] - c - m);
+                lower.push(row[j] - c + m);
+            }
         }
         let band = self.margin.is_some().then(|| (Estimate::from_samples(&upper), Estimate::from_samples(&lower)));
         Ok(Some((Measured { residual: Estimate::from_samples(&r), band }, claimed)))
