@@ -3,7 +3,7 @@
 //! One-at-a-time sweeps of the constituents around the base point (common random numbers,
 //! [`super::order`]). (1) Exponents: every point of a constituent's sweep is located on the
 //! reference sweep where the reference's output crosses the point's level, and the exponent is the
-//! slope of that location (in printed ln Gamma) on ln c ([`fit`]); with a finite-size
+//! slope of that location (in printed ln Gamma) on ln c (`fit`); with a finite-size
 //! extrapolation the slopes are measured at each size and extrapolated ([`super::order::Sizes`]).
 //! Each free exponent gets a delta-method Student interval at level alpha / (n - 1) (Bonferroni
 //! over the free exponents) and fails when its printed counterpart lies outside

@@ -70,7 +70,7 @@ impl Sizes {
 }
 
 /// Weights a_s of the least-squares intercept of e(lambda_s) = e_inf + c lambda_s^-q:
-/// e_inf = sum_s a_s e(lambda_s) (one size: a = [1]).
+/// e_inf = sum_s a_s e(lambda_s) (one size: a = \[1\]).
 pub fn extrapolation_weights(sizes: &[f64], order: f64) -> Vec<f64> {
     let x: Vec<f64> = sizes.iter().map(|l| l.powf(-order)).collect();
     let k = x.len() as f64;
@@ -137,7 +137,7 @@ impl Sweeps {
         Ok(())
     }
 
-    /// The sizes at a precision ([1] without a finite-size extrapolation).
+    /// The sizes at a precision (\[1\] without a finite-size extrapolation).
     pub fn sizes(&self, quick: bool) -> Vec<f64> {
         match &self.sizes {
             Some(s) if quick => s.quick_sizes.clone(),

@@ -9,7 +9,7 @@
 //! rather than budgeted.
 //!
 //! The check is sequential: it draws 1/4, 1/2 and all of its trials in three looks (alpha / 3
-//! each) and stops at the first look where every point is rejected or resolved ([`judge`]). With a
+//! each) and stops at the first look where every point is rejected or resolved (`judge`). With a
 //! declared margin it is an equivalence test: a point passes only when shown inside the margin.
 
 mod judge;

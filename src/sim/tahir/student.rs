@@ -104,7 +104,7 @@ const RANK_CUTOFF: f64 = 1e-10;
 /// L2(N(0, I_d)), f_t = (1/m) sum_j relu(w_j . x) with the unit teacher neurons `w` (columns). By
 /// homogeneity E[relu(v . x) relu(v' . x)] = |v| |v'| k(cos(v, v')) with the arc-cosine kernel k, so
 /// with G the N x N feature Gram matrix and c_i = <relu(v_i . x), f_t>, the explained part is
-/// c^T G^+ c (pseudo-inverse over the eigenvalues above [`RANK_CUTOFF`] of the largest). This is the
+/// c^T G^+ c (pseudo-inverse over the eigenvalues above `RANK_CUTOFF` of the largest). This is the
 /// n -> infinity limit of least squares on the student's frozen features (linear transfer).
 pub fn span_fraction(student: &Student, w: &Mat<f64>) -> Result<f64> {
     let (width, m) = (student.v.ncols(), w.ncols());
