@@ -198,7 +198,7 @@ pub fn against_observable(req: ObservableRequest, expr: &str, run: &Run) -> Resu
         },
         domain: BTreeMap::new(),
         checks: vec![CheckSpec::Simulation(check)],
-        verdict: RecordedVerdict { expected: Verdict::Holds, reason: "user formula".into() },
+        verdict: RecordedVerdict { expected: Verdict::Holds, reason: "user formula".into(), quick: None },
     };
     let claim = Claim::compile(file, PathBuf::from("--observable"))
         .map_err(|e| Error::input(e.to_string().replace("theorem file --observable: ", "")))?;

@@ -81,7 +81,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "K")]
     pub trials: Option<usize>,
     /// Base random seed (u64); every grid point uses the same trial seeds (common random numbers).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
 }
 

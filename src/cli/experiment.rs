@@ -92,7 +92,7 @@ pub struct CifarArgs {
     #[arg(long, value_name = "K", default_value_t = 20)]
     pub trials: usize,
     /// Base random seed (u64); every point uses the same trial seeds.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
     /// Print JSON: {data, phi, gamma2, trials, seed, p2, curves: [{gamma1, mean, se}], elapsed_s}.
     #[arg(long)]

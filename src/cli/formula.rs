@@ -70,7 +70,7 @@ pub struct FormulaArgs {
     #[arg(long)]
     pub quick: bool,
     /// Base random seed (u64) of simulations and of the equivalence search.
-    #[arg(long, default_value_t = 2025)]
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
     /// Print JSON: {formula, verdict, equivalence, simulation, statements, scaling}.
     #[arg(long)]

@@ -73,7 +73,7 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         trials: usize,
         /// Base random seed (u64).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
         seed: u64,
         /// Print JSON (fields: observable, params, mean, se, trials, seed, elapsed_s, outputs).
         #[arg(long)]

@@ -20,7 +20,7 @@ pub struct MutateArgs {
     #[arg(long, default_value_t = DEFAULT_MAX, value_name = "N")]
     pub max: usize,
     /// Base random seed (u64); the printed form and every mutant use the same simulation streams.
-    #[arg(long, default_value_t = 2025)]
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
     /// Print JSON: {id, printed_verdict, power, not_applicable, generated, tested, rejected, mutants: [...]}.
     #[arg(long)]

@@ -73,7 +73,7 @@ pub struct TahirPhase {
     #[arg(long, default_value_t = 20)]
     trials: usize,
     /// Base random seed of the simulation.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     seed: u64,
 }
 

@@ -57,7 +57,7 @@ pub struct JointPlotArgs {
     #[arg(long, value_name = "K", default_value_t = 40)]
     pub points: usize,
     /// Base random seed (u64).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
     /// Print JSON: {observable, params, gamma2, times, target: [{mean, se} per gamma2], forgetting,
     /// trials, seed, elapsed_s} (means and ses as arrays over times).

@@ -88,6 +88,17 @@ pub struct ClaimSpec {
 pub struct RecordedVerdict {
     pub expected: Verdict,
     pub reason: String,
+    /// The verdict recorded for the quick precision when its smaller budget cannot reach
+    /// `expected` (typically `inconclusive`); `expected` applies when absent.
+    #[serde(default)]
+    pub quick: Option<Verdict>,
+}
+
+impl RecordedVerdict {
+    /// The recorded verdict at a precision.
+    pub fn at(&self, quick: bool) -> Verdict {
+        if quick { self.quick.unwrap_or(self.expected) } else { self.expected }
+    }
 }
 
 /// A theorem file as written.
