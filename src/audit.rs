@@ -52,6 +52,55 @@ pub struct ClaimOutcome {
     pub resolution: Option<ClaimResolution>,
     pub elapsed_s: f64,
     pub checks: Vec<CheckOutcome>,
+    /// Why the claim could not be run (verdict `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ClaimError>,
+}
+
+/// A claim that could not be run: the message and the exit code of its kind (2 bad input, 3 runtime).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimError {
+    pub message: String,
+    pub exit_code: i32,
+}
+
+/// Runs one claim; a claim that cannot run gets the verdict `error` with the message, so that an
+/// audit goes on.
+pub fn decide_claim(claim: &Claim, run: &Run) -> ClaimOutcome {
+    let start = Instant::now();
+    run_claim(claim, run).unwrap_or_else(|e| {
+        let f = &claim.file;
+        let expected = f.verdict.at(run.precision().quick);
+        ClaimOutcome {
+            id: f.id.clone(),
+            title: f.title.clone(),
+            status: f.status,
+            source: source(claim),
+            verdict: Verdict::Error,
+            expected,
+            matches: false,
+            reason: f.verdict.reason.clone(),
+            worst: None,
+            max_abs_z: None,
+            resolution: None,
+            elapsed_s: start.elapsed().as_secs_f64(),
+            checks: Vec::new(),
+            error: Some(ClaimError { message: e.to_string(), exit_code: e.exit_code() }),
+        }
+    })
+}
+
+/// The exit code of an audit: the most severe claim error (3 over 2), else 1 when a computed verdict
+/// differs from the recorded one, else 0.
+pub fn exit_code(reports: &[ClaimOutcome]) -> i32 {
+    let errors = reports.iter().filter_map(|r| r.error.as_ref().map(|e| e.exit_code)).max();
+    errors.unwrap_or(if reports.iter().all(|r| r.matches) { 0 } else { 1 })
+}
+
+/// "arXiv 2507.04448 v2, claim 2" style citation of a claim.
+fn source(claim: &Claim) -> String {
+    let s = &claim.file.source;
+    format!("arXiv {} {}, {}", s.arxiv, s.version, s.location)
 }
 
 /// A claim's verdict from its checks' verdicts. Checks labelled with a `regime` cover different settings
@@ -120,7 +169,7 @@ pub fn run_claim(claim: &Claim, run: &Run) -> Result<ClaimOutcome> {
         id: f.id.clone(),
         title: f.title.clone(),
         status: f.status,
-        source: format!("arXiv {} {}, {}", f.source.arxiv, f.source.version, f.source.location),
+        source: source(claim),
         verdict,
         expected,
         matches: verdict == expected,
@@ -130,6 +179,7 @@ pub fn run_claim(claim: &Claim, run: &Run) -> Result<ClaimOutcome> {
         resolution: claim_resolution(&checks),
         elapsed_s: start.elapsed().as_secs_f64(),
         checks,
+        error: None,
     })
 }
 

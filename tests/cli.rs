@@ -149,6 +149,26 @@ fn audit_exit_code_reports_verdict_mismatches_and_bad_files() {
     std::fs::remove_dir_all(&base).ok();
 }
 
+/// A claim that cannot run (here: its data file is missing) gets the verdict `error` with its message;
+/// the audit goes on with the other claims and exits with the error's code (2: bad input).
+#[test]
+fn a_claim_that_cannot_run_is_an_error_and_the_audit_goes_on() {
+    let dir = std::env::temp_dir().join(format!("tlcheck-cli-error-{}", std::process::id()));
+    write_theorems(&dir, |s| s);
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("theorems/lauditi2025.real_data_richness.toml");
+    let text = std::fs::read_to_string(real).unwrap().replace("../data/digits.csv", "missing.csv");
+    std::fs::write(dir.join("real.toml"), text).unwrap();
+    let out = tlcheck(&["audit", "--theorems", dir.to_str().unwrap(), "--quick", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let claims = v["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 2);
+    let failed = claims.iter().find(|c| c["verdict"] == "error").expect("an error verdict");
+    assert!(failed["error"]["message"].as_str().unwrap().contains("missing.csv"), "{failed}");
+    assert!(claims.iter().any(|c| c["verdict"] == "holds"), "the other claim is still decided");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A reader that closes the pipe early (`tlcheck list --json | head -1`) ends the command quietly:
 /// exit code 0 and no panic message.
 #[test]

@@ -39,6 +39,7 @@ pub struct Counts {
     pub regime_limited: usize,
     pub refuted: usize,
     pub inconclusive: usize,
+    pub error: usize,
 }
 
 impl Counts {
@@ -50,6 +51,7 @@ impl Counts {
                 Verdict::RegimeLimited => c.regime_limited += 1,
                 Verdict::Refuted => c.refuted += 1,
                 Verdict::Inconclusive => c.inconclusive += 1,
+                Verdict::Error => c.error += 1,
             }
         }
         c
@@ -62,6 +64,7 @@ impl Counts {
             Verdict::RegimeLimited => self.regime_limited,
             Verdict::Refuted => self.refuted,
             Verdict::Inconclusive => self.inconclusive,
+            Verdict::Error => self.error,
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct CalibrateArgs {
     #[arg(long)]
     pub quick: bool,
     /// Print JSON: {quick, seeds, claims: [{id, expected, counts: {holds, regime-limited, refuted,
-    /// inconclusive}, matching: {count, of, rate, se, ci95}, stable, holds_refuted, max_abs_z: {min,
+    /// inconclusive, error}, matching: {count, of, rate, se, ci95}, stable, holds_refuted, max_abs_z: {min,
     /// median, max}, elapsed_s, seeds: [{seed, verdict, max_abs_z, elapsed_s}]}], stable,
     /// holds_refuted, passed, elapsed_s} (times in seconds).
     #[arg(long)]

@@ -23,7 +23,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::audit::{ClaimOutcome, planned_trials, run_claim, select};
+use crate::audit::{ClaimOutcome, decide_claim, exit_code, planned_trials, select};
 use crate::claim::{Claim, default_dir, load_dir};
 use crate::engine::{Observer, Precision, Run};
 use crate::error::{Error, Result};
@@ -344,13 +344,12 @@ fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> 
     let total: u64 = selected.iter().map(|c| planned_trials(c, &precision)).sum();
     let observer = BarObserver(progress_bar(total, "auditing"));
     let run = Run::new(precision, &observer);
-    let reports = selected.iter().map(|claim| run_claim(claim, &run)).collect::<Result<Vec<ClaimOutcome>>>()?;
+    let reports: Vec<ClaimOutcome> = selected.iter().map(|claim| decide_claim(claim, &run)).collect();
     observer.0.finish_and_clear();
-    let all_match = reports.iter().all(|r| r.matches);
     if args.json {
         outln!("{}", to_json(&audit_json(&reports, start.elapsed().as_secs_f64())?)?)?;
     } else {
         out!("{}", audit_table(&reports, all_evidence))?;
     }
-    Ok(if all_match { 0 } else { 1 })
+    Ok(exit_code(&reports))
 }

@@ -28,6 +28,9 @@ pub enum Verdict {
     /// The trial budget was exhausted without a decision: nothing was refuted, but the deviation
     /// that could be excluded is larger than the check requires (or only consistency checks hold).
     Inconclusive,
+    /// The claim could not be run (bad input, a missing file, a numerical failure); the audit goes
+    /// on and reports the message. Never the verdict of a check.
+    Error,
 }
 
 impl fmt::Display for Verdict {
@@ -37,6 +40,7 @@ impl fmt::Display for Verdict {
             Verdict::RegimeLimited => "regime-limited",
             Verdict::Refuted => "refuted",
             Verdict::Inconclusive => "inconclusive",
+            Verdict::Error => "error",
         })
     }
 }

@@ -59,6 +59,9 @@ pub fn audit_table(reports: &[ClaimOutcome], all_evidence: bool) -> String {
             if r.matches { "as recorded" } else { "DIFFERS FROM RECORDED" }
         );
         out += &format!("  recorded: {} -- {}\n", r.expected, r.reason);
+        if let Some(e) = &r.error {
+            out += &format!("  error: {}\n", e.message);
+        }
         for c in &r.checks {
             out += &format!("  [{}] {}: {}\n", c.verdict, c.describe, evidence(c));
         }
@@ -68,11 +71,15 @@ pub fn audit_table(reports: &[ClaimOutcome], all_evidence: bool) -> String {
     out += &format!(
         "\n{} claims decided; passed = computed verdict equals the recorded one\n\
          error control: false refutation at most {CLAIM_ALPHA} per claim, {} for this audit (union bound)\n\
-         audit: {} passed, {} failed\n",
+         audit: {} passed, {} failed{}\n",
         reports.len(),
         fmt_percent(audit_wide(reports.len())),
         reports.len() - mismatches,
-        mismatches
+        mismatches,
+        match reports.iter().filter(|r| r.error.is_some()).count() {
+            0 => String::new(),
+            n => format!(" ({n} could not run: verdict error)"),
+        }
     );
     out
 }
