@@ -169,6 +169,21 @@ fn a_claim_that_cannot_run_is_an_error_and_the_audit_goes_on() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Under an address-space limit (3 GB) a size that would not fit is refused before any allocation,
+/// with a one-line message and exit code 2, not a panic inside the linear algebra.
+#[test]
+fn a_size_that_would_not_fit_in_memory_is_refused() {
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 3000000 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_tlcheck")])
+        .args(["simulate", "lauditi.finetune_loss", "--set", "d=20000", "--set", "method=dense", "--trials", "1"])
+        .output()
+        .expect("sh runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("GiB of memory") && !err.contains("panicked"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
 /// A reader that closes the pipe early (`tlcheck list --json | head -1`) ends the command quietly:
 /// exit code 0 and no panic message.
 #[test]

@@ -12,9 +12,12 @@ pub mod lauditi;
 pub mod lauditi_joint;
 pub mod lauditi_real;
 pub mod lauditi_transfer;
+pub mod memory;
 pub mod synthetic;
 pub mod tahir;
 pub mod yuan;
+
+pub use memory::check_memory;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -23,9 +26,6 @@ use crate::error::{Error, Result};
 use crate::params::{ParamSet, ParamSpec};
 use crate::rng::{Rng, trial_rng};
 use crate::stats::Estimate;
-
-/// Refuse runs that would need more memory than this per trial (bytes).
-pub const MEMORY_LIMIT: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
 /// One named output of an observable.
 #[derive(Debug, Clone, Copy)]
@@ -184,19 +184,6 @@ impl Sample {
     /// Mean and standard error of one output.
     pub fn estimate(&self, output: &str) -> Result<Estimate> {
         Ok(Estimate::from_samples(&self.column(output)?))
-    }
-}
-
-/// Checks a memory estimate against [`MEMORY_LIMIT`].
-pub fn check_memory(bytes: f64, what: &str) -> Result<()> {
-    if bytes > MEMORY_LIMIT {
-        Err(Error::input(format!(
-            "{what} would need about {:.1} GiB of memory (limit {:.0} GiB); reduce the size",
-            bytes / 1024f64.powi(3),
-            MEMORY_LIMIT / 1024f64.powi(3)
-        )))
-    } else {
-        Ok(())
     }
 }
 
