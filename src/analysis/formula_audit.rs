@@ -1,9 +1,10 @@
 //! The audit of a formula typed by a user.
 //!
 //! Against a claim: symbolic-numeric equivalence with the claim's printed formula over the claim's
-//! domain ([`crate::formula::equivalence`]); when not equivalent, the claim is run with the user's
-//! formula substituted and compared point by point with the printed form (same grids, seeds and
-//! statistics as `audit`, [`crate::analysis::mutation::rejected`]). Against an observable: the formula
+//! domain ([`crate::formula::equivalence`]), reported as the relation to the printed form; and the
+//! claim's checks run with the user's formula substituted (same grids, seeds and statistics as
+//! `audit`), whose verdict is the formula's agreement with the simulation. Where the forms differ the
+//! two runs are also compared point by point ([`crate::analysis::mutation::rejected`]). Against an observable: the formula
 //! is compared with it directly on a grid (a simulation check, Holm at family alpha 0.01). Statements
 //! on the same domain (monotonicity, an upper bound) are decided by counterexample search.
 
@@ -30,26 +31,50 @@ use crate::spec::{
 };
 use crate::statement::Statement;
 
-/// Overall verdict of a formula audit.
+/// How the formula agrees with the simulation: the verdict of the claim's checks (or of the
+/// observable comparison) run with the formula in place of the printed one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FormulaVerdict {
-    /// Equivalent to the claim's printed formula over its domain.
-    Equivalent,
-    /// Not (known to be) equivalent, but no check tells it apart from the printed form / observable.
+    /// Every check holds with the formula.
     AgreesWithSimulation,
-    /// Fails where the printed form passes, or disagrees with the observable.
+    /// The formula fails on part of the grid, separated by a parameter threshold.
+    RegimeLimited,
+    /// The formula disagrees with the simulation.
     Refuted,
+    /// The checks' budgets could not decide.
+    Inconclusive,
+}
+
+impl FormulaVerdict {
+    fn of(v: Verdict) -> Self {
+        match v {
+            Verdict::Holds => FormulaVerdict::AgreesWithSimulation,
+            Verdict::RegimeLimited => FormulaVerdict::RegimeLimited,
+            Verdict::Refuted => FormulaVerdict::Refuted,
+            Verdict::Inconclusive | Verdict::Error => FormulaVerdict::Inconclusive,
+        }
+    }
 }
 
 impl std::fmt::Display for FormulaVerdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            FormulaVerdict::Equivalent => "equivalent",
             FormulaVerdict::AgreesWithSimulation => "agrees-with-simulation",
+            FormulaVerdict::RegimeLimited => "regime-limited",
             FormulaVerdict::Refuted => "refuted",
+            FormulaVerdict::Inconclusive => "inconclusive",
         })
     }
+}
+
+/// How the formula relates to the claim's printed one (the counterexample point is in the
+/// equivalence report).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrintedRelation {
+    Equivalent,
+    Differs,
 }
 
 /// Comparison with the simulation.
@@ -59,7 +84,8 @@ pub struct SimulationOutcome {
     pub verdict: Verdict,
     /// Verdict of the printed formula on the same checks (claim mode).
     pub printed_verdict: Option<Verdict>,
-    /// The user's formula fails somewhere the printed one passes, or the verdicts differ (claim mode).
+    /// The user's formula fails somewhere the printed one passes, or the verdicts differ (claim mode):
+    /// the simulation tells the two forms apart.
     pub rejected: bool,
     pub evidence: String,
 }
@@ -79,7 +105,10 @@ pub struct FormulaReport {
     pub claim: Option<String>,
     pub printed: Option<String>,
     pub observable: Option<String>,
+    /// Agreement with the simulation.
     pub verdict: FormulaVerdict,
+    /// Relation to the printed formula (claim mode).
+    pub printed_relation: Option<PrintedRelation>,
     pub equivalence: Option<EquivalenceReport>,
     pub simulation: Option<SimulationOutcome>,
     pub statements: Vec<StatementOutcome>,
@@ -106,30 +135,42 @@ pub fn against_claim(
         }
     }
     let equivalence = compare(printed, user, &domain, run.precision().seed)?;
-    let (verdict, simulation) = if equivalence.equivalent {
-        (FormulaVerdict::Equivalent, None)
+    let original = run_claim(claim, run)?;
+    let (relation, simulation) = if equivalence.equivalent {
+        (PrintedRelation::Equivalent, SimulationOutcome::equivalent(&original))
     } else {
-        let original = run_claim(claim, run)?;
         let mut file = claim.file.clone();
         file.claim.formula = expr.to_string();
         let substituted = Claim::compile(file, claim.path.clone())?;
         let variant = run_claim(&substituted, run)?;
-        let outcome = simulation_outcome(&original, &variant);
-        let v = if outcome.rejected { FormulaVerdict::Refuted } else { FormulaVerdict::AgreesWithSimulation };
-        (v, Some(outcome))
+        (PrintedRelation::Differs, simulation_outcome(&original, &variant))
     };
+    let verdict = FormulaVerdict::of(simulation.verdict);
     let report = FormulaReport {
         formula: expr.to_string(),
         claim: Some(id.to_string()),
         printed: Some(printed.text().to_string()),
         observable: None,
         verdict,
+        printed_relation: Some(relation),
         equivalence: Some(equivalence),
-        simulation,
+        simulation: Some(simulation),
         statements: Vec::new(),
         scaling: None,
     };
     Ok((report, domain))
+}
+
+impl SimulationOutcome {
+    /// The simulation of a formula equivalent to the printed one: the printed claim's own checks.
+    fn equivalent(original: &ClaimOutcome) -> Self {
+        SimulationOutcome {
+            verdict: original.verdict,
+            printed_verdict: Some(original.verdict),
+            rejected: false,
+            evidence: format!("equivalent to the printed formula, whose checks give: {}", original.verdict),
+        }
+    }
 }
 
 fn simulation_outcome(original: &ClaimOutcome, variant: &ClaimOutcome) -> SimulationOutcome {
@@ -203,8 +244,7 @@ pub fn against_observable(req: ObservableRequest, expr: &str, run: &Run) -> Resu
     let claim = Claim::compile(file, PathBuf::from("--observable"))
         .map_err(|e| Error::input(e.to_string().replace("theorem file --observable: ", "")))?;
     let report = run_claim(&claim, run)?;
-    let verdict =
-        if report.verdict == Verdict::Holds { FormulaVerdict::AgreesWithSimulation } else { FormulaVerdict::Refuted };
+    let verdict = FormulaVerdict::of(report.verdict);
     let evidence = report.checks.iter().map(evidence).collect::<Vec<_>>().join("; ");
     Ok(FormulaReport {
         formula: expr.to_string(),
@@ -212,6 +252,7 @@ pub fn against_observable(req: ObservableRequest, expr: &str, run: &Run) -> Resu
         printed: None,
         observable: Some(name),
         verdict,
+        printed_relation: None,
         equivalence: None,
         simulation: Some(SimulationOutcome {
             verdict: report.verdict,

@@ -1,11 +1,11 @@
 //! `tlcheck formula`: audit a formula typed by the user (arguments and printing; the audit itself is
 //! [`crate::analysis::formula_audit`]).
 //!
-//! With `--claim`: symbolic-numeric equivalence with the claim's printed formula over the claim's
-//! domain ([`crate::formula::equivalence`]); when not equivalent, the claim is run with the user's
-//! formula substituted and compared point by point with the printed form (same grids, seeds and
-//! statistics as `audit`): the formula is refuted when it fails at a point where the printed form
-//! passes, or when the verdict differs. With `--observable` and `--grid`: the formula is compared
+//! With `--claim`: the claim's checks are run with the user's formula substituted (same grids, seeds
+//! and statistics as `audit`); their verdict is the formula's agreement with the simulation, and
+//! the exit code is 1 when it is refuted (wholly or on part of the grid: regime-limited). Separately, the relation to the printed form:
+//! symbolic-numeric equivalence over the claim's domain ([`crate::formula::equivalence`]), with a
+//! counterexample point where the forms differ. With `--observable` and `--grid`: the formula is compared
 //! with a registered observable directly (Holm at family alpha 0.01 over the grid). Optional
 //! statements on the same domain: `--monotone`, `--at-most` (counterexample search), `--scaling`.
 
@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::analysis::formula_audit::{
-    FormulaReport, FormulaVerdict, ObservableRequest, StatementOutcome, against_claim, against_observable,
-    search_statement,
+    FormulaReport, FormulaVerdict, ObservableRequest, PrintedRelation, StatementOutcome, against_claim,
+    against_observable, search_statement,
 };
 use crate::audit::select;
 use crate::claim::{default_dir, load_dir};
@@ -127,8 +127,8 @@ pub fn run(args: &FormulaArgs) -> Result<i32> {
     } else {
         out!("{}", text(&report))?;
     }
-    let failed =
-        report.verdict == FormulaVerdict::Refuted || report.statements.iter().any(|s| s.verdict != Verdict::Holds);
+    let refuted = matches!(report.verdict, FormulaVerdict::Refuted | FormulaVerdict::RegimeLimited);
+    let failed = refuted || report.statements.iter().any(|s| s.verdict == Verdict::Refuted);
     Ok(if failed { 1 } else { 0 })
 }
 
@@ -256,7 +256,11 @@ fn text(r: &FormulaReport) -> String {
     if let Some(o) = &r.observable {
         out += &format!("observable: {o}\n");
     }
-    out += &format!("verdict: {}\n", r.verdict);
+    out += &format!("verdict: {} (the claim's checks run with this formula)\n", r.verdict);
+    if let Some(rel) = r.printed_relation {
+        out +=
+            &format!("printed form: {}\n", if rel == PrintedRelation::Equivalent { "equivalent" } else { "differs" });
+    }
     if let Some(e) = &r.equivalence {
         if e.equivalent {
             out += &format!(
@@ -280,9 +284,6 @@ fn text(r: &FormulaReport) -> String {
         Some(s) => {
             let printed = s.printed_verdict.map_or_else(String::new, |p| format!(" (printed formula: {p})"));
             out += &format!("simulation: {}{printed}; {}\n", s.verdict, s.evidence);
-        }
-        None if r.verdict == FormulaVerdict::Equivalent => {
-            out += "simulation: not run (equivalent to the printed formula, whose checks are `tlcheck check <ID>`)\n";
         }
         None => {}
     }
