@@ -93,8 +93,13 @@ pub fn decide_claim(claim: &Claim, run: &Run) -> ClaimOutcome {
 /// The exit code of an audit: the most severe claim error (3 over 2), else 1 when a computed verdict
 /// differs from the recorded one, else 0.
 pub fn exit_code(reports: &[ClaimOutcome]) -> i32 {
-    let errors = reports.iter().filter_map(|r| r.error.as_ref().map(|e| e.exit_code)).max();
-    errors.unwrap_or(if reports.iter().all(|r| r.matches) { 0 } else { 1 })
+    let errors = reports.iter().filter_map(|r| r.error.as_ref().map(|e| e.exit_code));
+    audit_exit_code(errors, reports.iter().all(|r| r.matches))
+}
+
+/// The exit code of an audit from its claims' error codes and whether every verdict is as recorded.
+pub fn audit_exit_code(errors: impl Iterator<Item = i32>, all_match: bool) -> i32 {
+    errors.max().unwrap_or(if all_match { 0 } else { 1 })
 }
 
 /// "arXiv 2507.04448 v2, claim 2" style citation of a claim.

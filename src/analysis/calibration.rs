@@ -13,7 +13,7 @@
 //! does not hold is its power.
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF};
 
 use crate::audit::run_claim;
@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::outcome::Verdict;
 
 /// One seed of one claim.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeedOutcome {
     pub seed: u64,
     pub verdict: Verdict,
@@ -164,38 +164,69 @@ pub fn seed_range(first: u64, n: usize) -> Result<Vec<u64>> {
         .collect()
 }
 
-/// Decides every claim at every seed (all (claim, seed) runs in parallel, each in its own run) and
-/// summarises each claim over the seeds. Errors of any run end the calibration.
+/// One (claim, seed) run of a calibration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimRun {
+    pub claim: String,
+    #[serde(flatten)]
+    pub outcome: SeedOutcome,
+}
+
+/// The (claim, seed) jobs of a calibration in their fixed order: claim by claim, seed by seed.
+pub fn jobs<'a>(claims: &[&'a Claim], seeds: &[u64]) -> Vec<(&'a Claim, u64)> {
+    claims.iter().flat_map(|c| seeds.iter().map(move |s| (*c, *s))).collect()
+}
+
+/// Decides the given (claim, seed) jobs (in parallel, each in its own run, identical for any thread
+/// count). Errors of any run end the calibration.
+pub fn run_jobs(jobs: &[(&Claim, u64)], quick: bool, observer: &dyn Observer) -> Result<Vec<ClaimRun>> {
+    jobs.par_iter()
+        .map(|&(claim, seed)| {
+            let run = Run::new(Precision { quick, seed }, observer);
+            let o = run_claim(claim, &run)?;
+            let outcome = SeedOutcome { seed, verdict: o.verdict, max_abs_z: o.max_abs_z, elapsed_s: o.elapsed_s };
+            Ok(ClaimRun { claim: claim.id().to_string(), outcome })
+        })
+        .collect()
+}
+
+/// Decides every claim at every seed and summarises each claim over the seeds.
 pub fn calibrate(claims: &[&Claim], seeds: &[u64], quick: bool, observer: &dyn Observer) -> Result<Calibration> {
     if seeds.is_empty() {
         return Err(Error::input("a calibration needs at least one seed"));
     }
     let start = std::time::Instant::now();
-    let jobs: Vec<(&Claim, u64)> = claims.iter().flat_map(|c| seeds.iter().map(move |s| (*c, *s))).collect();
-    let outcomes = jobs
-        .par_iter()
-        .map(|&(claim, seed)| {
-            let run = Run::new(Precision { quick, seed }, observer);
-            let o = run_claim(claim, &run)?;
-            Ok(SeedOutcome { seed, verdict: o.verdict, max_abs_z: o.max_abs_z, elapsed_s: o.elapsed_s })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let runs = run_jobs(&jobs(claims, seeds), quick, observer)?;
+    let expected: Vec<(String, Verdict)> =
+        claims.iter().map(|c| (c.id().to_string(), c.file.verdict.at(quick))).collect();
+    Ok(summarise_runs(&expected, seeds, runs, quick, start.elapsed().as_secs_f64()))
+}
+
+/// The calibration of the claims (id, recorded verdict) from their runs (in job order).
+pub fn summarise_runs(
+    claims: &[(String, Verdict)],
+    seeds: &[u64],
+    runs: Vec<ClaimRun>,
+    quick: bool,
+    elapsed_s: f64,
+) -> Calibration {
+    let outcomes: Vec<SeedOutcome> = runs.into_iter().map(|r| r.outcome).collect();
     let per_claim: Vec<ClaimCalibration> = claims
         .iter()
         .zip(outcomes.chunks(seeds.len()))
-        .map(|(claim, runs)| summarise(claim.id(), claim.file.verdict.at(quick), runs.to_vec()))
+        .map(|((id, expected), runs)| summarise(id, *expected, runs.to_vec()))
         .collect();
     let stable = per_claim.iter().filter(|c| c.stable).count();
     let holds_refuted: Vec<String> = per_claim.iter().filter(|c| c.holds_refuted).map(|c| c.id.clone()).collect();
-    Ok(Calibration {
+    Calibration {
         quick,
         seeds: seeds.to_vec(),
         passed: stable == per_claim.len() && holds_refuted.is_empty(),
         claims: per_claim,
         stable,
         holds_refuted,
-        elapsed_s: start.elapsed().as_secs_f64(),
-    })
+        elapsed_s,
+    }
 }
 
 /// One claim's summary from its per-seed outcomes.

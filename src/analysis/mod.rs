@@ -11,3 +11,4 @@ pub mod formula_audit;
 pub mod mutation;
 pub mod phase;
 pub mod richness;
+pub mod shard;

@@ -1,9 +1,16 @@
 //! `tlcheck calibrate`: the audit's verdicts over many seeds ([`crate::analysis::calibration`]).
 
 use std::path::PathBuf;
+use std::time::Instant;
 
+use serde_json::json;
+
+use super::merge::write_shard;
 use super::{BarObserver, DEFAULT_SEED, progress_bar, to_json};
-use crate::analysis::calibration::{Calibration, ClaimCalibration, allowed_mismatches, calibrate, seed_range};
+use crate::analysis::calibration::{
+    Calibration, ClaimCalibration, allowed_mismatches, calibrate, jobs, run_jobs, seed_range,
+};
+use crate::analysis::shard::Shard;
 use crate::audit::{planned_trials, select};
 use crate::claim::{default_dir, load_dir};
 use crate::cli::out::{out, outln};
@@ -27,6 +34,10 @@ pub struct CalibrateArgs {
     /// Quick precision (fewer trials and sizes, as in `cargo test`) at every seed.
     #[arg(long)]
     pub quick: bool,
+    /// Run only shard K of N (e.g. 2/8) of the (claim, seed) runs, dealt round-robin claim by claim,
+    /// seed by seed; writes a shard file (JSON) to standard output; `tlcheck merge` combines them.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
     /// Print JSON: {quick, seeds, claims: [{id, expected, counts: {holds, regime-limited, refuted,
     /// inconclusive, error}, matching: {count, of, rate, se, ci95}, stable, holds_refuted, max_abs_z: {min,
     /// median, max}, elapsed_s, seeds: [{seed, verdict, max_abs_z, elapsed_s}]}], stable,
@@ -42,21 +53,35 @@ pub struct CalibrateArgs {
 /// Runs `tlcheck calibrate`: exit code 0 when every claim is stable and no claim recorded as holding
 /// is ever refuted, else 1.
 pub fn run(args: &CalibrateArgs) -> Result<i32> {
+    let start = Instant::now();
     let seeds = seed_range(args.first_seed, args.seeds)?;
     let claims = load_dir(&args.theorems.clone().unwrap_or_else(default_dir))?;
     let selected = select(&claims, &args.claims)?;
     let precision = Precision { quick: args.quick, seed: args.first_seed };
     let total: u64 = selected.iter().map(|c| planned_trials(c, &precision)).sum::<u64>() * seeds.len() as u64;
     let observer = BarObserver(progress_bar(total, "calibrating"));
+    if let Some(shard) = args.shard {
+        let expected: Vec<(&str, Verdict)> = selected.iter().map(|c| (c.id(), c.file.verdict.at(args.quick))).collect();
+        let settings = json!({ "quick": args.quick, "seeds": seeds, "expected": expected });
+        let runs = run_jobs(&shard.select(jobs(&selected, &seeds)), args.quick, &observer);
+        observer.0.finish_and_clear();
+        return write_shard("calibrate", settings, shard, start, &runs?);
+    }
     let result = calibrate(&selected, &seeds, args.quick, &observer);
     observer.0.finish_and_clear();
     let calibration = result?;
-    if args.json {
-        outln!("{}", to_json(&calibration)?)?;
-    } else {
-        out!("{}", text(&calibration))?;
-    }
-    Ok(if calibration.passed { 0 } else { 1 })
+    print_calibration(&calibration, args.json)?;
+    Ok(calibration_exit_code(&calibration))
+}
+
+/// Prints a calibration (table or JSON).
+pub fn print_calibration(c: &Calibration, json: bool) -> Result<()> {
+    if json { outln!("{}", to_json(c)?) } else { out!("{}", text(c)) }
+}
+
+/// 0 when every claim is stable and no claim recorded as holding is ever refuted, else 1.
+pub fn calibration_exit_code(c: &Calibration) -> i32 {
+    if c.passed { 0 } else { 1 }
 }
 
 fn text(c: &Calibration) -> String {

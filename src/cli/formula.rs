@@ -280,12 +280,9 @@ fn text(r: &FormulaReport) -> String {
             );
         }
     }
-    match &r.simulation {
-        Some(s) => {
-            let printed = s.printed_verdict.map_or_else(String::new, |p| format!(" (printed formula: {p})"));
-            out += &format!("simulation: {}{printed}; {}\n", s.verdict, s.evidence);
-        }
-        None => {}
+    if let Some(s) = &r.simulation {
+        let printed = s.printed_verdict.map_or_else(String::new, |p| format!(" (printed formula: {p})"));
+        out += &format!("simulation: {}{printed}; {}\n", s.verdict, s.evidence);
     }
     for s in &r.statements {
         out += &format!("statement: {}: {}; {}\n", s.statement, s.verdict, s.evidence);

@@ -5,6 +5,7 @@ pub mod args;
 pub mod calibrate;
 pub mod experiment;
 pub mod formula;
+mod merge;
 pub mod mutate;
 
 mod order_parameter;
@@ -23,6 +24,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
+use crate::analysis::shard::Shard;
 use crate::audit::{ClaimOutcome, decide_claim, exit_code, planned_trials, select};
 use crate::claim::{Claim, default_dir, load_dir};
 use crate::engine::{Observer, Precision, Run};
@@ -145,6 +147,10 @@ enum Command {
     /// verdict, the seeds that reproduce the recorded one and the spread of the worst |z|. Exit 0 when
     /// every claim is stable and no claim recorded as holding is ever refuted, else 1.
     Calibrate(calibrate::CalibrateArgs),
+    /// Combine the shard files of a sharded `audit` or `calibrate` run into the output the unsharded
+    /// run would have printed (table, or JSON with --json) and its exit code. Refuses (exit 2)
+    /// shards of different versions, settings or seeds, duplicated and missing shards.
+    Merge(merge::MergeArgs),
     /// Experiments on real data (`experiment cifar`: transfer loss vs P2 on CIFAR-10 or CSV images).
     Experiment {
         #[command(subcommand)]
@@ -170,6 +176,11 @@ struct RunArgs {
     /// Print JSON: {claims: [{id, verdict, expected, worst_point, max_abs_z, points, ...}], all_match, elapsed_s}.
     #[arg(long)]
     json: bool,
+    /// Run only shard K of N (e.g. 2/8): claims dealt round-robin in their order, each drawing the
+    /// random numbers the unsharded run draws for it. Writes a shard file (JSON) to standard output
+    /// and exits 0 unless a claim could not run; `tlcheck merge` combines the N files.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
     #[command(flatten)]
     dir: TheoremDir,
 }
@@ -273,6 +284,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Mutate(args) => mutate::run(&args),
         Command::Experiment { command } => experiment::run(&command),
         Command::Calibrate(args) => calibrate::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }
 
@@ -339,17 +351,33 @@ impl Observer for BarObserver {
 fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> {
     let start = Instant::now();
     let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
-    let selected: Vec<&Claim> = select(&claims, ids)?;
+    let mut selected: Vec<&Claim> = select(&claims, ids)?;
     let precision = Precision { quick: args.quick, seed: args.seed };
+    let settings = json!({
+        "quick": args.quick,
+        "seed": args.seed,
+        "claims": selected.iter().map(|c| c.id()).collect::<Vec<_>>(),
+    });
+    if let Some(shard) = args.shard {
+        selected = shard.select(selected);
+    }
     let total: u64 = selected.iter().map(|c| planned_trials(c, &precision)).sum();
     let observer = BarObserver(progress_bar(total, "auditing"));
     let run = Run::new(precision, &observer);
     let reports: Vec<ClaimOutcome> = selected.iter().map(|claim| decide_claim(claim, &run)).collect();
     observer.0.finish_and_clear();
-    if args.json {
-        outln!("{}", to_json(&audit_json(&reports, start.elapsed().as_secs_f64())?)?)?;
-    } else {
-        out!("{}", audit_table(&reports, all_evidence))?;
+    if let Some(shard) = args.shard {
+        return merge::write_shard("audit", settings, shard, start, &merge::AuditPart::of(&reports)?);
     }
-    Ok(exit_code(&reports))
+    print_audit(&reports, args.json, all_evidence, start.elapsed().as_secs_f64())
+}
+
+/// Prints an audit's outcomes (table or JSON) and returns its exit code.
+fn print_audit(reports: &[ClaimOutcome], json: bool, all_evidence: bool, elapsed_s: f64) -> Result<i32> {
+    if json {
+        outln!("{}", to_json(&audit_json(reports, elapsed_s)?)?)?;
+    } else {
+        out!("{}", audit_table(reports, all_evidence))?;
+    }
+    Ok(exit_code(reports))
 }

@@ -54,12 +54,40 @@ pub fn combine(verdicts: &[Verdict]) -> Verdict {
         .unwrap_or(Verdict::Holds)
 }
 
-/// A coordinate of a point: a number, or a word (a choice such as `variant = ridge`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
+/// A coordinate of a point: a number, or a word (a choice such as `variant = ridge`). In JSON a
+/// finite number is a number and an infinite one the string "inf" (e.g. `width = inf`), read back
+/// as a number.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Coord {
     Num(f64),
     Word(String),
+}
+
+/// The JSON form of a coordinate.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum RawCoord {
+    Num(f64),
+    Word(String),
+}
+
+impl Serialize for Coord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Coord::Num(x) if x.is_finite() => RawCoord::Num(*x).serialize(s),
+            Coord::Num(x) => RawCoord::Word(x.to_string()).serialize(s),
+            Coord::Word(w) => RawCoord::Word(w.clone()).serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Coord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(match RawCoord::deserialize(d)? {
+            RawCoord::Num(x) => Coord::Num(x),
+            RawCoord::Word(w) => Coord::parse(&w),
+        })
+    }
 }
 
 impl Coord {

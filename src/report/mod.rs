@@ -33,53 +33,64 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// The columns of the audit table.
+pub const AUDIT_HEADER: [&str; 7] = ["claim", "verdict", "expected", "worst point", "max|z|", "resolution", "time"];
+
+/// One claim's row of the audit table.
+pub fn audit_row(r: &ClaimOutcome) -> Vec<String> {
+    vec![
+        r.id.clone(),
+        format!("{}{}", r.verdict, if r.matches { "" } else { " (!)" }),
+        r.expected.to_string(),
+        r.worst.as_ref().map_or_else(|| "-".into(), |w| fmt_point(&w.point.at)),
+        r.max_abs_z.map_or_else(|| "-".into(), |z| format!("{z:.2}")),
+        r.resolution.map_or_else(|| "-".into(), |c| short_resolution(&c.resolution)),
+        format!("{:.1}s", r.elapsed_s),
+    ]
+}
+
+/// One claim's evidence block under the table: printed for every claim that does not simply hold
+/// as recorded (for every claim when `all_evidence`).
+pub fn claim_evidence(r: &ClaimOutcome, all_evidence: bool) -> Option<String> {
+    if !(all_evidence || !r.matches || r.verdict != Verdict::Holds) {
+        return None;
+    }
+    let mut out =
+        format!("\n{} -- {} ({})\n", r.id, r.verdict, if r.matches { "as recorded" } else { "DIFFERS FROM RECORDED" });
+    out += &format!("  recorded: {} -- {}\n", r.expected, r.reason);
+    if let Some(e) = &r.error {
+        out += &format!("  error: {}\n", e.message);
+    }
+    for c in &r.checks {
+        out += &format!("  [{}] {}: {}\n", c.verdict, c.describe, evidence(c));
+    }
+    Some(out)
+}
+
 /// The audit table, followed by the evidence of every claim that does not simply hold as recorded
 /// (of every claim when `all_evidence`).
 pub fn audit_table(reports: &[ClaimOutcome], all_evidence: bool) -> String {
-    let rows: Vec<Vec<String>> = reports
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.clone(),
-                format!("{}{}", r.verdict, if r.matches { "" } else { " (!)" }),
-                r.expected.to_string(),
-                r.worst.as_ref().map_or_else(|| "-".into(), |w| fmt_point(&w.point.at)),
-                r.max_abs_z.map_or_else(|| "-".into(), |z| format!("{z:.2}")),
-                r.resolution.map_or_else(|| "-".into(), |c| short_resolution(&c.resolution)),
-                format!("{:.1}s", r.elapsed_s),
-            ]
-        })
-        .collect();
-    let mut out = table(&["claim", "verdict", "expected", "worst point", "max|z|", "resolution", "time"], &rows);
-    for r in reports.iter().filter(|r| all_evidence || !r.matches || r.verdict != Verdict::Holds) {
-        out += &format!(
-            "\n{} -- {} ({})\n",
-            r.id,
-            r.verdict,
-            if r.matches { "as recorded" } else { "DIFFERS FROM RECORDED" }
-        );
-        out += &format!("  recorded: {} -- {}\n", r.expected, r.reason);
-        if let Some(e) = &r.error {
-            out += &format!("  error: {}\n", e.message);
-        }
-        for c in &r.checks {
-            out += &format!("  [{}] {}: {}\n", c.verdict, c.describe, evidence(c));
-        }
-    }
+    let rows: Vec<Vec<String>> = reports.iter().map(audit_row).collect();
+    let evidence: Vec<String> = reports.iter().filter_map(|r| claim_evidence(r, all_evidence)).collect();
     let mismatches = reports.iter().filter(|r| !r.matches).count();
+    let errors = reports.iter().filter(|r| r.error.is_some()).count();
+    compose_audit_table(&rows, &evidence, mismatches, errors)
+}
+
+/// The audit table from its parts: the rows, the evidence blocks and the counts of the footer.
+pub fn compose_audit_table(rows: &[Vec<String>], evidence: &[String], mismatches: usize, errors: usize) -> String {
+    let mut out = table(&AUDIT_HEADER, rows);
+    out += &evidence.concat();
     // Closing line in the plain "N passed, N failed" form: passed = computed verdict as recorded.
     out += &format!(
         "\n{} claims decided; passed = computed verdict equals the recorded one\n\
          error control: false refutation at most {CLAIM_ALPHA} per claim, {} for this audit (union bound)\n\
          audit: {} passed, {} failed{}\n",
-        reports.len(),
-        fmt_percent(audit_wide(reports.len())),
-        reports.len() - mismatches,
+        rows.len(),
+        fmt_percent(audit_wide(rows.len())),
+        rows.len() - mismatches,
         mismatches,
-        match reports.iter().filter(|r| r.error.is_some()).count() {
-            0 => String::new(),
-            n => format!(" ({n} could not run: verdict error)"),
-        }
+        if errors == 0 { String::new() } else { format!(" ({errors} could not run: verdict error)") }
     );
     out
 }
@@ -103,15 +114,18 @@ pub fn claim_json(c: &ClaimOutcome) -> Result<serde_json::Value> {
 /// The JSON document of an audit: {claims: [...], all_match, elapsed_s}.
 pub fn audit_json(reports: &[ClaimOutcome], elapsed_s: f64) -> Result<serde_json::Value> {
     let claims = reports.iter().map(claim_json).collect::<Result<Vec<_>>>()?;
-    let all_match = reports.iter().all(|r| r.matches);
+    Ok(audit_document(claims, elapsed_s))
+}
+
+/// The JSON document of an audit from its claims' documents ([`claim_json`]).
+pub fn audit_document(claims: Vec<serde_json::Value>, elapsed_s: f64) -> serde_json::Value {
+    let all_match = claims.iter().all(|c| c["matches"] == true);
     let control = serde_json::json!({
         "claim_alpha": CLAIM_ALPHA,
-        "claims": reports.len(),
-        "audit_wide_bound": audit_wide(reports.len()),
+        "claims": claims.len(),
+        "audit_wide_bound": audit_wide(claims.len()),
     });
-    Ok(
-        serde_json::json!({ "claims": claims, "all_match": all_match, "error_control": control, "elapsed_s": elapsed_s }),
-    )
+    serde_json::json!({ "claims": claims, "all_match": all_match, "error_control": control, "elapsed_s": elapsed_s })
 }
 
 /// The claims table of `tlcheck list`.

@@ -1,0 +1,143 @@
+//! `tlcheck merge`: combines shard files into the output of the unsharded run, and writes shards.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::calibrate::{calibration_exit_code, print_calibration};
+use super::out::{out, outln};
+use super::to_json;
+use crate::analysis::calibration::{ClaimRun, summarise_runs};
+use crate::analysis::shard::{Shard, ShardFile, ShardHeader, check_complete};
+use crate::audit::{ClaimOutcome, audit_exit_code};
+use crate::error::{Error, Result};
+use crate::outcome::Verdict;
+use crate::report::{audit_document, audit_row, claim_evidence, claim_json, compose_audit_table};
+
+/// One claim of an audit shard, rendered as the unsharded audit renders it (so that merging needs no
+/// re-rendering and reproduces the unsharded output exactly).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditPart {
+    pub id: String,
+    /// The claim's JSON document.
+    pub json: serde_json::Value,
+    /// Its row of the audit table and its evidence block (when the table shows one).
+    pub row: Vec<String>,
+    pub evidence: Option<String>,
+    /// Whether the verdict is as recorded, and the exit code of its error when it could not run.
+    pub matches: bool,
+    pub error_code: Option<i32>,
+}
+
+impl AuditPart {
+    /// The parts of an audit's outcomes.
+    pub fn of(reports: &[ClaimOutcome]) -> Result<Vec<AuditPart>> {
+        reports
+            .iter()
+            .map(|r| {
+                Ok(AuditPart {
+                    id: r.id.clone(),
+                    json: claim_json(r)?,
+                    row: audit_row(r),
+                    evidence: claim_evidence(r, false),
+                    matches: r.matches,
+                    error_code: r.error.as_ref().map(|e| e.exit_code),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Arguments of `tlcheck merge`.
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// Shard files written by `audit --shard K/N` or `calibrate --shard K/N` (all N of one run).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print the merged output as JSON (the unsharded command's `--json` schema).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Writes a shard file for `reports` to standard output; exit code 0 (the merge reports verdicts).
+pub fn write_shard<T: Serialize>(
+    command: &str,
+    settings: serde_json::Value,
+    shard: Shard,
+    start: Instant,
+    output: &T,
+) -> Result<i32> {
+    let header = ShardHeader::new(command, settings, shard, start.elapsed().as_secs_f64());
+    outln!("{}", to_json(&ShardFile { tlcheck_shard: header, output })?)?;
+    Ok(0)
+}
+
+fn read<T: DeserializeOwned>(path: &PathBuf) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    serde_json::from_str(&text).map_err(|e| Error::input(format!("{}: not a tlcheck shard file: {e}", path.display())))
+}
+
+/// Runs `tlcheck merge`.
+pub fn run(args: &MergeArgs) -> Result<i32> {
+    let headers: Vec<(PathBuf, ShardHeader)> = args
+        .files
+        .iter()
+        .map(|p| read::<ShardFile<serde::de::IgnoredAny>>(p).map(|f| (p.clone(), f.tlcheck_shard)))
+        .collect::<Result<_>>()?;
+    check_complete(&headers)?;
+    let first = &headers[0].1;
+    let elapsed: f64 = headers.iter().map(|(_, h)| h.elapsed_s).sum();
+    match first.command.as_str() {
+        "audit" => merge_audit(args, &first.settings, elapsed),
+        "calibrate" => merge_calibration(args, &first.settings, elapsed),
+        other => Err(Error::input(format!("shards of `{other}` cannot be merged (audit, calibrate)"))),
+    }
+}
+
+/// The claim ids of a run's settings, in the unsharded order.
+fn ids(settings: &serde_json::Value) -> Result<Vec<String>> {
+    serde_json::from_value(settings["claims"].clone()).map_err(|e| Error::input(format!("shard settings: {e}")))
+}
+
+fn merge_audit(args: &MergeArgs, settings: &serde_json::Value, elapsed: f64) -> Result<i32> {
+    let mut parts: Vec<AuditPart> = Vec::new();
+    for path in &args.files {
+        parts.extend(read::<ShardFile<Vec<AuditPart>>>(path)?.output);
+    }
+    let order = ids(settings)?;
+    parts.sort_by_key(|p| order.iter().position(|id| *id == p.id).unwrap_or(usize::MAX));
+    if args.json {
+        outln!("{}", to_json(&audit_document(parts.iter().map(|p| p.json.clone()).collect(), elapsed))?)?;
+    } else {
+        let rows: Vec<Vec<String>> = parts.iter().map(|p| p.row.clone()).collect();
+        let evidence: Vec<String> = parts.iter().filter_map(|p| p.evidence.clone()).collect();
+        let mismatches = parts.iter().filter(|p| !p.matches).count();
+        let errors = parts.iter().filter(|p| p.error_code.is_some()).count();
+        out!("{}", compose_audit_table(&rows, &evidence, mismatches, errors))?;
+    }
+    Ok(audit_exit_code(parts.iter().filter_map(|p| p.error_code), parts.iter().all(|p| p.matches)))
+}
+
+fn merge_calibration(args: &MergeArgs, settings: &serde_json::Value, elapsed: f64) -> Result<i32> {
+    let mut runs: Vec<ClaimRun> = Vec::new();
+    for path in &args.files {
+        runs.extend(read::<ShardFile<Vec<ClaimRun>>>(path)?.output);
+    }
+    let parse = |key: &str| settings[key].clone();
+    let claims: Vec<(String, Verdict)> =
+        serde_json::from_value(parse("expected")).map_err(|e| Error::input(format!("shard settings: {e}")))?;
+    let seeds: Vec<u64> =
+        serde_json::from_value(parse("seeds")).map_err(|e| Error::input(format!("shard settings: {e}")))?;
+    let quick = parse("quick").as_bool().unwrap_or(false);
+    let key = |r: &ClaimRun| {
+        let c = claims.iter().position(|(id, _)| *id == r.claim).unwrap_or(usize::MAX);
+        (c, seeds.iter().position(|s| *s == r.outcome.seed).unwrap_or(usize::MAX))
+    };
+    runs.sort_by_key(key);
+    let calibration = summarise_runs(&claims, &seeds, runs, quick, elapsed);
+    print_calibration(&calibration, args.json)?;
+    Ok(calibration_exit_code(&calibration))
+}

@@ -1,0 +1,97 @@
+//! Sharded runs through GNU parallel (installed by `.ci/run`): `audit --shard K/N` and
+//! `calibrate --shard K/N`, merged with `tlcheck merge`, equal the unsharded output field for field
+//! except elapsed times; a missing, duplicated or foreign shard is refused with exit code 2.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tlcheck");
+
+/// Fast claims of several methods (search, simulation with and without extrapolation, regimes).
+const CLAIMS: [&str; 6] = [
+    "lauditi2025.chi_increasing",
+    "lauditi2025.chi_kernel_spike",
+    "lauditi2025.finetune_population",
+    "lauditi2025.signal_c2_helps",
+    "tahir2025.c4_ridge",
+    "tahir2025.c8_distance_vs_transfer",
+];
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlcheck-shards-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tlcheck(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().expect("binary runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+/// Runs `tlcheck ARGS --shard {}/N > DIR/shard-{}.json` for every shard through GNU parallel.
+fn parallel_shards(dir: &Path, args: &[&str], n: usize) -> Vec<String> {
+    let status = Command::new("parallel").arg("--version").output();
+    assert!(
+        status.is_ok_and(|s| s.status.success()),
+        "GNU parallel is missing: `.ci/run` installs it (apt-get install -y parallel)"
+    );
+    let command = format!("{BIN} {} --shard {{}}/{n} > {}/shard-{{}}.json", args.join(" "), dir.display());
+    let shards: Vec<String> = (1..=n).map(|k| k.to_string()).collect();
+    let out = Command::new("parallel").arg(&command).arg(":::").args(&shards).output().expect("parallel runs");
+    assert!(out.status.success(), "parallel: {}", String::from_utf8_lossy(&out.stderr));
+    (1..=n).map(|k| dir.join(format!("shard-{k}.json")).display().to_string()).collect()
+}
+
+/// The JSON without its elapsed times.
+fn without_times(text: &str) -> serde_json::Value {
+    fn strip(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.into_iter().filter(|(k, _)| k != "elapsed_s").map(|(k, x)| (k, strip(x))).collect()
+            }
+            serde_json::Value::Array(a) => a.into_iter().map(strip).collect(),
+            other => other,
+        }
+    }
+    strip(serde_json::from_str(text).expect("valid JSON"))
+}
+
+fn merged_equals_unsharded(name: &str, args: &[&str], n: usize) -> Vec<String> {
+    let (code, full, err) = tlcheck(&[args, &["--json"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let files = parallel_shards(&scratch(name), args, n);
+    let merge: Vec<&str> = ["merge", "--json"].into_iter().chain(files.iter().map(String::as_str)).collect();
+    let (code, merged, err) = tlcheck(&merge);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(without_times(&merged), without_times(&full), "{name}: merged shards differ from the unsharded run");
+    files
+}
+
+#[test]
+fn sharded_audit_merges_to_the_unsharded_audit() {
+    let args: Vec<&str> = ["audit", "--quick"].into_iter().chain(CLAIMS).collect();
+    let files = merged_equals_unsharded("audit", &args, 3);
+
+    let (code, _, err) = tlcheck(&["merge", &files[0], &files[2]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("shards missing: 2/3"), "{err}");
+    let (code, _, err) = tlcheck(&["merge", &files[0], &files[0], &files[1], &files[2]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("shard 1/3 given twice"), "{err}");
+    let other = scratch("audit-seed").join("shard-2.json");
+    let (code, shard, _) = tlcheck(&[&args[..], &["--seed", "7", "--shard", "2/3"]].concat());
+    assert_eq!(code, 0);
+    std::fs::write(&other, shard).unwrap();
+    let (code, _, err) = tlcheck(&["merge", &files[0], other.to_str().unwrap(), &files[2]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("different runs") && err.contains("settings"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn sharded_calibration_merges_to_the_unsharded_calibration() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/calibration");
+    let args = ["calibrate", "--theorems", dir.to_str().unwrap(), "--seeds", "4", "--quick"];
+    merged_equals_unsharded("calibrate", &args, 3);
+}
