@@ -226,7 +226,7 @@ fn parse_extrapolate(spec: &str) -> Result<Extrapolate> {
     if sizes.len() < 2 || sizes.iter().any(|s| !s.is_finite() || *s <= 0.0) {
         return Err(bad());
     }
-    Ok(Extrapolate { param: param.trim().to_string(), sizes, quick_sizes: None })
+    Ok(Extrapolate::inverse_size(param.trim().to_string(), sizes))
 }
 
 fn monotone(f: &Formula, spec: &str, domain: &[(String, Interval)]) -> Result<StatementOutcome> {

@@ -154,10 +154,16 @@ impl Sweeps {
     /// How finite size is handled: extrapolated in lambda^q over the sizes, or the check's reason.
     pub fn finite_size(&self, quick: bool, reason: Option<String>) -> FiniteSize {
         match &self.sizes {
-            Some(s) => FiniteSize::Extrapolated {
-                param: format!("lambda^{}", s.order),
-                sizes: self.sizes(quick).iter().map(|l| l.powf(s.order)).collect(),
-            },
+            Some(s) => {
+                let param = format!("lambda^{}", s.order);
+                FiniteSize::Extrapolated {
+                    model: format!("a + c/{param}"),
+                    param,
+                    sizes: self.sizes(quick).iter().map(|l| l.powf(s.order)).collect(),
+                    model_error: None,
+                    reason: None,
+                }
+            }
             None => FiniteSize::NotApplicable { reason },
         }
     }

@@ -5,8 +5,9 @@
 //! has standard error se. With a finite-size budget b = abs + rel |claimed| a point fails when the
 //! deviation beyond b is significant ([`crate::decide::budget`]), Holm over the grid; a strict
 //! inequality must instead be shown beyond b. Optionally the residual is measured at several sizes and
-//! extrapolated as a + c/size (weighted least squares) so that O(1/size) finite-size bias is removed
-//! rather than budgeted.
+//! extrapolated as a + sum_{j=1}^K c_j/size^{jq} (weighted least squares) so that finite-size bias is
+//! removed rather than budgeted; with K >= 2 the fit's model error (the shift of a when c_K is dropped,
+//! beyond its standard error) is added to the budget, and a margin's band is narrowed by it.
 //!
 //! The check is sequential: it draws 1/4, 1/2 and all of its trials in three looks (alpha / 3
 //! each) and stops at the first look where every point is rejected or resolved (`judge`). With a
@@ -29,7 +30,7 @@ use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, SizeEsti
 use crate::params::ParamSet;
 use crate::rng::derive;
 use crate::spec::{Extrapolate, Relation, SimulationSpec, Tolerance};
-use crate::stats::{Estimate, extrapolate_inverse_size};
+use crate::stats::{Estimate, extrapolate_in_size};
 use judge::{Measured, judge};
 
 /// A compiled simulation check.
@@ -195,7 +196,7 @@ impl Simulation {
             }
         }
         let band = self.margin.is_some().then(|| (Estimate::from_samples(&upper), Estimate::from_samples(&lower)));
-        Ok(Some((Measured { residual: Estimate::from_samples(&r), band }, claimed)))
+        Ok(Some((Measured { residual: Estimate::from_samples(&r), band, model_error: 0.0 }, claimed)))
     }
 
     /// One grid point from its cells (one per size), with what was measured there.
@@ -213,7 +214,7 @@ impl Simulation {
         }
         let x = self.extrapolated(&sizes, &measured)?;
         let tol = &self.spec.tolerance;
-        let budget = tol.abs + tol.rel * claimed.map_or(0.0, f64::abs);
+        let budget = tol.abs + tol.rel * claimed.map_or(0.0, f64::abs) + x.model_error;
         let (p, z) = match x.band {
             Some((u, l)) => (beyond_p(u, l), budget_test(x.residual, 0.0, self.sense).1),
             None => budget_test(x.residual, budget, self.sense),
@@ -233,26 +234,29 @@ impl Simulation {
         Ok((outcome, Some(x)))
     }
 
-    /// The measurement at infinite size: each estimate fitted as a + c/size over the sizes (the
-    /// one measured when there is a single size).
+    /// The measurement at infinite size: each estimate fitted as a + sum_j c_j/size^{jq} over the
+    /// sizes (the one measured when there is a single size). The residual's model error goes to the
+    /// budget; the band's ends move inwards by their own, so a margin must be cleared despite it.
     fn extrapolated(&self, sizes: &[SizeEstimate], measured: &[Measured]) -> Result<Measured> {
-        if let [one] = measured {
-            return Ok(*one);
-        }
+        let (Some(x), [_, _, ..]) = (&self.spec.extrapolate, measured) else {
+            return Ok(measured[0]);
+        };
         let xs: Vec<f64> = sizes.iter().map(|s| s.size).collect();
-        let fit = |ys: Vec<Estimate>| {
-            extrapolate_inverse_size(&xs, &ys)
-                .map(|e| e.0)
-                .ok_or_else(|| Error::numerical("extrapolation in size failed"))
+        let fit = |ys: Vec<Estimate>| -> Result<(Estimate, f64)> {
+            let f = extrapolate_in_size(&xs, &ys, x.order, x.terms)
+                .ok_or_else(|| Error::numerical("extrapolation in size failed"))?;
+            Ok((f.limit, f.model_error.unwrap_or(0.0)))
         };
         let band = match measured[0].band {
-            Some(_) => Some((
-                fit(measured.iter().filter_map(|m| m.band.map(|b| b.0)).collect())?,
-                fit(measured.iter().filter_map(|m| m.band.map(|b| b.1)).collect())?,
-            )),
+            Some(_) => {
+                let (u, eu) = fit(measured.iter().filter_map(|m| m.band.map(|b| b.0)).collect())?;
+                let (l, el) = fit(measured.iter().filter_map(|m| m.band.map(|b| b.1)).collect())?;
+                Some((Estimate { mean: u.mean + eu, ..u }, Estimate { mean: l.mean - el, ..l }))
+            }
             None => None,
         };
-        Ok(Measured { residual: fit(measured.iter().map(|m| m.residual).collect())?, band })
+        let (residual, model_error) = fit(measured.iter().map(|m| m.residual).collect())?;
+        Ok(Measured { residual, band, model_error })
     }
 }
 
@@ -301,18 +305,24 @@ impl Method for Simulation {
             settled: judged.settled,
             resolution: judged.resolution,
             undecided: judged.undecided,
-            ..Decision::new(rule, points, self.finite_size(quick), details)
+            ..Decision::new(rule, points, self.finite_size(quick, &measured), details)
         })
     }
 }
 
 impl Simulation {
-    fn finite_size(&self, quick: bool) -> FiniteSize {
+    /// How finite size was handled; `measured` gives the largest model error of an extrapolation.
+    fn finite_size(&self, quick: bool, measured: &[Option<Measured>]) -> FiniteSize {
         let tol: &Tolerance = &self.spec.tolerance;
         match &self.spec.extrapolate {
-            Some(x) => {
-                FiniteSize::Extrapolated { param: x.param.clone(), sizes: Extrapolate::sizes(x, quick).to_vec() }
-            }
+            Some(x) => FiniteSize::Extrapolated {
+                param: x.param.clone(),
+                sizes: Extrapolate::sizes(x, quick).to_vec(),
+                model: x.model(),
+                model_error: (x.terms > 1)
+                    .then(|| measured.iter().flatten().map(|m| m.model_error).fold(0.0, f64::max)),
+                reason: x.reason.clone(),
+            },
             None => FiniteSize::Budget { abs: tol.abs, rel: tol.rel, reason: tol.budget_reason.clone() },
         }
     }

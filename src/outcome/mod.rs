@@ -250,8 +250,18 @@ pub struct Rule {
 pub enum FiniteSize {
     /// A budget b = abs + rel |claimed| is allowed beyond the statistics, for a stated reason.
     Budget { abs: f64, rel: f64, reason: String },
-    /// The residual is fitted as a + c/size over the sizes and the intercept a is compared.
-    Extrapolated { param: String, sizes: Vec<f64> },
+    /// The residual is fitted as `model` (a + c/size, or more correction terms) over the sizes and
+    /// the intercept a is compared; with more than one term the fit's model error, at most
+    /// `model_error` over the points, is added to each point's budget.
+    Extrapolated {
+        param: String,
+        sizes: Vec<f64>,
+        model: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        model_error: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The statistic has no finite-size component (e.g. a deterministic search), or a reason is given.
     NotApplicable { reason: Option<String> },
 }

@@ -92,7 +92,9 @@ pub struct Quick {
     pub settings: BTreeMap<String, toml::Value>,
 }
 
-/// Extrapolation of a residual in 1/size to size -> infinity.
+/// Extrapolation of a residual to size -> infinity: fitted as a + sum_{j=1}^K c_j size^{-j q} over the
+/// sizes (K = `terms`, q = `order`). With K >= 2 the shift of a when c_K is dropped is the fit's model
+/// error, added to each point's budget ([`crate::stats::extrapolate_in_size`]).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Extrapolate {
@@ -101,15 +103,44 @@ pub struct Extrapolate {
     pub sizes: Vec<f64>,
     /// Sizes at the quick precision (default: `sizes`).
     pub quick_sizes: Option<Vec<f64>>,
+    /// The power q of the leading correction (default 1).
+    #[serde(default = "unit_order")]
+    pub order: f64,
+    /// The number K of correction terms (default 1); K + 1 distinct sizes are needed at each precision.
+    #[serde(default = "one_term")]
+    pub terms: usize,
+    /// Why the corrections have this form (printed with the evidence).
+    pub reason: Option<String>,
+}
+
+fn unit_order() -> f64 {
+    1.0
+}
+
+fn one_term() -> usize {
+    1
 }
 
 impl Extrapolate {
+    /// An extrapolation as a + c/size over the sizes.
+    pub fn inverse_size(param: String, sizes: Vec<f64>) -> Extrapolate {
+        Extrapolate { param, sizes, quick_sizes: None, order: 1.0, terms: 1, reason: None }
+    }
+
     pub(super) fn validate(&self) -> std::result::Result<(), String> {
-        let ok = |s: &[f64]| s.len() >= 2 && s.iter().all(|v| v.is_finite() && *v > 0.0);
+        let distinct = |s: &[f64]| s.iter().enumerate().all(|(i, a)| s[..i].iter().all(|b| (a - b).abs() > 1e-9 * a));
+        let ok = |s: &[f64]| s.len() > self.terms && s.iter().all(|v| v.is_finite() && *v > 0.0) && distinct(s);
+        if self.terms == 0 || !(self.order.is_finite() && self.order > 0.0) {
+            return Err(format!("extrapolate needs terms >= 1 and order > 0 (got {}, {})", self.terms, self.order));
+        }
         if ok(&self.sizes) && self.quick_sizes.as_deref().is_none_or(ok) {
             Ok(())
         } else {
-            Err("extrapolate needs at least two positive sizes (sizes and quick_sizes)".into())
+            Err(format!(
+                "extrapolate with {} terms needs at least {} distinct positive sizes (sizes and quick_sizes)",
+                self.terms,
+                self.terms + 1
+            ))
         }
     }
 
@@ -119,6 +150,19 @@ impl Extrapolate {
             (Some(q), true) => q,
             _ => &self.sizes,
         }
+    }
+
+    /// The fitted form, e.g. "a + c1/d + c2/d^2".
+    pub fn model(&self) -> String {
+        let power = |j: usize| {
+            let p = j as f64 * self.order;
+            if p == 1.0 { self.param.clone() } else { format!("{}^{p}", self.param) }
+        };
+        let terms: Vec<String> = match self.terms {
+            1 => vec![format!("c/{}", power(1))],
+            k => (1..=k).map(|j| format!("c{j}/{}", power(j))).collect(),
+        };
+        format!("a + {}", terms.join(" + "))
     }
 }
 

@@ -18,7 +18,7 @@ pub use bootstrap::{paired_bootstrap, percentile};
 pub use distribution::{excess_p, normal_quantile, normal_sf, student_quantile, student_sf};
 pub use ks::ks_two_sample;
 pub use multiple::{bonferroni_t, holm_reject};
-pub use regression::{LogLogFit, WlsFit, extrapolate_inverse_size, fit_log_log, wls};
+pub use regression::{LogLogFit, SizeFit, WlsFit, extrapolate_in_size, fit_log_log, wls};
 
 /// A simulated scalar: mean, standard error of the mean, number of independent trials.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

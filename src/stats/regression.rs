@@ -1,5 +1,5 @@
 //! Weighted least squares on faer, and the two fits tlcheck makes with it: extrapolation of a
-//! residual in 1/size to size -> infinity, and log-log (power-law) fits.
+//! residual in powers of 1/size to size -> infinity (with its model error), and log-log (power-law) fits.
 //!
 //! WLS: minimise sum_k w_k (y_k - x_k . beta)^2. With A = X^T W X the solution is
 //! beta = A^{-1} X^T W y (Cholesky of A), and for weights w_k = 1/se_k^2 of independent estimates
@@ -48,22 +48,63 @@ pub fn wls(x: &[Vec<f64>], y: &[f64], w: Option<&[f64]>) -> Result<WlsFit> {
     })
 }
 
-/// Weighted least-squares fit y = a + b / x over sizes x, weights 1/se^2.
-/// Returns the intercept a (the size -> infinity limit) with its standard error and the slope b.
-/// With any se = 0 (deterministic values) the fit is unweighted and the intercept has se = 0.
-/// None when fewer than two distinct sizes are given.
-pub fn extrapolate_inverse_size(xs: &[f64], ys: &[Estimate]) -> Option<(Estimate, f64)> {
-    if xs.len() < 2 || xs.len() != ys.len() {
+/// A finite-size extrapolation: the limit a of y(s) = a + sum_{j=1}^K c_j s^{-j q}, fitted by
+/// weighted least squares (weights 1/se^2) over the sizes s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeFit {
+    /// The limit a (size -> infinity) with its standard error from the fit.
+    pub limit: Estimate,
+    /// The corrections c_1 ... c_K.
+    pub corrections: Vec<f64>,
+    /// Model error (K >= 2): how far the limit moves beyond its noise when the highest correction
+    /// c_K s^{-Kq} is dropped from the fit over the same sizes, max(0, |a_K - a_{K-1}| - se_D) with
+    /// se_D^2 = Var a_K - Var a_{K-1} (nested fits: a_{K-1} is efficient when c_K = 0, so it is
+    /// uncorrelated with a_K - a_{K-1}). When the corrections form a convergent series whose
+    /// contributions to the limit shrink term by term (each at most half the previous one), the
+    /// truncation error of a_K is below this shift; None for K = 1.
+    pub model_error: Option<f64>,
+}
+
+/// Fits y(s) = a + sum_{j=1}^K c_j s^{-j q} over the sizes (`terms` = K >= 1, `order` = q > 0) and
+/// estimates its model error ([`SizeFit::model_error`]). With any se = 0 (deterministic values) the
+/// fits are unweighted and the limit has se = 0. None with fewer than K + 1 distinct sizes or when a
+/// fit is singular.
+pub fn extrapolate_in_size(sizes: &[f64], ys: &[Estimate], order: f64, terms: usize) -> Option<SizeFit> {
+    if terms == 0 || sizes.len() < terms + 1 || sizes.len() != ys.len() {
         return None;
     }
     let deterministic = ys.iter().any(|e| e.se <= 0.0);
+    let (limit, se, corrections) = limit_fit(sizes, ys, order, terms, deterministic)?;
+    let model_error = match terms {
+        1 => None,
+        _ => {
+            let (lower, lower_se, _) = limit_fit(sizes, ys, order, terms - 1, deterministic)?;
+            let noise = (se * se - lower_se * lower_se).max(0.0).sqrt();
+            Some(((limit - lower).abs() - noise).max(0.0))
+        }
+    };
+    let trials = ys.iter().map(|e| e.trials).sum();
+    Some(SizeFit { limit: Estimate { mean: limit, se, trials }, corrections, model_error })
+}
+
+/// The K-term fit: limit, its se and the corrections. The regressors are (s_min/s)^{jq} in (0, 1],
+/// which keeps the design well conditioned; c_j = c'_j s_min^{jq} undoes the scaling.
+fn limit_fit(
+    sizes: &[f64],
+    ys: &[Estimate],
+    order: f64,
+    terms: usize,
+    deterministic: bool,
+) -> Option<(f64, f64, Vec<f64>)> {
+    let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
+    let powers = |s: f64| (0..=terms).map(move |j| (smallest / s).powf(j as f64 * order));
+    let rows: Vec<Vec<f64>> = sizes.iter().map(|s| powers(*s).collect()).collect();
     let w: Vec<f64> = ys.iter().map(|e| if deterministic { 1.0 } else { 1.0 / (e.se * e.se) }).collect();
-    let rows: Vec<Vec<f64>> = xs.iter().map(|x| vec![1.0, 1.0 / x]).collect();
     let means: Vec<f64> = ys.iter().map(|e| e.mean).collect();
     let fit = wls(&rows, &means, Some(&w)).ok()?;
     let se = if deterministic { 0.0 } else { fit.inverse[0][0].sqrt() };
-    let trials = ys.iter().map(|e| e.trials).sum();
-    Some((Estimate { mean: fit.beta[0], se, trials }, fit.beta[1]))
+    let corrections = (1..=terms).map(|j| fit.beta[j] * smallest.powf(j as f64 * order)).collect();
+    Some((fit.beta[0], se, corrections))
 }
 
 /// A log-log fit ln y = intercept + sum_i slopes_i x_i.
@@ -91,17 +132,63 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
 
+    /// Estimates y(s) with standard error `se` at each size.
+    fn exact(sizes: &[f64], se: f64, y: impl Fn(f64) -> f64) -> Vec<Estimate> {
+        sizes.iter().map(|s| Estimate { mean: y(*s), se, trials: 10 }).collect()
+    }
+
     #[test]
     fn extrapolation_recovers_exact_line() {
         let xs = [100.0, 400.0, 1600.0];
-        let ys: Vec<Estimate> = xs.iter().map(|x| Estimate { mean: 0.3 + 2.0 / x, se: 0.01, trials: 10 }).collect();
-        let (a, b) = extrapolate_inverse_size(&xs, &ys).unwrap();
-        assert_relative_eq!(a.mean, 0.3, epsilon = 1e-12);
-        assert_relative_eq!(b, 2.0, epsilon = 1e-9);
+        let ys = exact(&xs, 0.01, |x| 0.3 + 2.0 / x);
+        let fit = extrapolate_in_size(&xs, &ys, 1.0, 1).unwrap();
+        assert_relative_eq!(fit.limit.mean, 0.3, epsilon = 1e-12);
+        assert_relative_eq!(fit.corrections[0], 2.0, epsilon = 1e-9);
+        assert_eq!(fit.model_error, None);
         // Two sizes: se(a) = sqrt(x2^2 se2^2 + x1^2 se1^2)/(x2 - x1) for x = 1/size.
-        let (a2, _) = extrapolate_inverse_size(&xs[..2], &ys[..2]).unwrap();
-        assert_relative_eq!(a2.se, 0.01 * (16.0_f64 + 1.0).sqrt() / 3.0, epsilon = 1e-12);
-        assert!(extrapolate_inverse_size(&[100.0, 100.0], &ys[..2]).is_none());
+        let two = extrapolate_in_size(&xs[..2], &ys[..2], 1.0, 1).unwrap();
+        assert_relative_eq!(two.limit.se, 0.01 * (16.0_f64 + 1.0).sqrt() / 3.0, epsilon = 1e-12);
+        assert!(extrapolate_in_size(&[100.0, 100.0], &ys[..2], 1.0, 1).is_none());
+        assert!(extrapolate_in_size(&xs[..2], &ys[..2], 1.0, 2).is_none(), "K = 2 needs three sizes");
+    }
+
+    #[test]
+    fn three_sizes_recover_two_corrections_and_their_model_error() {
+        // y = a + c1/n + c2/n^2 through n = 50, 100, 200: the K = 2 fit is exact, and its model error
+        // is the shift from the K = 1 fit beyond that shift's standard error.
+        let n = [50.0, 100.0, 200.0];
+        let ys = exact(&n, 1e-4, |n| 0.3 + 2.0 / n + 40.0 / (n * n));
+        let fit = extrapolate_in_size(&n, &ys, 1.0, 2).unwrap();
+        assert_relative_eq!(fit.limit.mean, 0.3, epsilon = 1e-12);
+        assert_relative_eq!(fit.corrections[0], 2.0, epsilon = 1e-9);
+        assert_relative_eq!(fit.corrections[1], 40.0, epsilon = 1e-7);
+        let one = extrapolate_in_size(&n, &ys, 1.0, 1).unwrap();
+        let noise = (fit.limit.se.powi(2) - one.limit.se.powi(2)).sqrt();
+        assert!(noise > 0.0 && (one.limit.mean - 0.3).abs() > noise, "the shift is resolved");
+        assert_relative_eq!(fit.model_error.unwrap(), (one.limit.mean - 0.3).abs() - noise, epsilon = 1e-12);
+        // Without the second correction the model error vanishes.
+        let line = extrapolate_in_size(&n, &exact(&n, 0.01, |n| 0.3 + 2.0 / n), 1.0, 2).unwrap();
+        assert!(line.model_error.unwrap() < 1e-12);
+        // Order q = 1/2: y = a + c/sqrt(n) is recovered with order 0.5.
+        let root = extrapolate_in_size(&n, &exact(&n, 0.01, |n| 0.3 + 2.0 / n.sqrt()), 0.5, 1).unwrap();
+        assert_relative_eq!(root.limit.mean, 0.3, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn model_error_flags_a_wrong_model() {
+        // A convergent series with a sizeable third term: the K = 2 limit is off by c3/(n1 n2 n3) =
+        // 8e-4, and its model error (8.2e-3) covers that truncation error.
+        let n = [50.0, 100.0, 200.0];
+        let ys = exact(&n, 1e-4, |n| 0.3 + 2.0 / n + 40.0 / (n * n) + 800.0 / (n * n * n));
+        let fit = extrapolate_in_size(&n, &ys, 1.0, 2).unwrap();
+        let error = (fit.limit.mean - 0.3).abs();
+        assert!(error > 1e-4 && fit.model_error.unwrap() > error, "{error} vs {:?}", fit.model_error);
+        // The wrong order (the data have c/sqrt(n), the model powers of 1/n): the limit is off by 0.071
+        // and the model error, 0.025, flags it at many standard errors of the limit (0.0034), though
+        // it covers only a third of the error: the bound needs the declared powers to be the true ones.
+        let root = extrapolate_in_size(&n, &exact(&n, 1e-3, |n| 0.3 + 2.0 / n.sqrt()), 1.0, 2).unwrap();
+        let (error, flagged) = ((root.limit.mean - 0.3).abs(), root.model_error.unwrap());
+        assert!(error > 0.07 && flagged > 0.025 && flagged > 5.0 * root.limit.se, "{error} vs {flagged}");
     }
 
     #[test]

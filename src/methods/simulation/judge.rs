@@ -23,11 +23,13 @@ use crate::stats::{Estimate, student_quantile};
 /// larger than a twentieth of the claimed values.
 pub const TARGET_REL: f64 = 0.05;
 
-/// What was measured at a point: the residual and, with a margin M, the band (r - M, r + M).
+/// What was measured at a point: the residual and, with a margin M, the band (r - M, r + M);
+/// `model_error` is the size extrapolation's model error (0 without one), already applied to the band.
 #[derive(Debug, Clone, Copy)]
 pub struct Measured {
     pub residual: Estimate,
     pub band: Option<(Estimate, Estimate)>,
+    pub model_error: f64,
 }
 
 /// The judgement of a look.

@@ -152,8 +152,13 @@ pub fn region_suffix(c: &CheckOutcome) -> String {
 pub fn finite_size(f: &FiniteSize) -> String {
     match f {
         FiniteSize::Budget { reason, .. } => format!("budget: {reason}"),
-        FiniteSize::Extrapolated { param, sizes } => {
-            format!("finite size: extrapolated as a + c/{param} over {param} = {sizes:?}")
+        FiniteSize::Extrapolated { param, sizes, model, model_error, reason } => {
+            let error = model_error.map_or_else(String::new, |e| {
+                let e = fmt_num(e);
+                format!("; model error (shift of a when the last correction is dropped, beyond its se) up to {e}, in the budget")
+            });
+            let why = reason.as_ref().map_or_else(String::new, |r| format!(" ({r})"));
+            format!("finite size: extrapolated as {model} over {param} = {sizes:?}{error}{why}")
         }
         FiniteSize::NotApplicable { reason } => reason.clone().unwrap_or_default(),
     }
