@@ -5,8 +5,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::merge::write_shard;
-use super::{BarObserver, DEFAULT_SEED, progress_bar, to_json};
+use super::{BarObserver, DEFAULT_SEED, progress_bar, to_json, write_shard};
 use crate::analysis::calibration::{
     Calibration, ClaimCalibration, allowed_mismatches, calibrate, jobs, run_jobs, seed_range,
 };

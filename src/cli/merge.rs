@@ -1,7 +1,6 @@
 //! `tlcheck merge`: combines shard files into the output of the unsharded run, and writes shards.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,7 @@ use super::calibrate::{calibration_exit_code, print_calibration};
 use super::out::{out, outln};
 use super::to_json;
 use crate::analysis::calibration::{ClaimRun, summarise_runs};
-use crate::analysis::shard::{Shard, ShardFile, ShardHeader, check_complete};
+use crate::analysis::shard::{ShardFile, ShardHeader, check_complete};
 use crate::audit::{ClaimOutcome, audit_exit_code};
 use crate::error::{Error, Result};
 use crate::outcome::Verdict;
@@ -59,19 +58,6 @@ pub struct MergeArgs {
     /// Print the merged output as JSON (the unsharded command's `--json` schema).
     #[arg(long)]
     pub json: bool,
-}
-
-/// Writes a shard file for `reports` to standard output; exit code 0 (the merge reports verdicts).
-pub fn write_shard<T: Serialize>(
-    command: &str,
-    settings: serde_json::Value,
-    shard: Shard,
-    start: Instant,
-    output: &T,
-) -> Result<i32> {
-    let header = ShardHeader::new(command, settings, shard, start.elapsed().as_secs_f64());
-    outln!("{}", to_json(&ShardFile { tlcheck_shard: header, output })?)?;
-    Ok(0)
 }
 
 fn read<T: DeserializeOwned>(path: &PathBuf) -> Result<T> {

@@ -288,6 +288,19 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// Writes a shard file for `reports` to standard output; exit code 0 (the merge reports verdicts).
+pub fn write_shard<T: serde::Serialize>(
+    command: &str,
+    settings: serde_json::Value,
+    shard: Shard,
+    start: Instant,
+    output: &T,
+) -> Result<i32> {
+    let header = crate::analysis::shard::ShardHeader::new(command, settings, shard, start.elapsed().as_secs_f64());
+    outln!("{}", to_json(&crate::analysis::shard::ShardFile { tlcheck_shard: header, output })?)?;
+    Ok(0)
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value).map_err(|e| Error::numerical(format!("JSON encoding: {e}")))
 }
@@ -367,7 +380,7 @@ fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> 
     let reports: Vec<ClaimOutcome> = selected.iter().map(|claim| decide_claim(claim, &run)).collect();
     observer.0.finish_and_clear();
     if let Some(shard) = args.shard {
-        return merge::write_shard("audit", settings, shard, start, &merge::AuditPart::of(&reports)?);
+        return write_shard("audit", settings, shard, start, &merge::AuditPart::of(&reports)?);
     }
     print_audit(&reports, args.json, all_evidence, start.elapsed().as_secs_f64())
 }
