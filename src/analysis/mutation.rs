@@ -175,6 +175,10 @@ fn run_mutant(
     })
 }
 
+/// Why the power of a claim whose printed form fails at every compared point is not measured.
+const NOWHERE_PASSES: &str = "the printed form fails at every compared point, so no point can tell a typo \
+     apart from it (the typos' outcomes are listed; a variant of the claim that holds measures the power)";
+
 /// Runs every picked mutant of `claim` (at most `max` per mutated formula) and measures the power.
 pub fn mutation_power(claim: &Claim, run: &Run, max: usize) -> Result<PowerReport> {
     let original = run_claim(claim, run)?;
@@ -205,8 +209,10 @@ pub fn mutation_power(claim: &Claim, run: &Run, max: usize) -> Result<PowerRepor
     }
     let tested = outcomes.len();
     let rejected = outcomes.iter().filter(|m| m.rejected).count();
+    let nowhere_passes = original.checks.iter().all(|c| c.points.iter().all(|p| !p.pass));
     let (power, not_applicable) = match not_applicable(claim) {
         Some(why) => (None, Some(why.to_string())),
+        None if nowhere_passes => (None, Some(NOWHERE_PASSES.to_string())),
         None if tested == 0 => (None, Some("no non-equivalent typo of the printed formula exists".to_string())),
         None => (Some(rejected as f64 / tested as f64), None),
     };

@@ -1,12 +1,13 @@
 //! Existence of an exceedance: the output exceeds a constant bound somewhere on a grid.
 //!
-//! At each point the mean output m (standard error se) gives z = (m - bound) / se (+-inf by the sign
-//! of m - bound when se = 0) and the one-sided p = P(Z > z) of "m <= bound". Holm's procedure at the
+//! At each point the mean output m (standard error se from T trials) gives z = (m - bound) / se
+//! (+-inf by the sign of m - bound when se = 0) and the one-sided p = P(T_{T-1} > z) of "m <= bound"
+//! (Student's t: the standard error is itself estimated). Holm's procedure at the
 //! family level marks the significant points; the claim holds when at least one is significant. If
 //! the output is at most the bound everywhere, the probability of holding is at most alpha.
 
 use crate::outcome::Verdict;
-use crate::stats::{Estimate, holm_reject, normal_sf};
+use crate::stats::{Estimate, holm_reject, student_sf};
 
 /// The statistic z = (mean - bound) / se.
 pub fn exceedance_z(e: Estimate, bound: f64) -> f64 {
@@ -19,14 +20,14 @@ pub fn exceedance_z(e: Estimate, bound: f64) -> f64 {
     }
 }
 
-/// One-sided p-value of "mean <= bound".
-pub fn exceedance_p(z: f64) -> f64 {
-    normal_sf(z)
+/// One-sided p-value of "mean <= bound" from z and the degrees of freedom of its standard error.
+pub fn exceedance_p(z: f64, dof: f64) -> f64 {
+    student_sf(z, dof)
 }
 
-/// Which points exceed the bound significantly (Holm at `alpha`).
-pub fn significant(zs: &[f64], alpha: f64) -> Vec<bool> {
-    let p: Vec<f64> = zs.iter().map(|z| exceedance_p(*z)).collect();
+/// Which points exceed the bound significantly (Holm at `alpha`), from (z, dof) per point.
+pub fn significant(zs: &[(f64, f64)], alpha: f64) -> Vec<bool> {
+    let p: Vec<f64> = zs.iter().map(|(z, dof)| exceedance_p(*z, *dof)).collect();
     holm_reject(&p, alpha)
 }
 
@@ -45,10 +46,13 @@ mod tests {
         assert!((exceedance_z(e(0.3, 0.1), 0.0) - 3.0).abs() < 1e-12);
         assert_eq!(exceedance_z(e(0.3, 0.0), 0.0), f64::INFINITY);
         assert_eq!(exceedance_z(e(0.0, 0.0), 0.0), -f64::INFINITY);
-        // p = P(Z > 4) = 3.2e-5 <= 0.01 / 2; P(Z > 2) = 0.023 > 0.01.
-        let s = significant(&[4.0, 2.0], 0.01);
+        // Normal (infinite dof): p = P(Z > 4) = 3.2e-5 <= 0.01 / 2; P(Z > 2) = 0.023 > 0.01.
+        let inf = f64::INFINITY;
+        let s = significant(&[(4.0, inf), (2.0, inf)], 0.01);
         assert_eq!(s, vec![true, false]);
         assert_eq!(verdict(&s), Verdict::Holds);
         assert_eq!(verdict(&[false, false]), Verdict::Refuted);
+        // With 4 trials (3 dof) z = 4 is not significant at 0.005: P(T_3 > 4) = 0.014.
+        assert_eq!(significant(&[(4.0, 3.0)], 0.01), vec![false]);
     }
 }

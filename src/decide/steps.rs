@@ -14,7 +14,7 @@
 
 use crate::outcome::Verdict;
 use crate::outcome::details::Direction;
-use crate::stats::{Estimate, bonferroni_t, excess_p, holm_reject, normal_quantile, normal_sf};
+use crate::stats::{Estimate, bonferroni_t, excess_p, holm_reject, student_quantile, student_sf};
 
 /// The test of one step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,21 +61,23 @@ pub fn step_z(d: Estimate) -> f64 {
     }
 }
 
-/// p-value of "the step goes the claimed way or not at all": P(Z > -z).
-pub fn against_p(z: f64) -> f64 {
-    normal_sf(-z)
+/// p-value of "the step goes the claimed way or not at all": P(T > -z), T Student's t with the
+/// step's degrees of freedom (trials - 1 of its paired differences).
+pub fn against_p(z: f64, dof: f64) -> f64 {
+    student_sf(-z, dof)
 }
 
-/// Which steps go significantly against the claim (Holm over the steps at level `alpha`).
-pub fn against(zs: &[f64], alpha: f64) -> Vec<bool> {
-    let p: Vec<f64> = zs.iter().map(|z| against_p(*z)).collect();
+/// Which steps go significantly against the claim (Holm over the steps at level `alpha`), from
+/// (z, dof) per step.
+pub fn against(zs: &[(f64, f64)], alpha: f64) -> Vec<bool> {
+    let p: Vec<f64> = zs.iter().map(|(z, dof)| against_p(*z, *dof)).collect();
     holm_reject(&p, alpha)
 }
 
 /// The tag of a step at one-sided level `alpha` (no multiplicity correction: for reading):
-/// claimed way when z > z_{1-alpha}, against when z < -z_{1-alpha}.
-pub fn direction(z: f64, alpha: f64) -> Direction {
-    let zq = normal_quantile(1.0 - alpha);
+/// claimed way when z > t_{1-alpha}, against when z < -t_{1-alpha}.
+pub fn direction(z: f64, alpha: f64, dof: f64) -> Direction {
+    let zq = student_quantile(1.0 - alpha, dof);
     if z > zq {
         Direction::Claimed
     } else if z < -zq {
@@ -127,11 +129,17 @@ mod tests {
         assert!((step_z(est(0.3, 0.1)) - 3.0).abs() < 1e-12);
         assert_eq!(step_z(est(-0.3, 0.0)), -f64::INFINITY);
         assert_eq!(step_z(est(0.0, 0.0)), f64::INFINITY);
-        // z = -4 against: p = P(Z > 4) = 3.2e-5 < 0.01 / 2; z = 1: p = 0.84, kept.
-        assert_eq!(against(&[-4.0, 1.0], 0.01), vec![true, false]);
-        assert_eq!(direction(3.0, 0.01), Direction::Claimed);
-        assert_eq!(direction(-3.0, 0.01), Direction::Against);
-        assert_eq!(direction(2.0, 0.01), Direction::NotSignificant);
+        // Normal (infinite dof): z = -4 against: p = P(Z > 4) = 3.2e-5 < 0.01 / 2; z = 1: p = 0.84, kept.
+        let inf = f64::INFINITY;
+        assert_eq!(against(&[(-4.0, inf), (1.0, inf)], 0.01), vec![true, false]);
+        assert_eq!(direction(3.0, 0.01, inf), Direction::Claimed);
+        assert_eq!(direction(-3.0, 0.01, inf), Direction::Against);
+        assert_eq!(direction(2.0, 0.01, inf), Direction::NotSignificant);
+        // Few trials: with 6 (5 dof) z = -3 is not significant at 0.01 (P(T_5 > 3) = 0.015, while
+        // P(Z > 3) = 0.0013), and z = 3 is no longer a shown step (t_{0.99, 5} = 3.36).
+        assert_eq!(against(&[(-3.0, 5.0)], 0.01), vec![false]);
+        assert_eq!(against(&[(-3.0, inf)], 0.01), vec![true]);
+        assert_eq!(direction(3.0, 0.01, 5.0), Direction::NotSignificant);
         assert_eq!(verdict(0, 3), Verdict::Holds);
         assert_eq!(verdict(1, 3), Verdict::RegimeLimited);
         assert_eq!(verdict(3, 3), Verdict::Refuted);

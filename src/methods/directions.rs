@@ -99,7 +99,7 @@ impl Directions {
                     to: *v,
                     improvement: diff,
                     z,
-                    direction: direction(z, alpha),
+                    direction: direction(z, alpha, diff.dof()),
                 });
             }
             prev = Some((*v, g, col));
@@ -118,7 +118,7 @@ impl Directions {
             residual: -step.improvement.mean,
             z: Some(-step.z),
             two_sided: false,
-            p: against_p(step.z),
+            p: against_p(step.z, step.improvement.dof()),
             pass,
             resolution: Some(excluded(against, Sense::AtMost, alpha, 1)),
             ..PointOutcome::at(at.into_iter().collect())
@@ -151,7 +151,7 @@ impl Method for Directions {
             Some(c) => Some(Box::new(c.details(precision, &drawn[at..])?)),
             None => None,
         };
-        let zs: Vec<f64> = steps.iter().map(|s| s.z).collect();
+        let zs: Vec<(f64, f64)> = steps.iter().map(|s| (s.z, s.improvement.dof())).collect();
         let bad = against(&zs, precision.alpha);
         let fails = bad.iter().filter(|b| **b).count();
         let unshown = steps.iter().filter(|s| !shown(s.improvement, precision.alpha)).count();

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::outcome::details::{ExistsDetails, Invariance};
 use crate::outcome::{Coords, Details, FiniteSize, PointOutcome, Rule, RuleKind, coords};
 use crate::spec::{ExistsSpec, Relation};
-use crate::stats::{Estimate, normal_quantile};
+use crate::stats::{Estimate, student_quantile};
 
 /// A compiled existence check.
 pub struct Exists {
@@ -105,7 +105,7 @@ impl Exists {
             residual: e.mean - self.bound,
             z: Some(z),
             two_sided: false,
-            p: exceedance_p(z),
+            p: exceedance_p(z, e.dof()),
             pass,
             ..PointOutcome::at(at)
         }
@@ -129,7 +129,7 @@ impl Method for Exists {
 
     fn decide(&self, precision: &Stage, drawn: &[Drawn]) -> Result<Decision> {
         let estimates = self.estimates(drawn)?;
-        let zs: Vec<f64> = estimates.iter().map(|(_, z)| *z).collect();
+        let zs: Vec<(f64, f64)> = estimates.iter().map(|(e, z)| (*z, e.dof())).collect();
         let flags = significant(&zs, precision.alpha);
         let points: Vec<PointOutcome> = self
             .points
@@ -158,7 +158,7 @@ impl Method for Exists {
             bound: self.bound,
             significant: k,
             best,
-            z_interval: normal_quantile(1.0 - precision.alpha / 2.0),
+            z_interval: best.map_or(f64::NAN, |i| student_quantile(1.0 - precision.alpha / 2.0, estimates[i].0.dof())),
             invariance,
             region,
         });
