@@ -248,17 +248,27 @@ fn collapse_drop_has_its_level_and_power() {
 /// Directions: 8 steps, each a paired change N(mean_k, 1) over `n` trials; the check fails when Holm
 /// flags any step as against.
 fn steps_reject(rng: &mut Rng, means: &[f64], n: usize, alpha: f64) -> bool {
-    let zs: Vec<f64> = means.iter().map(|m| step_z(paired(rng, *m, n))).collect();
+    let zs: Vec<(f64, f64)> = means
+        .iter()
+        .map(|m| {
+            let e = paired(rng, *m, n);
+            (step_z(e), e.dof())
+        })
+        .collect();
     against(&zs, alpha).iter().any(|a| *a)
 }
 
 /// Null: every step has true change 0 (the least favourable case of "not against"), 200 trials;
 /// steps in the claimed direction (mean 0.5) must fail even less. Alternative: one of 8 steps goes
-/// against by 1 sd at 24 trials (z about 4.9).
+/// against by 1 sd at 24 trials (z about 4.9): power 0.93 with Student tails on 23 dof (0.95 and
+/// more with the normal tails used before, which overshoot the level at few trials).
 #[test]
 fn directions_steps_have_their_level_and_power() {
     let (alpha, reps) = (0.01, 5000);
     let null = rate(reps, 8, |rng| steps_reject(rng, &[0.0; 8], 200, alpha));
+    // Few trials (6 per step): the Student tail keeps the level a normal one would exceed.
+    let few = rate(reps, 18, |rng| steps_reject(rng, &[0.0; 8], 6, alpha));
+    assert!(few <= bound(alpha, reps), "null rejection at 6 trials {few}");
     let claimed = rate(reps, 9, |rng| steps_reject(rng, &[0.5; 8], 200, alpha));
     let mut alt = [0.3; 8];
     alt[3] = -1.0;
@@ -266,13 +276,19 @@ fn directions_steps_have_their_level_and_power() {
     println!("directions: null {null}, claimed-way steps {claimed} (bound {}), power {power}", bound(alpha, reps));
     assert!(null <= bound(alpha, reps), "null rejection {null}");
     assert!(claimed <= bound(alpha, reps), "rejection with steps the claimed way {claimed}");
-    assert!(power >= 0.95, "power {power}");
+    assert!(power >= 0.9, "power {power}");
 }
 
 /// Exists on 8 grid points, output ~ N(mean_k, 1) per trial; the claim holds when Holm finds at
 /// least one point significantly above the bound 0.
 fn exists_holds(rng: &mut Rng, means: &[f64], n: usize, alpha: f64) -> bool {
-    let zs: Vec<f64> = means.iter().map(|m| exceedance_z(paired(rng, *m, n), 0.0)).collect();
+    let zs: Vec<(f64, f64)> = means
+        .iter()
+        .map(|m| {
+            let e = paired(rng, *m, n);
+            (exceedance_z(e, 0.0), e.dof())
+        })
+        .collect();
     verdict(&significant(&zs, alpha)) == Verdict::Holds
 }
 
@@ -282,6 +298,8 @@ fn exists_holds(rng: &mut Rng, means: &[f64], n: usize, alpha: f64) -> bool {
 fn exists_has_its_level_and_power() {
     let (alpha, reps) = (0.01, 5000);
     let null = rate(reps, 11, |rng| exists_holds(rng, &[0.0; 8], 200, alpha));
+    let few = rate(reps, 19, |rng| exists_holds(rng, &[0.0; 8], 6, alpha));
+    assert!(few <= bound(alpha, reps), "false existence rate at 6 trials {few}");
     let mut alt = [-0.5; 8];
     alt[6] = 1.25;
     let power = rate(2000, 12, |rng| exists_holds(rng, &alt, 16, alpha));
