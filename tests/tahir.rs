@@ -291,7 +291,9 @@ fn wrong_scratch_risks_are_rejected() {
             "(1 - gamma) + sigma*gamma/(1 - gamma)",
         ],
     );
-    assert_rejected("tahir2025.c2_scratch_over", 0, &["sigma^2/(gamma - 1)^2", "sigma^2*gamma/(gamma - 1)"]);
+    // Check 2 (gamma = 1.5, 2): at gamma = 1.2 alone (check 1) the heavy-tailed risk resolves only
+    // about 60-80% of the claimed scale at the quick precision, too coarse for a factor gamma = 1.2.
+    assert_rejected("tahir2025.c2_scratch_over", 1, &["sigma^2/(gamma - 1)^2", "sigma^2*gamma/(gamma - 1)"]);
 }
 
 /// Note: replacing n - 2 by n - 1 in eq. 10 changes the risk by O(1/n^2) (at most 0.03 on the grid),
