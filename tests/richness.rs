@@ -142,6 +142,7 @@ fn zero_contour_roots_of_a_known_boundary() {
             .map(|b| Curve { label: "zero contour".into(), points: b, dashed: false })
             .collect(),
         points: vec![],
+        point_colours: Vec::new(),
     };
     write_svg(&fig, &path).unwrap();
     assert!(std::fs::read_to_string(&path).unwrap().contains("zero contour"));
