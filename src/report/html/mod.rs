@@ -145,7 +145,9 @@ fn formula(claim: &Claim) -> String {
     let relation = match (st.relation, &st.variable) {
         (Relation::Increasing, Some(v)) => format!("increasing in {v}"),
         (Relation::Decreasing, Some(v)) => format!("decreasing in {v}"),
-        (r, _) => format!("{r:?}").to_lowercase(),
+        (r, _) => {
+            serde_json::to_value(r).ok().and_then(|v| v.as_str().map(|w| w.replace('_', " "))).unwrap_or_default()
+        }
     };
     format!(
         "<div class=\"formula\">{math}<p>Relation: {}; printed as <code>{}</code></p></div>",
