@@ -124,8 +124,13 @@ fn positions(points: &[PointOutcome], axis: Option<&MainAxis>) -> (Axis, Vec<f64
         return (x_axis(a), xs);
     }
     let xs = (0..points.len()).map(|i| i as f64).collect();
-    if points.len() <= 12 {
-        let names = points.iter().map(|p| clip(&fmt_point(&p.at), 24)).collect();
+    // Points with one and the same coordinate (e.g. `exponent`) are named by its value alone.
+    let key = points[0].at.keys().next().filter(|k| points.iter().all(|p| p.at.len() == 1 && p.at.contains_key(*k)));
+    if let Some(k) = key.filter(|_| points.len() <= 12) {
+        let names = points.iter().map(|p| fmt_point(&p.at).trim_start_matches(&format!("{k}=")).to_string()).collect();
+        (Axis::named(k.clone(), names), xs)
+    } else if points.len() <= 12 {
+        let names = points.iter().map(|p| fmt_point(&p.at)).collect();
         (Axis::named("point", names), xs)
     } else {
         (Axis::new("point (grid order)", -0.5, points.len() as f64 - 0.5), xs)

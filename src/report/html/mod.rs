@@ -43,7 +43,7 @@ impl Reproduce {
 const STYLE: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;font-size:14px}th,td{border:1px solid #bbb;padding:3px 8px;text-align:left}\
 th{background:#eee}td.num{text-align:right}.holds{color:#060}.refuted{color:#b00}.regime-limited{color:#a60}\
-.inconclusive{color:#555}.differs{font-weight:bold;background:#fdd}section{border-top:2px solid #888;margin-top:2em}\
+.inconclusive{color:#555}.error{color:#b00;font-weight:bold}.differs{font-weight:bold;background:#fdd}section{border-top:2px solid #888;margin-top:2em}\
 figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}pre{white-space:pre-wrap;\
 background:#f6f6f6;padding:.5em;font-size:13px}math{font-size:130%;margin:.5em 0}dl{font-size:14px}\
 dt{font-weight:bold;float:left;clear:left;width:9em}dd{margin-left:10em}";
@@ -111,7 +111,10 @@ fn summary(claims: &[(&Claim, &ClaimOutcome)]) -> String {
 }
 
 fn claim_section(claim: &Claim, o: &ClaimOutcome, run: &Reproduce) -> Result<String> {
-    let checks = o.checks.iter().map(|c| check_part(claim, c, run.quick)).collect::<Result<Vec<_>>>()?;
+    let mut checks = o.checks.iter().map(|c| check_part(claim, c, run.quick)).collect::<Result<Vec<_>>>()?;
+    if let Some(e) = &o.error {
+        checks.push(format!("<p class=\"error\">The claim could not be decided: {}</p>\n", esc(&e.message)));
+    }
     Ok(format!(
         "<section id=\"{}\"><h2>{}</h2><p>{} ({})</p><p>{}</p>\n{}\n<p>Computed <b class=\"{}\">{}</b>, recorded \
          <b class=\"{}\">{}</b>: {}</p>\n{}\n{}</section>\n",
