@@ -266,12 +266,11 @@ const LINE: i32 = 20;
 /// it, the colour bar of a heat map right of it.
 fn draw<DB: DrawingBackend>(fig: &Figure, area: &Area<DB>) -> Drawn<DB> {
     let (main, bar) = area.split_horizontally(800);
-    let lines: Vec<&str> = fig.title.lines().collect();
+    let lines = title_lines(&fig.title);
     let (head, body) = main.split_vertically(8 + LINE * lines.len() as i32);
-    for (i, line) in lines.iter().enumerate() {
-        let size = if i == 0 { 17 } else { 14 };
-        let style = TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-        head.draw(&Text::new(line.to_string(), (400, 6 + LINE * i as i32), style))?;
+    for (i, (line, size)) in lines.iter().enumerate() {
+        let style = TextStyle::from(("sans-serif", *size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        head.draw(&Text::new(line.clone(), (400, 6 + LINE * i as i32), style))?;
     }
     let entries = legend_entries(fig);
     let rows = legend_rows(&entries);
@@ -293,6 +292,25 @@ fn draw<DB: DrawingBackend>(fig: &Figure, area: &Area<DB>) -> Drawn<DB> {
         draw_colour_bar(&bar, h, lo, hi)?;
     }
     Ok(())
+}
+
+/// The title's lines with their font sizes (the first 17 px, the others 14 px), each wrapped at
+/// spaces to fit 780 px (sans-serif: about 0.55 em per character).
+fn title_lines(title: &str) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for (i, line) in title.lines().enumerate() {
+        let size = if i == 0 { 17.0 } else { 14.0 };
+        let room = (780.0 / (0.55 * size)) as usize;
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > room {
+                out.push((std::mem::take(&mut current), size));
+            }
+            current = if current.is_empty() { word.to_string() } else { format!("{current} {word}") };
+        }
+        out.push((current, size));
+    }
+    out
 }
 
 /// The mesh, heat map, curves and points of `fig` on its chart (linear or logarithmic axes).
@@ -346,25 +364,35 @@ fn points_colour(fig: &Figure, i: usize) -> RGBColor {
     PALETTE[k % PALETTE.len()]
 }
 
-/// A legend entry: its label, colour, and whether it is a line (dashed or not) or a point marker.
+/// How a legend entry is marked.
+enum Marker {
+    /// A line, dashed or not.
+    Line(bool),
+    Dot,
+    /// A swatch of the heat map's colour scale.
+    Scale(Scale),
+}
+
+/// A legend entry: its label, colour and marker.
 struct Entry<'a> {
     label: &'a str,
     colour: RGBColor,
-    line: Option<bool>,
+    marker: Marker,
 }
 
 fn legend_entries(fig: &Figure) -> Vec<Entry<'_>> {
     let curves = fig.curves.iter().enumerate().filter(|(_, c)| !c.label.is_empty()).map(|(i, c)| Entry {
         label: &c.label,
         colour: PALETTE[i % PALETTE.len()],
-        line: Some(c.dashed),
+        marker: Marker::Line(c.dashed),
     });
     let points = fig.points.iter().enumerate().filter(|(_, p)| !p.label.is_empty()).map(|(i, p)| Entry {
         label: &p.label,
         colour: points_colour(fig, i),
-        line: None,
+        marker: Marker::Dot,
     });
-    curves.chain(points).collect()
+    let heat = fig.heat.iter().map(|h| Entry { label: &h.label, colour: BLACK, marker: Marker::Scale(h.scale) });
+    heat.chain(curves).chain(points).collect()
 }
 
 /// (row, x offset in px) of each legend entry, filling rows left to right within 780 px
@@ -387,15 +415,21 @@ fn legend_rows(entries: &[Entry]) -> Vec<(i32, i32)> {
 fn draw_legend<DB: DrawingBackend>(area: &Area<DB>, entries: &[Entry], rows: &[(i32, i32)]) -> Drawn<DB> {
     for (e, &(row, x)) in entries.iter().zip(rows) {
         let y = 4 + LINE * row + LINE / 2;
-        match e.line {
-            Some(dashed) => {
+        match e.marker {
+            Marker::Line(dashed) => {
                 let style = e.colour.stroke_width(2);
                 let segments: Vec<(i32, i32)> = if dashed { vec![(0, 8), (14, 22)] } else { vec![(0, 24)] };
                 for (a, b) in segments {
                     area.draw(&PathElement::new(vec![(x + a, y), (x + b, y)], style))?;
                 }
             }
-            None => area.draw(&Circle::new((x + 12, y), 4, e.colour.filled()))?,
+            Marker::Dot => area.draw(&Circle::new((x + 12, y), 4, e.colour.filled()))?,
+            Marker::Scale(scale) => {
+                for i in 0..24 {
+                    let c = colour(i as f64 / 23.0 * 2.0 - 1.0, -1.0, 1.0, scale);
+                    area.draw(&Rectangle::new([(x + i, y - 6), (x + i + 1, y + 6)], c.filled()))?;
+                }
+            }
         }
         let style = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
         area.draw(&Text::new(e.label.to_string(), (x + 32, y), style))?;
@@ -422,14 +456,22 @@ fn draw_colour_bar<DB: DrawingBackend>(
         Scale::Sequential if hi > lo => (lo, hi),
         Scale::Sequential => (lo - 0.5, lo + 0.5),
     };
+    // The bar spans the plot's height; its label is in the legend below the plot.
     let mut chart = ChartBuilder::on(area)
-        .margin_top(40)
-        .margin_bottom(57)
+        .margin_top(50)
+        .margin_bottom(100)
         .margin_right(10)
-        .caption(&h.label, ("sans-serif", 13))
-        .y_label_area_size(50)
+        .y_label_area_size(60)
         .build_cartesian_2d(0.0..1.0, lo..hi)?;
-    chart.configure_mesh().disable_mesh().disable_x_axis().y_labels(6).draw()?;
+    let tick = |v: &f64| tick_number(if v.abs() < 1e-9 * (hi - lo) { 0.0 } else { *v });
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .label_style(("sans-serif", 12))
+        .y_label_formatter(&tick)
+        .draw()?;
     let steps = 100;
     chart.draw_series((0..steps).map(|i| {
         let a = lo + (hi - lo) * i as f64 / steps as f64;
