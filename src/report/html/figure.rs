@@ -19,7 +19,7 @@ const PASS_FAIL: [usize; 2] = [2, 5];
 
 /// The figure of a check, titled with its description and `setting` (its fixed settings).
 pub fn check_figure(check: &CheckOutcome, setting: &str) -> Figure {
-    let title = format!("{}\n{}", clip(&format!("check {}: {}", check.index, check.describe), 95), clip(setting, 110));
+    let title = format!("check {}: {}\n{setting}", check.index, check.describe);
     let axis = main_axis(&check.points);
     let curves = match &check.details {
         Details::Simulation(d) => d.curves.as_slice(),
@@ -34,10 +34,6 @@ pub fn check_figure(check: &CheckOutcome, setting: &str) -> Figure {
         None => verdict_figure(check),
     };
     Figure { title, ..fig }
-}
-
-fn clip(text: &str, n: usize) -> String {
-    if text.chars().count() <= n { text.to_string() } else { text.chars().take(n - 1).collect::<String>() + "…" }
 }
 
 /// Every point has a claimed and a simulated value.
