@@ -365,7 +365,6 @@ impl Simulation {
         Ok(curves)
     }
 
-
     /// How finite size was handled; `measured` gives the largest model error of an extrapolation.
     fn finite_size(&self, quick: bool, measured: &[Option<Measured>]) -> FiniteSize {
         let tol: &Tolerance = &self.spec.tolerance;
