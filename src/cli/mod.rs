@@ -431,6 +431,9 @@ fn audit_cmd(ids: &[String], args: &RunArgs, files: &Files, all_evidence: bool) 
     let start = Instant::now();
     let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
     let mut selected: Vec<&Claim> = select(&claims, ids)?;
+    if args.shard.is_some() && (files.html.is_some() || files.svg.is_some()) {
+        return Err(Error::input("--html and --svg report the whole run: not with --shard"));
+    }
     writable(&files.html)?;
     writable(&files.svg)?;
     let precision = Precision { quick: args.quick, seed: args.seed };
