@@ -257,5 +257,6 @@ fn figure(args: &CifarArgs, req: &RealTransferRequest, c: &RealTransferCurves) -
         heat: None,
         curves: Vec::new(),
         points,
+        point_colours: Vec::new(),
     }
 }

@@ -31,6 +31,7 @@ use crate::engine::{Observer, Precision, Run};
 use crate::error::{Error, Result};
 use crate::observable::{find, registry, simulate};
 use crate::params::split_assignment;
+use crate::report::html::{Reproduce, claim_svg, html_report};
 use crate::report::{audit_json, audit_table, list_table, observables_text, table};
 
 /// The base seed of `audit` and `check` when none is given (also the first seed of `calibrate`).
@@ -85,6 +86,12 @@ enum Command {
     Check {
         /// Claim id, e.g. lauditi2025.finetune_population (see `tlcheck list`).
         claim: String,
+        /// Also write the claim's figure (one panel per check) as an SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Also write a self-contained HTML evidence report (formula, figures, evidence, how to reproduce).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -92,6 +99,10 @@ enum Command {
     Audit {
         /// Claim ids (default: all claims in the theorem directory).
         claims: Vec<String>,
+        /// Also write a self-contained HTML evidence report (summary table; per claim its formula,
+        /// figures, evidence and how to reproduce it).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -192,6 +203,8 @@ pub fn main() -> i32 {
 
 /// Parses `args` (the first is the program name), runs, prints any error once; returns the exit code.
 pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
+    let args: Vec<String> = args.into_iter().collect();
+    let command = command_line(&args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -206,7 +219,7 @@ pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
             };
         }
     };
-    match run(cli) {
+    match run(cli, &command) {
         Ok(code) => code,
         Err(Error::ClosedOutput) => 0,
         Err(e) => {
@@ -216,7 +229,20 @@ pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
     }
 }
 
-fn run(cli: Cli) -> Result<i32> {
+/// The command line as one could type it again: the program as `tlcheck`, arguments with spaces or
+/// quotes single-quoted.
+fn command_line(args: &[String]) -> String {
+    let quote = |a: &String| {
+        if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        } else {
+            a.clone()
+        }
+    };
+    std::iter::once("tlcheck".to_string()).chain(args.iter().skip(1).map(quote)).collect::<Vec<_>>().join(" ")
+}
+
+fn run(cli: Cli, command: &str) -> Result<i32> {
     if let Some(n) = cli.threads {
         if n == 0 {
             return Err(Error::input("--threads must be at least 1"));
@@ -258,8 +284,12 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Simulate { observable, set, trials, seed, json } => {
             simulate_cmd(&observable, &set, trials, seed, json)
         }
-        Command::Check { claim, run } => audit_cmd(&[claim], &run, true),
-        Command::Audit { claims, run } => audit_cmd(&claims, &run, false),
+        Command::Check { claim, svg, html, run } => {
+            audit_cmd(&[claim], &run, &Files { html, svg, command: command.to_string() }, true)
+        }
+        Command::Audit { claims, html, run } => {
+            audit_cmd(&claims, &run, &Files { html, svg: None, command: command.to_string() }, false)
+        }
         Command::Optimize { command: args::OptimizeCommand::Richness(a) } => match a.stage {
             args::Stage::Source => richness::run(&a),
             args::Stage::Target => richness_target::run(&a),
@@ -360,11 +390,52 @@ impl Observer for BarObserver {
     }
 }
 
+/// Report files an audit or check writes besides its output, and the command line that ran it.
+struct Files {
+    html: Option<PathBuf>,
+    svg: Option<PathBuf>,
+    command: String,
+}
+
+/// Creates (empties) `path` before a run, so that an unwritable path fails at once, not after it.
+fn writable(path: &Option<PathBuf>) -> Result<()> {
+    match path {
+        Some(p) => std::fs::File::create(p).map(drop).map_err(|source| io_error(p, source)),
+        None => Ok(()),
+    }
+}
+
+fn io_error(path: &std::path::Path, source: std::io::Error) -> Error {
+    Error::Io { path: path.display().to_string(), source }
+}
+
+/// Writes the HTML report and the SVG figure that `files` asks for.
+fn write_files(files: &Files, args: &RunArgs, pairs: &[(&Claim, &ClaimOutcome)], elapsed_s: f64) -> Result<()> {
+    if let Some(path) = &files.html {
+        let run = Reproduce {
+            quick: args.quick,
+            seed: args.seed,
+            theorems: args.dir.theorems.as_ref().map(|d| d.display().to_string()),
+            command: files.command.clone(),
+        };
+        std::fs::write(path, html_report(pairs, &run, elapsed_s)?).map_err(|e| io_error(path, e))?;
+    }
+    if let (Some(path), Some((claim, outcome))) = (&files.svg, pairs.first()) {
+        std::fs::write(path, claim_svg(claim, outcome, args.quick)?).map_err(|e| io_error(path, e))?;
+    }
+    Ok(())
+}
+
 /// Runs claims; `all_evidence` prints every check's evidence, not only for claims that fail somewhere.
-fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> {
+fn audit_cmd(ids: &[String], args: &RunArgs, files: &Files, all_evidence: bool) -> Result<i32> {
     let start = Instant::now();
     let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
     let mut selected: Vec<&Claim> = select(&claims, ids)?;
+    if args.shard.is_some() && (files.html.is_some() || files.svg.is_some()) {
+        return Err(Error::input("--html and --svg report the whole run: not with --shard"));
+    }
+    writable(&files.html)?;
+    writable(&files.svg)?;
     let precision = Precision { quick: args.quick, seed: args.seed };
     let settings = json!({
         "quick": args.quick,
@@ -382,6 +453,8 @@ fn audit_cmd(ids: &[String], args: &RunArgs, all_evidence: bool) -> Result<i32> 
     if let Some(shard) = args.shard {
         return write_shard("audit", settings, shard, start, &merge::AuditPart::of(&reports)?);
     }
+    let pairs: Vec<(&Claim, &ClaimOutcome)> = selected.iter().copied().zip(&reports).collect();
+    write_files(files, args, &pairs, start.elapsed().as_secs_f64())?;
     print_audit(&reports, args.json, all_evidence, start.elapsed().as_secs_f64())
 }
 

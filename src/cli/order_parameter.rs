@@ -287,6 +287,7 @@ fn heat_map(
         heat: Some(HeatMap { xs, ys, values, label: "test error".into(), scale: Scale::Sequential }),
         curves,
         points: Vec::new(),
+        point_colours: Vec::new(),
     };
     write_svg(&fig, path)?;
     Ok(path.to_path_buf())

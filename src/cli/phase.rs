@@ -183,5 +183,6 @@ fn tahir_figure(req: &TahirRequest, d: &TahirDiagram) -> Figure {
         }),
         curves,
         points,
+        point_colours: Vec::new(),
     }
 }

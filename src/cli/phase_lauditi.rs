@@ -294,6 +294,7 @@ fn figure(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) ->
         }),
         curves,
         points,
+        point_colours: Vec::new(),
     }
 }
 

@@ -269,5 +269,6 @@ fn panel(title: &str, ylabel: &str, times: &[f64], gammas: &[f64], b: &Bands) ->
         heat: None,
         curves: Vec::new(),
         points,
+        point_colours: Vec::new(),
     }
 }

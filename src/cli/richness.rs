@@ -259,5 +259,6 @@ fn curve_figure(
         heat: None,
         curves,
         points,
+        point_colours: Vec::new(),
     })
 }

@@ -198,6 +198,7 @@ fn figure(a: &TargetAnswer, output: &str, title: String) -> Result<Figure> {
         heat: None,
         curves,
         points,
+        point_colours: Vec::new(),
     })
 }
 

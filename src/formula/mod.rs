@@ -22,6 +22,7 @@
 
 pub mod domain;
 pub mod equivalence;
+pub mod mathml;
 pub mod mutate;
 mod parse;
 pub mod scaling;

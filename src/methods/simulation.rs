@@ -25,8 +25,9 @@ use crate::engine::stage::{LOOKS, MIN_STAGE_TRIALS};
 use crate::engine::{Cell, Decision, Drawn, Method, Precision, Stage};
 use crate::error::{Error, Result};
 use crate::formula::Formula;
+use crate::outcome::axis::{CURVE_SAMPLES, ClaimedCurve, MAX_CURVES, main_axis, others, samples};
 use crate::outcome::details::{MarginDetails, SimulationDetails};
-use crate::outcome::{Details, FiniteSize, PointOutcome, Rule, RuleKind, SizeEstimate, coords};
+use crate::outcome::{Coords, Details, FiniteSize, PointOutcome, Rule, RuleKind, SizeEstimate, coords};
 use crate::params::ParamSet;
 use crate::rng::derive;
 use crate::spec::{Extrapolate, Relation, SimulationSpec, Tolerance};
@@ -149,6 +150,11 @@ impl Simulation {
 
     /// Values of defines and numeric parameters at a point; parameters without effect there are left out.
     fn environment(&self, params: &ParamSet) -> Result<BTreeMap<String, f64>> {
+        self.with_defines(self.parameters(params)?)
+    }
+
+    /// Values of the numeric parameters at a point that have an effect there.
+    fn parameters(&self, params: &ParamSet) -> Result<BTreeMap<String, f64>> {
         let mut env = params.numbers();
         for spec in self.settings.observable().params() {
             if let Some((other, value)) = spec.used_when
@@ -157,6 +163,11 @@ impl Simulation {
                 env.remove(spec.name);
             }
         }
+        Ok(env)
+    }
+
+    /// `env` with the defines evaluated on it.
+    fn with_defines(&self, mut env: BTreeMap<String, f64>) -> Result<BTreeMap<String, f64>> {
         for (name, f) in &self.defines {
             let v = f.eval(|x| env.get(x).copied())?;
             env.insert(name.clone(), v);
@@ -300,6 +311,7 @@ impl Method for Simulation {
                 .margin
                 .as_ref()
                 .map(|m| MarginDetails { formula: m.formula.clone(), reason: m.reason.clone() }),
+            curves: self.curves(&points, drawn, quick)?,
         });
         Ok(Decision {
             settled: judged.settled,
@@ -311,6 +323,48 @@ impl Method for Simulation {
 }
 
 impl Simulation {
+    /// The claimed value at [`CURVE_SAMPLES`] values along the grid's main axis, one curve per
+    /// combination of the other grid values (at most [`MAX_CURVES`]; none when the claimed value
+    /// uses per-trial outputs): a closed-form evaluation on the parameters of the last cell (size)
+    /// of each curve's first point with the axis value replaced, defines recomputed.
+    fn curves(&self, points: &[PointOutcome], drawn: &[Drawn], quick: bool) -> Result<Vec<ClaimedCurve>> {
+        let Some(axis) = main_axis(points) else { return Ok(Vec::new()) };
+        let mut keys: Vec<Coords> = Vec::new();
+        let mut firsts = Vec::new();
+        for (i, p) in points.iter().enumerate() {
+            let key = others(&p.at, &axis.name);
+            if !keys.contains(&key) {
+                keys.push(key);
+                firsts.push(i);
+            }
+        }
+        let sizes = self.sizes(quick).len();
+        if keys.len() > MAX_CURVES {
+            return Ok(Vec::new());
+        }
+        let xs = samples(&axis, CURVE_SAMPLES);
+        let mut curves = Vec::new();
+        for (at, i) in keys.into_iter().zip(firsts) {
+            let base = self.parameters(&drawn[i * sizes + sizes - 1].cell.params)?;
+            if !self.claimed.variables().iter().all(|v| base.contains_key(v) || self.defines.iter().any(|d| &d.0 == v))
+            {
+                return Ok(Vec::new());
+            }
+            let mut samples = Vec::new();
+            for &x in &xs {
+                let mut env = base.clone();
+                env.insert(axis.name.clone(), x);
+                let env = self.with_defines(env)?;
+                let c = self.claimed.eval(|v| env.get(v).copied())?;
+                if c.is_finite() {
+                    samples.push((x, c));
+                }
+            }
+            curves.push(ClaimedCurve { axis: axis.name.clone(), at, samples });
+        }
+        Ok(curves)
+    }
+
     /// How finite size was handled; `measured` gives the largest model error of an extrapolation.
     fn finite_size(&self, quick: bool, measured: &[Option<Measured>]) -> FiniteSize {
         let tol: &Tolerance = &self.spec.tolerance;

@@ -35,6 +35,11 @@ pub struct SimulationDetails {
     /// The equivalence margin, if declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub margin: Option<MarginDetails>,
+    /// The claimed value along the grid's main axis, one curve per combination of the other grid
+    /// values (when there are at most [`super::axis::MAX_CURVES`] and the claimed value depends
+    /// only on the point).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub curves: Vec<super::axis::ClaimedCurve>,
 }
 
 /// A declared equivalence margin: its formula and why it has its size.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::stats::Estimate;
 
+pub mod axis;
 pub mod details;
 pub use details::Details;
 

@@ -2,6 +2,7 @@
 //! outcomes.
 
 pub mod evidence;
+pub mod html;
 
 use crate::audit::ClaimOutcome;
 use crate::claim::Claim;

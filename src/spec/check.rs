@@ -369,6 +369,23 @@ impl CheckSpec {
         }
     }
 
+    /// The fields every simulated method has (None for a search).
+    pub fn simulated(&self) -> Option<Simulated<'_>> {
+        match self {
+            CheckSpec::Search(_) => None,
+            CheckSpec::Simulation(s) => Some(s.simulated()),
+            CheckSpec::Monotone(s) => Some(s.simulated()),
+            CheckSpec::Optimum(s) => Some(s.simulated()),
+            CheckSpec::Boundary(s) => Some(s.simulated()),
+            CheckSpec::Exhibit(s) => Some(s.simulated()),
+            CheckSpec::DecayExponent(s) => Some(s.simulated()),
+            CheckSpec::Collapse(s) => Some(s.simulated()),
+            CheckSpec::Directions(s) => Some(s.simulated()),
+            CheckSpec::Exists(s) => Some(s.simulated()),
+            CheckSpec::PowerLaw(s) => Some(s.simulated()),
+        }
+    }
+
     /// The setting this check covers, if the claim's checks cover different settings.
     pub fn regime(&self) -> Option<&str> {
         each_method!(self, s => s.regime.as_deref())
