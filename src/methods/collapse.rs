@@ -379,7 +379,7 @@ impl Collapse {
         let tq = student_quantile(1.0 - level / 2.0, trials.saturating_sub(1) as f64);
         let (points, resolution) = exponent_points(&d.exponents, tq);
         let rule = Rule {
-            kind: RuleKind::BootstrapInterval,
+            kind: RuleKind::Interval,
             family_alpha: stage.alpha,
             family: self.free().len(),
             trials,

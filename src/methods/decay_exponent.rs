@@ -177,7 +177,7 @@ impl Method for DecayExponent {
             level: 1.0 - precision.alpha,
         });
         let rule = Rule {
-            kind: RuleKind::BootstrapInterval,
+            kind: RuleKind::Interval,
             family_alpha: precision.alpha,
             family: 1,
             trials,

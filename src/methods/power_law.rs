@@ -146,7 +146,7 @@ impl Method for PowerLaw {
         let (points, resolution) = exponent_points(&d.exponents, tq);
         let verdict = if points.iter().all(|p| p.pass) { Verdict::Holds } else { Verdict::Refuted };
         let rule = Rule {
-            kind: RuleKind::BootstrapInterval,
+            kind: RuleKind::Interval,
             family_alpha: stage.alpha,
             family: points.len(),
             trials,

@@ -224,8 +224,9 @@ pub enum RuleKind {
     StrictBonferroni,
     /// Per-point Bonferroni tests (existence of a significant pair or optimum).
     Bonferroni,
-    /// A printed value must lie in its bootstrap percentile interval (Bonferroni over intervals).
-    BootstrapInterval,
+    /// A printed value must lie in its confidence interval (Student t on a delta-method or bootstrap
+    /// standard error; Bonferroni over intervals).
+    Interval,
     /// A deterministic search for a counterexample (no statistics).
     Search,
 }

@@ -7,7 +7,7 @@ use crate::outcome::{CheckOutcome, Verdict};
 pub(super) fn render(c: &CheckOutcome, d: &DecayExponentDetails) -> String {
     let budget = c.points.last().map_or(0.0, |p| p.budget);
     format!(
-        "{} ~ A {}^-nu fitted over {} = {:?} ({} trials each): A = {}, nu = {} with {}% bootstrap CI [{}, {}] ({} resamples); printed nu = {} (budget {}): {}",
+        "{} ~ A {}^-nu fitted over {} = {:?} ({} trials each): A = {}, nu = {} with {}% CI [{}, {}] (bootstrap standard error from {} resamples x Student t); printed nu = {} (budget {}): {}",
         d.output,
         d.param,
         d.param,

@@ -20,14 +20,18 @@ pub(super) fn render(c: &CheckOutcome, d: &PowerLawDetails) -> String {
         })
         .collect();
     let mut text = format!(
-        "power-law fit of ln mean({}) over {} swept points ({} from {} to {}): fitted exponents {}; {} bootstrap resamples, intervals at {} each (Bonferroni over {} exponents)",
+        "power-law fit of ln mean({}) over {} swept points ({} from {} to {}): fitted exponents {}; {}, intervals at {} each (Bonferroni over {} exponents)",
         d.output,
         d.points,
         d.output,
         fmt_num(d.range.0),
         fmt_num(d.range.1),
         texts.join(", "),
-        d.resamples,
+        if d.resamples == 0 {
+            "delta-method Student intervals".to_string()
+        } else {
+            format!("bootstrap standard errors ({} resamples) x Student t", d.resamples)
+        },
         fmt_num(d.level),
         d.exponents.len()
     );
