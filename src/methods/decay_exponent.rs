@@ -176,13 +176,8 @@ impl Method for DecayExponent {
             printed: self.printed,
             level: 1.0 - precision.alpha,
         });
-        let rule = Rule {
-            kind: RuleKind::Interval,
-            family_alpha: precision.alpha,
-            family: 1,
-            trials,
-            resamples: Some(draws),
-        };
+        let rule =
+            Rule { kind: RuleKind::Interval, family_alpha: precision.alpha, family: 1, trials, resamples: Some(draws) };
         let finite_size = FiniteSize::Budget { abs: tol.abs, rel: 0.0, reason: tol.budget_reason.clone() };
         let worst = if pass { None } else { Some(points.len() - 1) };
         Ok(Decision {

@@ -145,13 +145,8 @@ impl Method for PowerLaw {
         let tq = student_quantile(1.0 - level / 2.0, trials.saturating_sub(1) as f64);
         let (points, resolution) = exponent_points(&d.exponents, tq);
         let verdict = if points.iter().all(|p| p.pass) { Verdict::Holds } else { Verdict::Refuted };
-        let rule = Rule {
-            kind: RuleKind::Interval,
-            family_alpha: stage.alpha,
-            family: points.len(),
-            trials,
-            resamples: None,
-        };
+        let rule =
+            Rule { kind: RuleKind::Interval, family_alpha: stage.alpha, family: points.len(), trials, resamples: None };
         let finite_size = self.sweeps.finite_size(stage.quick, self.reason.clone());
         Ok(Decision {
             verdict: Some((verdict, None)),
