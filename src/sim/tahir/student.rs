@@ -11,6 +11,7 @@ use faer::{Accum, Col, Mat, Par, Side};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::sim::gaussian::{normal, normal_matrix, unit_vector};
+use crate::sim::registers::clear_upper;
 
 /// Student weights: `v` is d x N (neurons as columns), `a` the N readout weights.
 pub struct Student {
@@ -32,6 +33,7 @@ impl Student {
     /// Hidden features relu(X V) (n x N).
     pub fn features(&self, x: &Mat<f64>) -> Mat<f64> {
         let mut h = x * &self.v;
+        clear_upper();
         h.col_iter_mut().for_each(|c| c.iter_mut().for_each(|e| *e = e.max(0.0)));
         h
     }
@@ -77,12 +79,14 @@ impl Work {
     /// phi = relu(X V), r = phi a / N - y; returns the loss (1/2n) |r|^2.
     fn residual(&mut self, s: &Student, x: &Mat<f64>, y: &Col<f64>) -> f64 {
         matmul(self.phi.as_mut(), Accum::Replace, x, &s.v, 1.0, Par::Seq);
+        clear_upper();
         for i in 0..self.phi.ncols() {
             self.phi.col_as_slice_mut(i).iter_mut().for_each(|e| *e = e.max(0.0));
         }
         self.r.iter_mut().zip(y.iter()).for_each(|(r, y)| *r = -y);
         let scale = 1.0 / s.a.nrows() as f64;
         matmul(self.r.as_mat_mut(), Accum::Add, &self.phi, s.a.as_mat(), scale, Par::Seq);
+        clear_upper();
         0.5 * (1.0 / x.nrows() as f64) * self.r.squared_norm_l2()
     }
 
@@ -90,6 +94,7 @@ impl Work {
     fn gradients(&mut self, s: &Student, x: &Mat<f64>) {
         let inv_n = 1.0 / x.nrows() as f64;
         matmul(self.grad_a.as_mat_mut(), Accum::Replace, self.phi.transpose(), self.r.as_mat(), inv_n, Par::Seq);
+        clear_upper();
         let r = self.r.try_as_col_major().expect("owned column").as_slice();
         for i in 0..self.g.ncols() {
             let ai = s.a[i];
@@ -101,6 +106,7 @@ impl Work {
             }
         }
         matmul(self.grad_v.as_mut(), Accum::Replace, x.transpose(), &self.g, inv_n, Par::Seq);
+        clear_upper();
     }
 
     /// a -= lr grad_a, v -= lr grad_v, in place.
@@ -142,6 +148,7 @@ pub fn span_fraction(student: &Student, w: &Mat<f64>) -> Result<f64> {
     let vv = student.v.transpose() * &student.v;
     let vw = student.v.transpose() * w;
     let ww = w.transpose() * w;
+    clear_upper();
     let kernel = |cos: f64| super::relu::arc_cosine(cos);
     // Lower triangle only: the eigendecomposition below reads nothing else.
     let gram = Mat::from_fn(width, width, |i, j| {
@@ -155,6 +162,7 @@ pub fn span_fraction(student: &Student, w: &Mat<f64>) -> Result<f64> {
     let s = evd.S().column_vector();
     let top = s.iter().fold(0.0f64, |a, &b| a.max(b));
     let proj = evd.U().transpose() * &c;
+    clear_upper();
     let explained: f64 =
         s.iter().zip(proj.iter()).filter(|(l, _)| **l > RANK_CUTOFF * top).map(|(l, p)| p * p / l).sum();
     Ok((1.0 - explained / total).max(0.0))
