@@ -241,6 +241,7 @@ fn run_trial(
     (seed, t): (u64, u64),
     params: &ParamSet,
 ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+    crate::sim::registers::clear_upper();
     let mut rng = trial_rng(seed, t);
     let mut out = vec![0.0; obs.outputs().len()];
     let mut curves = vec![Vec::new(); obs.curves().len()];

@@ -5,9 +5,11 @@
 //! - [`wishart`]: exact low-cost sampling of Gaussian Gram matrices (tridiagonal model).
 //! - [`yuan`]: two-layer ReLU CNN, parameter transfer (upstream, transfer, downstream, scratch).
 //! - [`gaussian`]: Gaussian vectors and matrices from the project's generator.
+//! - [`registers`]: clearing the vector registers' upper halves after matrix products (speed).
 
 pub mod gaussian;
 pub mod lauditi;
+pub mod registers;
 pub mod tahir;
 pub mod wishart;
 pub mod yuan;

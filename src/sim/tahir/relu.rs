@@ -12,6 +12,7 @@ use faer::{Col, Mat, Side};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::sim::gaussian::unit_vector;
+use crate::sim::registers::clear_upper;
 
 /// Arc-cosine kernel of unit weights at cosine u.
 pub fn arc_cosine(u: f64) -> f64 {
@@ -33,6 +34,7 @@ pub fn projection_fraction(w: &Mat<f64>, removed: usize) -> Result<f64> {
     let m = w.ncols();
     let kept = m - removed;
     let cos = w.transpose() * w;
+    clear_upper();
     let k = Mat::from_fn(m, m, |i, j| arc_cosine(cos[(i, j)]));
     let a = Col::from_fn(m, |_| 1.0 / m as f64);
     let total = a.transpose() * (&k * &a);
@@ -55,6 +57,7 @@ pub fn lt_error(rng: &mut Rng, w: &Mat<f64>, removed: usize, n: usize, n_test: u
     let kept = m - removed;
     let data = |rng: &mut Rng, rows: usize| {
         let pre = crate::sim::gaussian::normal_matrix(rng, rows, d) * w;
+        clear_upper();
         let f = Col::from_fn(rows, |i| (0..m).map(|j| pre[(i, j)].max(0.0)).sum::<f64>() / m as f64);
         let feats = Mat::from_fn(rows, kept, |i, j| pre[(i, j)].max(0.0));
         (feats, f)

@@ -11,6 +11,7 @@ use faer::{Accum, Col, Mat, Par, Side};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::sim::gaussian::{normal, normal_matrix, unit_vector};
+use crate::sim::registers::clear_upper;
 
 /// Student weights: `v` is d x N (neurons as columns), `a` the N readout weights.
 pub struct Student {
@@ -32,6 +33,7 @@ impl Student {
     /// Hidden features relu(X V) (n x N).
     pub fn features(&self, x: &Mat<f64>) -> Mat<f64> {
         let mut h = x * &self.v;
+        clear_upper();
         h.col_iter_mut().for_each(|c| c.iter_mut().for_each(|e| *e = e.max(0.0)));
         h
     }
@@ -52,48 +54,81 @@ pub fn teacher_data(rng: &mut Rng, w: &Mat<f64>, kept: usize, n: usize) -> (Mat<
     (x, y)
 }
 
+/// Work buffers of [`train`], allocated once per run: `phi` (n x N) holds relu(X V), `r` the
+/// residual f - y, `g` (n x N) the back-propagated 1(h > 0) r_k a_i, `grad_v` (d x N) and `grad_a`
+/// (N) the gradients.
+struct Work {
+    phi: Mat<f64>,
+    g: Mat<f64>,
+    grad_v: Mat<f64>,
+    r: Col<f64>,
+    grad_a: Col<f64>,
+}
+
+impl Work {
+    fn new(n: usize, d: usize, width: usize) -> Work {
+        Work {
+            phi: Mat::zeros(n, width),
+            g: Mat::zeros(n, width),
+            grad_v: Mat::zeros(d, width),
+            r: Col::zeros(n),
+            grad_a: Col::zeros(width),
+        }
+    }
+
+    /// phi = relu(X V), r = phi a / N - y; returns the loss (1/2n) |r|^2.
+    fn residual(&mut self, s: &Student, x: &Mat<f64>, y: &Col<f64>) -> f64 {
+        matmul(self.phi.as_mut(), Accum::Replace, x, &s.v, 1.0, Par::Seq);
+        clear_upper();
+        for i in 0..self.phi.ncols() {
+            self.phi.col_as_slice_mut(i).iter_mut().for_each(|e| *e = e.max(0.0));
+        }
+        self.r.iter_mut().zip(y.iter()).for_each(|(r, y)| *r = -y);
+        let scale = 1.0 / s.a.nrows() as f64;
+        matmul(self.r.as_mat_mut(), Accum::Add, &self.phi, s.a.as_mat(), scale, Par::Seq);
+        clear_upper();
+        0.5 * (1.0 / x.nrows() as f64) * self.r.squared_norm_l2()
+    }
+
+    /// grad_a = phi^T r / n and grad_v = X^T G / n with G_ki = 1(h_ki > 0) r_k a_i (h > 0 iff phi > 0).
+    fn gradients(&mut self, s: &Student, x: &Mat<f64>) {
+        let inv_n = 1.0 / x.nrows() as f64;
+        matmul(self.grad_a.as_mat_mut(), Accum::Replace, self.phi.transpose(), self.r.as_mat(), inv_n, Par::Seq);
+        clear_upper();
+        let r = self.r.try_as_col_major().expect("owned column").as_slice();
+        for i in 0..self.g.ncols() {
+            let ai = s.a[i];
+            let (phi, g) = (self.phi.col_as_slice(i), self.g.col_as_slice_mut(i));
+            for ((g, &p), &rk) in g.iter_mut().zip(phi).zip(r) {
+                // Product first, then a select: branch-free, so the loop vectorises.
+                let v = rk * ai;
+                *g = if p > 0.0 { v } else { 0.0 };
+            }
+        }
+        matmul(self.grad_v.as_mut(), Accum::Replace, x.transpose(), &self.g, inv_n, Par::Seq);
+        clear_upper();
+    }
+
+    /// a -= lr grad_a, v -= lr grad_v, in place.
+    fn step(&self, s: &mut Student, lr: f64) {
+        s.a.iter_mut().zip(self.grad_a.iter()).for_each(|(a, g)| *a -= lr * g);
+        for i in 0..s.v.ncols() {
+            let v = s.v.col_as_slice_mut(i);
+            v.iter_mut().zip(self.grad_v.col_as_slice(i)).for_each(|(v, g)| *v -= lr * g);
+        }
+    }
+}
+
 /// Full-batch gradient descent for `steps` steps on (x, y); returns the training loss
 /// (1/2n) |f - y|^2 after the last step. Work buffers are allocated once, outside the loop.
 pub fn train(student: &mut Student, x: &Mat<f64>, y: &Col<f64>, lr: f64, steps: usize) -> f64 {
-    let (n, width) = (x.nrows(), student.a.nrows());
-    let d = x.ncols();
-    let mut h = Mat::<f64>::zeros(n, width);
-    let mut g = Mat::<f64>::zeros(n, width);
-    let mut grad_v = Mat::<f64>::zeros(d, width);
-    let mut r = Col::<f64>::zeros(n);
-    let mut grad_a = Col::<f64>::zeros(width);
-    let inv_n = 1.0 / n as f64;
-    let mut phi = Mat::<f64>::zeros(n, width);
-    let scale = 1.0 / width as f64;
-    // h = X V, phi = relu(h), r = phi a / N - y; returns (1/2n) |r|^2.
-    let mut loss = |s: &Student, h: &mut Mat<f64>, r: &mut Col<f64>| {
-        matmul(h.as_mut(), Accum::Replace, x, &s.v, 1.0, Par::Seq);
-        phi.as_mut()
-            .col_iter_mut()
-            .zip(h.col_iter())
-            .for_each(|(p, c)| p.iter_mut().zip(c.iter()).for_each(|(p, c)| *p = c.max(0.0)));
-        r.iter_mut().zip(y.iter()).for_each(|(r, y)| *r = -y);
-        matmul(r.as_mat_mut(), Accum::Add, &phi, s.a.as_mat(), scale, Par::Seq);
-        0.5 * inv_n * r.squared_norm_l2()
-    };
+    let mut work = Work::new(x.nrows(), x.ncols(), student.a.nrows());
     for _ in 0..steps {
-        loss(student, &mut h, &mut r);
-        for i in 0..width {
-            let ai = student.a[i];
-            let mut ga = 0.0;
-            for k in 0..n {
-                let hk = h[(k, i)];
-                let on = hk > 0.0;
-                ga += r[k] * if on { hk } else { 0.0 };
-                g[(k, i)] = if on { r[k] * ai } else { 0.0 };
-            }
-            grad_a[i] = ga * inv_n;
-        }
-        matmul(grad_v.as_mut(), Accum::Replace, x.transpose(), &g, inv_n, Par::Seq);
-        student.a -= lr * &grad_a;
-        student.v -= lr * &grad_v;
+        work.residual(student, x, y);
+        work.gradients(student, x);
+        work.step(student, lr);
     }
-    loss(student, &mut h, &mut r)
+    work.residual(student, x, y)
 }
 
 /// Eigenvalues of the feature Gram matrix below this fraction of the largest are treated as zero
@@ -113,8 +148,12 @@ pub fn span_fraction(student: &Student, w: &Mat<f64>) -> Result<f64> {
     let vv = student.v.transpose() * &student.v;
     let vw = student.v.transpose() * w;
     let ww = w.transpose() * w;
+    clear_upper();
     let kernel = |cos: f64| super::relu::arc_cosine(cos);
-    let gram = Mat::from_fn(width, width, |i, j| norms[i] * norms[j] * kernel(vv[(i, j)] * unit(i) * unit(j)));
+    // Lower triangle only: the eigendecomposition below reads nothing else.
+    let gram = Mat::from_fn(width, width, |i, j| {
+        if i >= j { norms[i] * norms[j] * kernel(vv[(i, j)] * unit(i) * unit(j)) } else { 0.0 }
+    });
     let c = Col::from_fn(width, |i| (0..m).map(|j| norms[i] * kernel(vw[(i, j)] * unit(i))).sum::<f64>() / m as f64);
     let total =
         (0..m).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| kernel(ww[(i, j)])).sum::<f64>() / (m * m) as f64;
@@ -123,6 +162,7 @@ pub fn span_fraction(student: &Student, w: &Mat<f64>) -> Result<f64> {
     let s = evd.S().column_vector();
     let top = s.iter().fold(0.0f64, |a, &b| a.max(b));
     let proj = evd.U().transpose() * &c;
+    clear_upper();
     let explained: f64 =
         s.iter().zip(proj.iter()).filter(|(l, _)| **l > RANK_CUTOFF * top).map(|(l, p)| p * p / l).sum();
     Ok((1.0 - explained / total).max(0.0))

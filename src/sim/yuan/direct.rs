@@ -4,6 +4,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 
 use super::{Data, Training, loss_weights, step_coefficients};
+use crate::sim::registers::clear_upper;
 
 /// Full-batch gradient descent on the d-vectors: Z = W Xi^T, then W += D Xi + c s^T.
 pub fn train(w: &mut Mat<f64>, data: &Data, training: &Training) {
@@ -17,9 +18,11 @@ pub fn train(w: &mut Mat<f64>, data: &Data, training: &Training) {
             *sr = (0..data.signal.len()).map(|k| w[(r, k)] * data.signal[k]).sum();
         }
         matmul(z.as_mut(), Accum::Replace, w.as_ref(), data.noise.transpose(), 1.0, Par::Seq);
+        clear_upper();
         loss_weights(&sig, &z, data, m, &mut g);
         step_coefficients(&sig, &z, &g, data, training.eta, &mut c, &mut dmat);
         matmul(w.as_mut(), Accum::Add, dmat.as_ref(), data.noise.as_ref(), 1.0, Par::Seq);
+        clear_upper();
         for (r, cr) in c.iter().enumerate() {
             for (k, sk) in data.signal.iter().enumerate() {
                 w[(r, k)] += cr * sk;

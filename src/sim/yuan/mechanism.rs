@@ -14,6 +14,7 @@ use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, Par, Side};
 
 use super::Data;
+use crate::sim::registers::clear_upper;
 
 /// R over the filters `rows` of `w` (trained) against their starts `w0`, on the training set `data`
 /// whose signal vector has u on coordinate 0 with norm `u_norm`. 0 when `rows` is empty; NaN when
@@ -33,6 +34,7 @@ pub fn u_coefficient_ratio(w: &Mat<f64>, w0: &Mat<f64>, rows: &[usize], data: &D
         return f64::NAN;
     };
     let c = llt.solve(&rhs);
+    clear_upper();
     let mut signal = 0.0;
     let mut memorised = 0.0;
     for k in 0..rows.len() {

@@ -109,8 +109,8 @@ fn loss_weights(sig: &[f64], z: &Mat<f64>, data: &Data, m: usize, g: &mut [f64])
     for (i, gi) in g.iter_mut().enumerate() {
         let yi = data.y[i];
         let mut f = 0.0;
-        for (r, &sr) in sig.iter().enumerate() {
-            f += class_sign(r, m) * ((yi * sr).max(0.0) + z[(r, i)].max(0.0));
+        for (r, (&sr, &zr)) in sig.iter().zip(z.col_as_slice(i)).enumerate() {
+            f += class_sign(r, m) * ((yi * sr).max(0.0) + zr.max(0.0));
         }
         let yo = data.y_obs[i];
         *gi = -yo / (1.0 + (yo * f * inv_m).exp());
@@ -119,21 +119,25 @@ fn loss_weights(sig: &[f64], z: &Mat<f64>, data: &Data, m: usize, g: &mut [f64])
 
 /// Per-filter signal step c_r = -eta j_r/(N m) sum_i g_i 1(y_i <w_r, s> > 0) y_i and noise steps
 /// D_{r,i} = -eta j_r/(N m) g_i 1(<w_r, xi_i> > 0): w_r += c_r s + sum_i D_{r,i} xi_i.
+///
+/// Column by column of `z` and `dmat` (contiguous), each c_r summed over i in order.
 fn step_coefficients(sig: &[f64], z: &Mat<f64>, g: &[f64], data: &Data, eta: f64, c: &mut [f64], dmat: &mut Mat<f64>) {
     let m = sig.len() / 2;
     let n = g.len();
     let scale = -eta / (n as f64 * m as f64);
-    for (r, &sr) in sig.iter().enumerate() {
-        let k = scale * class_sign(r, m);
-        let mut acc = 0.0;
-        for i in 0..n {
-            let yi = data.y[i];
-            if yi * sr > 0.0 {
-                acc += g[i] * yi;
-            }
-            dmat[(r, i)] = if z[(r, i)] > 0.0 { k * g[i] } else { 0.0 };
+    c.fill(0.0);
+    for (i, &gi) in g.iter().enumerate() {
+        let yi = data.y[i];
+        let (zc, dc) = (z.col_as_slice(i), dmat.col_as_slice_mut(i));
+        for (r, ((acc, &sr), (d, &zr))) in c.iter_mut().zip(sig).zip(dc.iter_mut().zip(zc)).enumerate() {
+            // Values first, then selects: branch-free.
+            let (a, v) = (*acc + gi * yi, scale * class_sign(r, m) * gi);
+            *acc = if yi * sr > 0.0 { a } else { *acc };
+            *d = if zr > 0.0 { v } else { 0.0 };
         }
-        c[r] = k * acc;
+    }
+    for (r, cr) in c.iter_mut().enumerate() {
+        *cr *= scale * class_sign(r, m);
     }
 }
 

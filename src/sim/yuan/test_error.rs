@@ -11,6 +11,7 @@ use faer::{Accum, Par};
 use super::{SIGNAL_COORDS, Task, class_sign};
 use crate::rng::Rng;
 use crate::sim::gaussian::normal;
+use crate::sim::registers::clear_upper;
 
 /// Lower-triangular L with L L^T = a for a symmetric positive semi-definite a; pivots that round
 /// to zero or below (directions of zero variance) give zero columns.
@@ -31,6 +32,14 @@ fn psd_cholesky(a: &Mat<f64>) -> Mat<f64> {
         }
     }
     l
+}
+
+/// z = L g for lower-triangular L, column by column (contiguous); each z_i is summed over k in order.
+fn lower_times(l: &Mat<f64>, g: &[f64], z: &mut [f64]) {
+    z.fill(0.0);
+    for (k, &gk) in g.iter().enumerate() {
+        z[k..].iter_mut().zip(&l.col_as_slice(k)[k..]).for_each(|(zi, &lik)| *zi += lik * gk);
+    }
 }
 
 /// 0-1 error contribution of one network for one noise draw: half the number of wrong signs
@@ -77,6 +86,7 @@ fn errors_of(nets: &[&Mat<f64>], task: &Task, n_test: usize, rng: &mut Rng) -> V
     }
     let mut cov = Mat::<f64>::zeros(rows, rows);
     matmul(cov.as_mut(), Accum::Replace, w.as_ref(), w.transpose(), task.sigma_p * task.sigma_p, Par::Seq);
+    clear_upper();
     let l = psd_cholesky(&cov);
     let s = task.signal();
     let sig: Vec<Vec<f64>> = nets
@@ -89,9 +99,7 @@ fn errors_of(nets: &[&Mat<f64>], task: &Task, n_test: usize, rng: &mut Rng) -> V
         for gi in g.iter_mut() {
             *gi = normal(rng);
         }
-        for (i, zi) in z.iter_mut().enumerate() {
-            *zi = (0..=i).map(|k| l[(i, k)] * g[k]).sum();
-        }
+        lower_times(&l, &g, &mut z);
         for (k, e) in err.iter_mut().enumerate() {
             *e += pair_error(&sig[k], &z[k * two_m..(k + 1) * two_m], m);
         }
