@@ -1,5 +1,5 @@
 //! Optimal richness and phase diagrams (issue 3, items 4-5): the Lauditi closed forms against the
-//! brief's reference values, the gamma1* optimiser on losses with known optima, the simulated sweep
+//! reference values of docs/derivations.md, the gamma1* optimiser on losses with known optima, the simulated sweep
 //! on the stand-in observable, and the `optimize richness` / `phase lauditi` commands.
 
 mod common;
@@ -12,7 +12,7 @@ use tlcheck::optimize::{Location, LogGrid, SimTarget, TRANSFER_LOSS, minimize_cl
 use tlcheck::plot::{Axis, Curve, Figure, HeatMap, Scale, write_svg};
 
 #[test]
-fn readout_closed_form_matches_the_brief_reference_values() {
+fn readout_closed_form_matches_the_reference_values() {
     for (alpha, g1, g4) in [(0.5, 0.460786, 0.394050), (0.8, 0.399613, 0.228769), (1.0, 0.343146, 0.076201)] {
         let t = Transfer {
             nu1: f64::INFINITY,

@@ -1,9 +1,9 @@
 //! Lauditi, Bordelon, Pehlevan (arXiv 2507.04448 v2): pre-trained direction, kernel spike and
 //! fine-tuning losses of the two-layer linear muP network, unit-coefficient convention
 //! (|b_s| = |b_t| = 1, y = b . x), D -> infinity. Status of each formula is stated on it:
-//! "derived" = the brief's Derived section (verified by simulation there), "derived here" = worked
-//! out for tlcheck and not yet in the brief. The paper's own closed forms for finite source data
-//! were not available to us.
+//! "derived" (and "derived here") = worked out for tlcheck, not printed in the paper; each derivation
+//! is in docs/derivations.md. The paper's own closed forms for finite source data were not available
+//! to us.
 
 use crate::error::{Error, Result};
 

@@ -71,7 +71,7 @@ const PARAMS: &[ParamSpec] = &[
         name: "gamma1",
         kind: Kind::Real("(0, inf)"),
         default: "1",
-        doc: "source richness gamma1 (brief's unit-coefficient convention)",
+        doc: "source richness gamma1 (unit-coefficient convention of docs/conventions.md)",
         used_when: None,
     },
     ParamSpec {
@@ -99,7 +99,7 @@ const PARAMS: &[ParamSpec] = &[
         name: "readout",
         kind: Kind::Choice(&["reset", "keep"]),
         default: "reset",
-        doc: "reset = readout set to 0 before stage 2 (the brief's fine-tuning), keep = continue from stage 1",
+        doc: "reset = readout set to 0 before stage 2 (fine-tuning as in docs/conventions.md), keep = continue from stage 1",
         used_when: None,
     },
     ParamSpec {

@@ -1,4 +1,5 @@
-//! Signal learning versus noise memorisation of trained filters (claim 5 of the brief).
+//! Signal learning versus noise memorisation of trained filters (Yuan et al.'s mechanism
+//! claim, `theorems/yuan2025.mechanism.toml`).
 //!
 //! Gradient descent keeps dw_r = w_r - w0_r in span{s, xi_1, ..., xi_N} with s = u + v_k, so
 //! dw_r = t_r s + sum_i c_{r,i} xi_i exactly. In the symmetric convention of Kou et al.

@@ -1,6 +1,6 @@
 //! Two-stage gradient flow of the two-layer muP network in the coordinates (a_i, h_i(x)).
 //!
-//! Network (brief's unit-coefficient convention, any phi): f(x) = (1/N) sum_i a_i phi(h_i(x)) with
+//! Network (unit-coefficient convention of docs/conventions.md, any phi): f(x) = (1/N) sum_i a_i phi(h_i(x)) with
 //! h_i(x) = w_i . x / sqrt(D), a_i = sqrt(D) z_i / gamma, z_i ~ N(0, 1), w_i ~ N(0, I_D). For phi = identity
 //! this is exactly the foundation's f = (1/(gamma N)) sum_i z_i (w_i . x). Gradient flow on
 //! L = (1/(2P)) sum_mu Delta_mu^2, Delta = y - f, with the muP rate eta = gamma^2 N per unit time:
@@ -27,7 +27,7 @@ use super::features::{Features, Readout};
 use super::task::{PointSet, TwoStageData};
 use crate::error::{Error, Result};
 
-/// Stage settings of the two-stage run (gamma in the brief's unit-coefficient convention).
+/// Stage settings of the two-stage run (gamma in the unit-coefficient convention of docs/conventions.md).
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub gamma1: f64,
