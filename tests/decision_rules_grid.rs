@@ -9,7 +9,7 @@
 //! `normal_approximation_at_few_trials`).
 
 use rand::{RngExt, SeedableRng};
-use tlcheck::decide::exhibit::{exhibit, key_groups, z_of};
+use tlcheck::decide::exhibit::{exhibit, key_groups, one_signed, z_of};
 use tlcheck::decide::optimum::{Found, along, rise_z};
 use tlcheck::decide::sign::{decide, sign_test};
 use tlcheck::decide::steps::steps;
@@ -75,6 +75,35 @@ fn strict_steps_pass_only_when_the_change_is_shown() {
     println!("strict steps: wrongly holding {null:.4} (alpha {alpha}), power {power:.4} at -b - 5 se");
     assert!(null <= alpha + margin(alpha, reps), "wrongly holding {null}");
     assert!(power >= 0.9, "power {power}");
+}
+
+/// A strict claim that holds (every true change at or beyond the claimed -b) must not fail: a step
+/// fails only when it is against the claim or significantly short of -b. The least favourable true
+/// change is exactly -b (at the boundary); the failure rate there is at most alpha. A flat step
+/// (true change 0, budget b = 5 se) must be shown short (power), and a step at -b is never shown
+/// short nor shown: it is undecided, not a failure.
+#[test]
+fn strict_steps_fail_only_when_short_or_against() {
+    let (reps, alpha, b, m) = (4000, 0.05, 0.05, 5);
+    let se = 1.0 / (N as f64).sqrt();
+    let step_fails = |t: &tlcheck::decide::steps::StepTest| t.against || t.short;
+    let null = rate(reps, 5, |rng| {
+        let changes: Vec<Estimate> = (0..m).map(|_| draw(rng, -b, N)).collect();
+        steps(&changes, b, alpha, true).iter().any(step_fails)
+    });
+    let undecided = rate(reps, 6, |rng| steps(&[draw(rng, -b, N)], b, alpha, true)[0].unshown);
+    let wide = 5.0 * se;
+    let short = rate(reps, 7, |rng| {
+        let changes: Vec<Estimate> =
+            (0..m).map(|k| draw(rng, if k == 1 { 0.0 } else { -wide - 10.0 * se }, N)).collect();
+        step_fails(&steps(&changes, wide, alpha, true)[1])
+    });
+    println!(
+        "strict steps: false failure {null:.4} (alpha {alpha}), undecided at -b {undecided:.4}, flat shown short {short:.4}"
+    );
+    assert!(null <= alpha + margin(alpha, reps), "false failure {null}");
+    assert!(undecided >= 0.9, "undecided at the boundary {undecided}");
+    assert!(short >= 0.9, "power against a flat step {short}");
 }
 
 /// Per-trial losses on a sweep g = 0.25 ... 4 (five values): L_t(g) = f(g) + c_t + e_tg, with a
@@ -180,6 +209,25 @@ fn exhibit_needs_both_signs_at_equal_key() {
     assert!(null <= alpha + margin(alpha, reps), "null {null}");
     assert!(power >= 0.95, "power {power}");
     assert_eq!(apart, 0.0);
+}
+
+/// Refuting an exhibit claim needs every group shown one-signed: a group that truly holds a point
+/// at zero next to positive ones (the least favourable true claim) is refuted at most at rate alpha;
+/// a group of clearly positive points is refuted (power).
+#[test]
+fn exhibit_refutes_only_one_signed_groups() {
+    let (reps, alpha) = (4000, 0.01);
+    let se = 1.0 / (N as f64).sqrt();
+    let z_half = tlcheck::stats::normal_quantile(1.0 - alpha / 2.0);
+    let refuted = |rng: &mut Rng, means: [f64; 4]| {
+        let zs: Vec<f64> = means.iter().map(|&m| z_of(draw(rng, m * se, N))).collect();
+        one_signed(&zs, &key_groups(&[1.0; 4]), z_half)
+    };
+    let null = rate(reps, 31, |rng| refuted(rng, [5.0, 5.0, 5.0, 0.0]));
+    let power = rate(reps, 32, |rng| refuted(rng, [6.0, 6.0, 6.0, 6.0]));
+    println!("exhibit refutation: false {null:.4} (alpha {alpha}), power {power:.4} at 6 se");
+    assert!(null <= alpha + margin(alpha, reps), "false refutation {null}");
+    assert!(power >= 0.95, "power {power}");
 }
 
 /// The rules use normal quantiles with estimated standard errors: at few trials the tails of

@@ -279,9 +279,9 @@ fn directions_steps_have_their_level_and_power() {
     assert!(power >= 0.9, "power {power}");
 }
 
-/// Exists on 8 grid points, output ~ N(mean_k, 1) per trial; the claim holds when Holm finds at
-/// least one point significantly above the bound 0.
-fn exists_holds(rng: &mut Rng, means: &[f64], n: usize, alpha: f64) -> bool {
+/// Exists on 8 grid points, output ~ N(mean_k, 1) per trial: the verdict (holds when Holm finds at
+/// least one point significantly above the bound 0, refuted when every point is significantly below).
+fn exists_verdict(rng: &mut Rng, means: &[f64], n: usize, alpha: f64) -> Verdict {
     let zs: Vec<(f64, f64)> = means
         .iter()
         .map(|m| {
@@ -289,7 +289,35 @@ fn exists_holds(rng: &mut Rng, means: &[f64], n: usize, alpha: f64) -> bool {
             (exceedance_z(e, 0.0), e.dof())
         })
         .collect();
-    verdict(&significant(&zs, alpha)) == Verdict::Holds
+    verdict(&significant(&zs, alpha), &zs, alpha)
+}
+
+fn exists_holds(rng: &mut Rng, means: &[f64], n: usize, alpha: f64) -> bool {
+    exists_verdict(rng, means, n, alpha) == Verdict::Holds
+}
+
+/// A true existence claim (one point exactly at the bound, the least favourable case; the others
+/// far below) is refuted at most at rate alpha, also at 6 trials; when every point is 1.25 sd below
+/// the bound at 16 trials the claim is refuted (power), and a gain too small to detect is
+/// inconclusive, not refuted.
+#[test]
+fn exists_refutes_only_when_every_point_is_below() {
+    let (alpha, reps) = (0.01, 5000);
+    let mut boundary = [-3.0; 8];
+    boundary[4] = 0.0;
+    let refuted = |v: Verdict| v == Verdict::Refuted;
+    let null = rate(reps, 21, |rng| refuted(exists_verdict(rng, &boundary, 200, alpha)));
+    let few = rate(reps, 22, |rng| refuted(exists_verdict(rng, &boundary, 6, alpha)));
+    let power = rate(2000, 23, |rng| refuted(exists_verdict(rng, &[-1.25; 8], 16, alpha)));
+    let mut small = [-3.0; 8];
+    small[4] = 0.05;
+    let inconclusive = rate(2000, 24, |rng| exists_verdict(rng, &small, 16, alpha) == Verdict::Inconclusive);
+    println!(
+        "exists: false refutation {null} (6 trials: {few}), power to refute {power}, small gain inconclusive {inconclusive}"
+    );
+    assert!(null <= bound(alpha, reps) && few <= bound(alpha, reps), "false refutation {null}, {few}");
+    assert!(power >= 0.85, "power to refute {power}");
+    assert!(inconclusive >= 0.9, "small gain {inconclusive}");
 }
 
 /// Null: the output equals the bound everywhere (the boundary of "nowhere above"), 200 trials.

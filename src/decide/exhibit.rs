@@ -34,9 +34,25 @@ pub fn exhibit(zs: &[f64], groups: &[Vec<usize>], z_crit: f64) -> Option<(usize,
     })
 }
 
+/// Whether every group is shown one-signed: all its points significantly positive, or all
+/// significantly negative, each at one-sided level alpha / 2 (`z_half` = z_{1 - alpha/2}). If a group
+/// truly holds a positive and a negative point, one of them passes the opposite test with
+/// probability at most alpha / 2, so a true claim is refuted with probability at most alpha (an
+/// intersection-union test over the groups needs no multiplicity correction).
+pub fn one_signed(zs: &[f64], groups: &[Vec<usize>], z_half: f64) -> bool {
+    groups.iter().all(|members| members.iter().all(|&i| zs[i] > z_half) || members.iter().all(|&i| zs[i] < -z_half))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_shown_one_signed() {
+        let groups = vec![vec![0, 1], vec![2]];
+        assert!(one_signed(&[3.0, 4.0, -5.0], &groups, 2.5));
+        assert!(!one_signed(&[3.0, 1.0, -5.0], &groups, 2.5));
+    }
 
     #[test]
     fn keys_group_to_seven_digits() {

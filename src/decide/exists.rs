@@ -5,6 +5,12 @@
 //! (Student's t: the standard error is itself estimated). Holm's procedure at the
 //! family level marks the significant points; the claim holds when at least one is significant. If
 //! the output is at most the bound everywhere, the probability of holding is at most alpha.
+//!
+//! The claim is refuted only when every point is significantly at most the bound: P(T < z) <= alpha
+//! at each point (an intersection-union test: if the claim holds at some point, that point passes
+//! this test with probability at most alpha, so a true claim is refuted with probability at most
+//! alpha without a multiplicity correction). Otherwise the check is inconclusive: a gain that is not
+//! detected is not shown absent.
 
 use crate::outcome::Verdict;
 use crate::stats::{Estimate, holm_reject, student_sf};
@@ -31,9 +37,16 @@ pub fn significant(zs: &[(f64, f64)], alpha: f64) -> Vec<bool> {
     holm_reject(&p, alpha)
 }
 
-/// Holds when at least one point is significant, refuted otherwise.
-pub fn verdict(significant: &[bool]) -> Verdict {
-    if significant.iter().any(|s| *s) { Verdict::Holds } else { Verdict::Refuted }
+/// Holds when at least one point is significant; refuted when every point of (z, dof) is
+/// significantly at most the bound at level `alpha`; inconclusive otherwise.
+pub fn verdict(significant: &[bool], zs: &[(f64, f64)], alpha: f64) -> Verdict {
+    if significant.iter().any(|s| *s) {
+        Verdict::Holds
+    } else if zs.iter().all(|(z, dof)| student_sf(-z, *dof) <= alpha) {
+        Verdict::Refuted
+    } else {
+        Verdict::Inconclusive
+    }
 }
 
 #[cfg(test)]
@@ -50,8 +63,10 @@ mod tests {
         let inf = f64::INFINITY;
         let s = significant(&[(4.0, inf), (2.0, inf)], 0.01);
         assert_eq!(s, vec![true, false]);
-        assert_eq!(verdict(&s), Verdict::Holds);
-        assert_eq!(verdict(&[false, false]), Verdict::Refuted);
+        assert_eq!(verdict(&s, &[(4.0, inf), (2.0, inf)], 0.01), Verdict::Holds);
+        // Both significantly below the bound (P(Z < -3) = 0.0013 <= 0.01): refuted; one only: not.
+        assert_eq!(verdict(&[false, false], &[(-3.0, inf), (-4.0, inf)], 0.01), Verdict::Refuted);
+        assert_eq!(verdict(&[false, false], &[(-3.0, inf), (1.0, inf)], 0.01), Verdict::Inconclusive);
         // With 4 trials (3 dof) z = 4 is not significant at 0.005: P(T_3 > 4) = 0.014.
         assert_eq!(significant(&[(4.0, 3.0)], 0.01), vec![false]);
     }

@@ -7,6 +7,12 @@
 //!
 //! A strict claim must also show the change: every step fails unless its one-sided upper confidence
 //! bound stays below -b, mean D + z se < -b, with z = z_{1 - alpha/m} (Bonferroni over the m steps).
+//! A strict step whose lower bound mean D - z se stays above -b falls short of the claimed change
+//! (for b > 0: the change is significantly smaller than the minimum effect b) and fails. A step
+//! that is neither shown nor short (its interval contains -b) is undecided: a strict claim with no
+//! failing step and some undecided ones is inconclusive, not regime-limited (lack of power is not
+//! evidence against the claim). With b = 0 a flat step can never be shown short, so a strict claim
+//! that must be refuted somewhere by flat steps declares a minimum effect b > 0 with its reason.
 //!
 //! For `directions` steps the change is signed the other way (d > 0 goes the way the claim predicts)
 //! and has no budget: a step fails when p = P(Z > -z), z = mean d / se, is rejected by Holm — the same
@@ -23,6 +29,13 @@ pub struct StepTest {
     pub p: f64,
     /// mean D / se (None when se = 0).
     pub z: Option<f64>,
+    /// The step goes significantly against the claim (Holm).
+    pub against: bool,
+    /// Strict claims: the change is significantly smaller than the claimed one (lower bound of D above
+    /// -b), though not against the claim beyond the budget: the step fails.
+    pub short: bool,
+    /// Strict claims: neither shown nor short (the interval of D contains -b): undecided.
+    pub unshown: bool,
     pub pass: bool,
 }
 
@@ -44,8 +57,11 @@ pub fn steps(changes: &[Estimate], budget: f64, alpha: f64, strict: bool) -> Vec
         .zip(changes)
         .map(|((&(p, z), reject), d)| {
             // Upper bound of D at or above -b: the claimed change is not shown.
-            let unshown = strict && d.mean + bonferroni_t(alpha, m, d.dof()) * d.se >= -budget;
-            StepTest { p, z, pass: !reject && !unshown }
+            let t = bonferroni_t(alpha, m, d.dof());
+            let not_shown = !reject && strict && d.mean + t * d.se >= -budget;
+            // The whole interval lies above -b: the change is significantly short of the claimed one.
+            let short = not_shown && d.mean - t * d.se > -budget;
+            StepTest { p, z, against: reject, short, unshown: not_shown && !short, pass: !reject && !not_shown }
         })
         .collect()
 }
@@ -121,6 +137,11 @@ mod tests {
         // z_{0.995} = 2.576: -0.5 + 2.576 * 0.1 < -0.1 is shown; -0.2 + 0.2576 is not.
         let t = steps(&[est(-0.5, 0.1), est(-0.2, 0.1)], 0.1, 0.01, true);
         assert!(t[0].pass && !t[1].pass);
+        // -0.2 +- 0.2576 contains -0.1: undecided, not short.
+        assert!(t[1].unshown && !t[1].short && !t[1].against);
+        // 0.05 +- 0.026 lies above -0.1 (and within the budget +0.1): short of the change, a failure.
+        let flat = steps(&[est(0.05, 0.01)], 0.1, 0.01, true)[0];
+        assert!(flat.short && !flat.unshown && !flat.against && !flat.pass);
         assert!(steps(&[est(-0.2, 0.1)], 0.1, 0.01, false)[0].pass);
     }
 

@@ -2,10 +2,11 @@
 //! distance) can have outputs of opposite sign. The rule ([`crate::decide::exhibit`]): within one
 //! group of grid points of equal key, a point with the output significantly positive and one
 //! significantly negative, each at the one-sided Bonferroni level alpha / (number of points). Holds
-//! when such a pair is exhibited; refuted (every point failing) when no group has one.
+//! when such a pair is exhibited; refuted when every group is shown one-signed
+//! ([`crate::decide::exhibit::one_signed`]); inconclusive otherwise.
 
 use super::Context;
-use crate::decide::exhibit::{exhibit, key_groups, z_of};
+use crate::decide::exhibit::{exhibit, key_groups, one_signed, z_of};
 use crate::engine::plan::{Point, Settings, grid_points, output_of};
 use crate::engine::{Cell, Decision, Drawn, Method, Stage, Worst};
 use crate::error::Result;
@@ -106,7 +107,13 @@ impl Method for Exhibit {
         if pair.is_none() {
             points.iter_mut().for_each(|p| p.pass = false);
         }
-        let verdict = if pair.is_some() { Verdict::Holds } else { Verdict::Refuted };
+        let verdict = if pair.is_some() {
+            Verdict::Holds
+        } else if one_signed(&zs, &groups, normal_quantile(1.0 - alpha / 2.0)) {
+            Verdict::Refuted
+        } else {
+            Verdict::Inconclusive
+        };
         let rule = Rule {
             kind: RuleKind::Bonferroni,
             family_alpha: alpha,

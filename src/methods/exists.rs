@@ -171,7 +171,7 @@ impl Method for Exists {
         };
         let finite_size = FiniteSize::NotApplicable { reason: self.reason.clone() };
         Ok(Decision {
-            verdict: Some((verdict(&flags), None)),
+            verdict: Some((verdict(&flags, &zs, precision.alpha), None)),
             worst: Worst::At(best),
             ..Decision::new(rule, points, finite_size, details)
         })

@@ -18,7 +18,7 @@ use crate::engine::stage::{LOOKS, MIN_STAGE_TRIALS};
 use crate::engine::{Cell, Decision, Drawn, Method, Precision, Stage};
 use crate::error::{Error, Result};
 use crate::outcome::details::MonotoneDetails;
-use crate::outcome::{Details, FiniteSize, PointOutcome, Resolution, Rule, RuleKind, coords};
+use crate::outcome::{Details, FiniteSize, PointOutcome, Resolution, Rule, RuleKind, Undecided, coords};
 use crate::rng::derive;
 use crate::spec::{MonotoneSpec, Relation};
 use crate::stats::Estimate;
@@ -133,6 +133,8 @@ impl Method for Monotone {
         let tests = steps(&changes, tol.abs, precision.alpha, self.strict);
         let sign = if self.decreasing { 1.0 } else { -1.0 };
         let m = all.len();
+        let last = precision.last();
+        let undecided = if last { tests.iter().filter(|t| t.unshown).count() } else { 0 };
         let points: Vec<PointOutcome> = all
             .iter()
             .zip(tests)
@@ -145,7 +147,9 @@ impl Method for Monotone {
                 z: t.z,
                 two_sided: false,
                 p: t.p,
-                pass: t.pass,
+                // At the last look an undecided step is not evidence against the claim.
+                pass: t.pass || (last && t.unshown),
+                undecided: last && t.unshown,
                 ..PointOutcome::at(coords(at))
             })
             .collect();
@@ -167,6 +171,7 @@ impl Method for Monotone {
         let settled = self.strict && points.iter().all(|p| p.pass);
         let worst = points.iter().filter(|p| p.pass).filter_map(|p| p.resolution).reduce(f64::max);
         let resolution = worst.map(|abs| Resolution { abs, rel: None, required: None });
-        Ok(Decision { settled, resolution, ..Decision::new(rule, points, finite_size, details) })
+        let undecided = (undecided > 0).then_some(Undecided { points: undecided, trials_needed: None });
+        Ok(Decision { settled, resolution, undecided, ..Decision::new(rule, points, finite_size, details) })
     }
 }
