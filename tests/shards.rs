@@ -89,6 +89,28 @@ fn sharded_audit_merges_to_the_unsharded_audit() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
+/// An HTML report without its timings and command line (the lines that differ between runs).
+fn html_without_times(text: &str) -> String {
+    let keep = |l: &&str| !l.contains("claims decided in") && !l.starts_with("<p>Command:");
+    let untimed = |l: &str| l.split("<td class=\"num\">").next().unwrap_or_default().to_string();
+    text.lines().filter(keep).map(untimed).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn sharded_audit_merges_to_the_unsharded_html_report() {
+    let dir = scratch("html");
+    let (full, merged) = (dir.join("full.html"), dir.join("merged.html"));
+    let args: Vec<&str> = ["audit", "--quick"].into_iter().chain(CLAIMS[..3].iter().copied()).collect();
+    let (code, _, err) = tlcheck(&[&args[..], &["--html", full.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let files = parallel_shards(&dir, &args, 2);
+    let (code, _, err) = tlcheck(&["merge", "--html", merged.to_str().unwrap(), &files[0], &files[1]]);
+    assert_eq!(code, 0, "{err}");
+    let read = |p: &Path| html_without_times(&std::fs::read_to_string(p).unwrap());
+    assert_eq!(read(&merged), read(&full), "merged HTML report differs from the unsharded one");
+    assert!(read(&merged).contains("<section id="));
+}
+
 #[test]
 fn sharded_calibration_merges_to_the_unsharded_calibration() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/calibration");

@@ -13,6 +13,8 @@ use crate::analysis::shard::{ShardFile, ShardHeader, check_complete};
 use crate::audit::{ClaimOutcome, audit_exit_code};
 use crate::error::{Error, Result};
 use crate::outcome::Verdict;
+use crate::claim::Claim;
+use crate::report::html::{HtmlClaim, Reproduce, html_claim, html_document};
 use crate::report::{audit_document, audit_row, claim_evidence, claim_json, compose_audit_table};
 
 /// One claim of an audit shard, rendered as the unsharded audit renders it (so that merging needs no
@@ -28,14 +30,16 @@ pub struct AuditPart {
     /// Whether the verdict is as recorded, and the exit code of its error when it could not run.
     pub matches: bool,
     pub error_code: Option<i32>,
+    /// Its row and section of the HTML report.
+    pub html: HtmlClaim,
 }
 
 impl AuditPart {
-    /// The parts of an audit's outcomes.
-    pub fn of(reports: &[ClaimOutcome]) -> Result<Vec<AuditPart>> {
-        reports
+    /// The parts of an audit's outcomes; `run` is what the HTML sections cite to reproduce a claim.
+    pub fn of(pairs: &[(&Claim, &ClaimOutcome)], run: &Reproduce) -> Result<Vec<AuditPart>> {
+        pairs
             .iter()
-            .map(|r| {
+            .map(|&(claim, r)| {
                 Ok(AuditPart {
                     id: r.id.clone(),
                     json: claim_json(r)?,
@@ -43,6 +47,7 @@ impl AuditPart {
                     evidence: claim_evidence(r, false),
                     matches: r.matches,
                     error_code: r.error.as_ref().map(|e| e.exit_code),
+                    html: html_claim(claim, r, run)?,
                 })
             })
             .collect()
@@ -58,6 +63,9 @@ pub struct MergeArgs {
     /// Print the merged output as JSON (the unsharded command's `--json` schema).
     #[arg(long)]
     pub json: bool,
+    /// Also write the audit's HTML evidence report to FILE, as `audit --html FILE` would have.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 fn read<T: DeserializeOwned>(path: &PathBuf) -> Result<T> {
@@ -67,7 +75,7 @@ fn read<T: DeserializeOwned>(path: &PathBuf) -> Result<T> {
 }
 
 /// Runs `tlcheck merge`.
-pub fn run(args: &MergeArgs) -> Result<i32> {
+pub fn run(args: &MergeArgs, command: &str) -> Result<i32> {
     let headers: Vec<(PathBuf, ShardHeader)> = args
         .files
         .iter()
@@ -77,7 +85,7 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
     let first = &headers[0].1;
     let elapsed: f64 = headers.iter().map(|(_, h)| h.elapsed_s).sum();
     match first.command.as_str() {
-        "audit" => merge_audit(args, &first.settings, elapsed),
+        "audit" => merge_audit(args, &first.settings, elapsed, command),
         "calibrate" => merge_calibration(args, &first.settings, elapsed),
         other => Err(Error::input(format!("shards of `{other}` cannot be merged (audit, calibrate)"))),
     }
@@ -88,13 +96,24 @@ fn ids(settings: &serde_json::Value) -> Result<Vec<String>> {
     serde_json::from_value(settings["claims"].clone()).map_err(|e| Error::input(format!("shard settings: {e}")))
 }
 
-fn merge_audit(args: &MergeArgs, settings: &serde_json::Value, elapsed: f64) -> Result<i32> {
+fn merge_audit(args: &MergeArgs, settings: &serde_json::Value, elapsed: f64, command: &str) -> Result<i32> {
     let mut parts: Vec<AuditPart> = Vec::new();
     for path in &args.files {
         parts.extend(read::<ShardFile<Vec<AuditPart>>>(path)?.output);
     }
     let order = ids(settings)?;
     parts.sort_by_key(|p| order.iter().position(|id| *id == p.id).unwrap_or(usize::MAX));
+    if let Some(path) = &args.html {
+        let run = Reproduce {
+            quick: settings["quick"].as_bool().unwrap_or(false),
+            seed: settings["seed"].as_u64().unwrap_or_default(),
+            theorems: None,
+            command: command.to_string(),
+        };
+        let html: Vec<HtmlClaim> = parts.iter().map(|p| p.html.clone()).collect();
+        std::fs::write(path, html_document(&html, &run, elapsed))
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    }
     if args.json {
         outln!("{}", to_json(&audit_document(parts.iter().map(|p| p.json.clone()).collect(), elapsed))?)?;
     } else {

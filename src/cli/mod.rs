@@ -314,7 +314,7 @@ fn run(cli: Cli, command: &str) -> Result<i32> {
         Command::Mutate(args) => mutate::run(&args),
         Command::Experiment { command } => experiment::run(&command),
         Command::Calibrate(args) => calibrate::run(&args),
-        Command::Merge(args) => merge::run(&args),
+        Command::Merge(args) => merge::run(&args, &command),
     }
 }
 
@@ -412,18 +412,22 @@ fn io_error(path: &std::path::Path, source: std::io::Error) -> Error {
 /// Writes the HTML report and the SVG figure that `files` asks for.
 fn write_files(files: &Files, args: &RunArgs, pairs: &[(&Claim, &ClaimOutcome)], elapsed_s: f64) -> Result<()> {
     if let Some(path) = &files.html {
-        let run = Reproduce {
-            quick: args.quick,
-            seed: args.seed,
-            theorems: args.dir.theorems.as_ref().map(|d| d.display().to_string()),
-            command: files.command.clone(),
-        };
-        std::fs::write(path, html_report(pairs, &run, elapsed_s)?).map_err(|e| io_error(path, e))?;
+        std::fs::write(path, html_report(pairs, &reproduce(files, args), elapsed_s)?).map_err(|e| io_error(path, e))?;
     }
     if let (Some(path), Some((claim, outcome))) = (&files.svg, pairs.first()) {
         std::fs::write(path, claim_svg(claim, outcome, args.quick)?).map_err(|e| io_error(path, e))?;
     }
     Ok(())
+}
+
+/// What reproduces this run (for the HTML report).
+fn reproduce(files: &Files, args: &RunArgs) -> Reproduce {
+    Reproduce {
+        quick: args.quick,
+        seed: args.seed,
+        theorems: args.dir.theorems.as_ref().map(|d| d.display().to_string()),
+        command: files.command.clone(),
+    }
 }
 
 /// Runs claims; `all_evidence` prints every check's evidence, not only for claims that fail somewhere.
@@ -432,7 +436,9 @@ fn audit_cmd(ids: &[String], args: &RunArgs, files: &Files, all_evidence: bool) 
     let claims = load_dir(&args.dir.theorems.clone().unwrap_or_else(default_dir))?;
     let mut selected: Vec<&Claim> = select(&claims, ids)?;
     if args.shard.is_some() && (files.html.is_some() || files.svg.is_some()) {
-        return Err(Error::input("--html and --svg report the whole run: not with --shard"));
+        return Err(Error::input(
+            "--html and --svg report the whole run: not with --shard (`tlcheck merge --html FILE` writes the report)",
+        ));
     }
     writable(&files.html)?;
     writable(&files.svg)?;
@@ -450,10 +456,10 @@ fn audit_cmd(ids: &[String], args: &RunArgs, files: &Files, all_evidence: bool) 
     let run = Run::new(precision, &observer);
     let reports: Vec<ClaimOutcome> = selected.iter().map(|claim| decide_claim(claim, &run)).collect();
     observer.0.finish_and_clear();
-    if let Some(shard) = args.shard {
-        return write_shard("audit", settings, shard, start, &merge::AuditPart::of(&reports)?);
-    }
     let pairs: Vec<(&Claim, &ClaimOutcome)> = selected.iter().copied().zip(&reports).collect();
+    if let Some(shard) = args.shard {
+        return write_shard("audit", settings, shard, start, &merge::AuditPart::of(&pairs, &reproduce(files, args))?);
+    }
     write_files(files, args, &pairs, start.elapsed().as_secs_f64())?;
     print_audit(&reports, args.json, all_evidence, start.elapsed().as_secs_f64())
 }

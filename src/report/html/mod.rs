@@ -13,6 +13,7 @@ use crate::formula::mathml::{math_block, mathml};
 use crate::outcome::CheckOutcome;
 use crate::plot::panels_svg;
 use crate::spec::Relation;
+use serde::{Deserialize, Serialize};
 
 use super::evidence::{evidence, fmt_num, fmt_percent};
 
@@ -48,24 +49,45 @@ figure{margin:1em 0}svg{max-width:100%;height:auto;border:1px solid #ddd}pre{whi
 background:#f6f6f6;padding:.5em;font-size:13px}math{font-size:130%;margin:.5em 0}dl{font-size:14px}\
 dt{font-weight:bold;float:left;clear:left;width:9em}dd{margin-left:10em}";
 
+/// One claim of the report, rendered: its summary-table row and its section. Shards of an audit
+/// carry these so that `tlcheck merge --html` composes the report without re-rendering.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HtmlClaim {
+    pub row: String,
+    pub section: String,
+    pub matches: bool,
+}
+
+/// Renders one claim's row and section.
+pub fn html_claim(claim: &Claim, outcome: &ClaimOutcome, run: &Reproduce) -> Result<HtmlClaim> {
+    Ok(HtmlClaim { row: summary_row(outcome), section: claim_section(claim, outcome, run)?, matches: outcome.matches })
+}
+
 /// The whole report for the claims run, in the order given.
 pub fn html_report(claims: &[(&Claim, &ClaimOutcome)], run: &Reproduce, elapsed_s: f64) -> Result<String> {
-    let sections = claims.iter().map(|(c, o)| claim_section(c, o, run)).collect::<Result<Vec<_>>>()?;
-    let matching = claims.iter().filter(|(_, o)| o.matches).count();
-    Ok(format!(
+    let parts = claims.iter().map(|(c, o)| html_claim(c, o, run)).collect::<Result<Vec<_>>>()?;
+    Ok(html_document(&parts, run, elapsed_s))
+}
+
+/// The report document from rendered claims, in the order given.
+pub fn html_document(parts: &[HtmlClaim], run: &Reproduce, elapsed_s: f64) -> String {
+    let matching = parts.iter().filter(|p| p.matches).count();
+    let rows: Vec<&str> = parts.iter().map(|p| p.row.as_str()).collect();
+    let sections: Vec<&str> = parts.iter().map(|p| p.section.as_str()).collect();
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tlcheck evidence report</title>\
          <style>{STYLE}</style></head><body>\n<h1>tlcheck evidence report</h1>\n\
          <p>{} claims decided in {elapsed_s:.1} s; {matching} as recorded, {} differ. tlcheck {}, seed {}, \
          precision {}.</p>\n<p>Command: <code>{}</code></p>\n{}\n{}\n</body></html>\n",
-        claims.len(),
-        claims.len() - matching,
+        parts.len(),
+        parts.len() - matching,
         env!("CARGO_PKG_VERSION"),
         run.seed,
         run.precision(),
         esc(&run.command),
-        summary(claims),
+        summary(&rows),
         sections.concat()
-    ))
+    )
 }
 
 /// One claim's figures (one panel per check) as an SVG document.
@@ -79,30 +101,28 @@ fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn summary(claims: &[(&Claim, &ClaimOutcome)]) -> String {
-    let rows: Vec<String> = claims
-        .iter()
-        .map(|(_, o)| {
-            let resolution = o.resolution.map_or("-".to_string(), |r| {
-                r.resolution.rel.map_or_else(|| format!("±{}", fmt_num(r.resolution.abs)), fmt_percent)
-            });
-            format!(
-                "<tr{}><td><a href=\"#{}\">{}</a></td><td>{:?}</td><td class=\"{}\">{}</td><td class=\"{}\">{}{}</td>\
-                 <td>{}</td><td class=\"num\">{:.1} s</td></tr>",
-                if o.matches { "" } else { " class=\"differs\"" },
-                esc(&o.id),
-                esc(&o.id),
-                o.status,
-                o.expected,
-                o.expected,
-                o.verdict,
-                o.verdict,
-                if o.matches { "" } else { " (differs)" },
-                esc(&resolution),
-                o.elapsed_s
-            )
-        })
-        .collect();
+fn summary_row(o: &ClaimOutcome) -> String {
+    let resolution = o
+        .resolution
+        .map_or("-".to_string(), |r| r.resolution.rel.map_or_else(|| format!("±{}", fmt_num(r.resolution.abs)), fmt_percent));
+    format!(
+        "<tr{}><td><a href=\"#{}\">{}</a></td><td>{:?}</td><td class=\"{}\">{}</td><td class=\"{}\">{}{}</td>\
+         <td>{}</td><td class=\"num\">{:.1} s</td></tr>",
+        if o.matches { "" } else { " class=\"differs\"" },
+        esc(&o.id),
+        esc(&o.id),
+        o.status,
+        o.expected,
+        o.expected,
+        o.verdict,
+        o.verdict,
+        if o.matches { "" } else { " (differs)" },
+        esc(&resolution),
+        o.elapsed_s
+    )
+}
+
+fn summary(rows: &[&str]) -> String {
     format!(
         "<table><thead><tr><th>claim</th><th>status</th><th>recorded verdict</th><th>computed verdict</th>\
          <th>resolution</th><th>time</th></tr></thead><tbody>\n{}\n</tbody></table>",
