@@ -96,8 +96,12 @@ pub fn compose_audit_table(rows: &[Vec<String>], evidence: &[String], mismatches
     out
 }
 
-/// A resolution in a table cell: relative where stated ("3.1%"), else absolute ("±1.2e-4").
-fn short_resolution(r: &Resolution) -> String {
+/// A resolution in a table cell: relative where stated ("3.1%"), else absolute ("±1.2e-4"); a
+/// one-sided bound on the claimed side reads "in by 0.012".
+pub fn short_resolution(r: &Resolution) -> String {
+    if r.abs < 0.0 {
+        return format!("in by {}", fmt_num(-r.abs));
+    }
     r.rel.map_or_else(|| format!("±{}", fmt_num(r.abs)), fmt_percent)
 }
 

@@ -45,8 +45,17 @@ fn trust_suffix(c: &CheckOutcome) -> String {
     text
 }
 
-/// "excludes deviations beyond 0.012 (3.1% of the claimed scale)".
+/// "excludes deviations beyond 0.012 (3.1% of the claimed scale)". A negative bound of a one-sided
+/// check (the confidence bound itself lies on the claimed side) reads "inside the claimed side by at
+/// least 0.012".
 pub fn resolution_text(r: &Resolution) -> String {
+    if r.abs < 0.0 {
+        return format!(
+            "resolution: inside the claimed side by at least {} everywhere (deviations beyond {} excluded)",
+            fmt_num(-r.abs),
+            fmt_num(r.abs)
+        );
+    }
     let rel = r.rel.map_or_else(String::new, |rel| format!(" ({} of the claimed scale)", fmt_percent(rel)));
     let required = r.required.map_or_else(String::new, |m| format!(", margin {}", fmt_num(m)));
     format!("resolution: deviations beyond {}{rel} excluded{required}", fmt_num(r.abs))

@@ -15,7 +15,8 @@ use crate::plot::panels_svg;
 use crate::spec::Relation;
 use serde::{Deserialize, Serialize};
 
-use super::evidence::{evidence, fmt_num, fmt_percent};
+use super::evidence::evidence;
+use super::short_resolution;
 
 /// What reproduces a run: precision, seed, the theorem directory given and the command line.
 #[derive(Debug, Clone)]
@@ -104,7 +105,7 @@ fn esc(text: &str) -> String {
 fn summary_row(o: &ClaimOutcome) -> String {
     let resolution = o
         .resolution
-        .map_or("-".to_string(), |r| r.resolution.rel.map_or_else(|| format!("±{}", fmt_num(r.resolution.abs)), fmt_percent));
+        .map_or("-".to_string(), |r| short_resolution(&r.resolution));
     format!(
         "<tr{}><td><a href=\"#{}\">{}</a></td><td>{:?}</td><td class=\"{}\">{}</td><td class=\"{}\">{}{}</td>\
          <td>{}</td><td class=\"num\">{:.1} s</td></tr>",
