@@ -78,10 +78,10 @@ fn infinite_width_spike_matches_sqrt10_minus_1() {
         "d=200",
         "--json",
     ]));
-    for field in ["observable", "params", "mean", "se", "trials", "seed", "elapsed_s"] {
+    for field in ["command", "version", "observable", "settings", "outputs", "trials", "seed", "elapsed_s"] {
         assert!(v.get(field).is_some(), "missing {field}");
     }
-    let spike = v["mean"].as_f64().unwrap();
+    let spike = v["outputs"]["spike"]["mean"].as_f64().unwrap();
     assert!((spike - (10f64.sqrt() - 1.0)).abs() < 1e-6, "spike {spike}");
 }
 
@@ -102,7 +102,8 @@ fn finetune_loss_has_small_se_and_matches_printed_value() {
         "200",
         "--json",
     ]));
-    let (mean, se) = (v["mean"].as_f64().unwrap(), v["se"].as_f64().unwrap());
+    let loss = &v["outputs"]["loss"];
+    let (mean, se) = (loss["mean"].as_f64().unwrap(), loss["se"].as_f64().unwrap());
     let printed = 0.5 * (1.0 - 2.0 * 0.64 * 0.5 / 1.5 + 0.64 * 0.25 / 2.25);
     assert!(se < 0.003, "se {se}");
     // 4 standard errors (about 0.005, the dominant term) plus 0.3/D. The finite-D bias measured at this

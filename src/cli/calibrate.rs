@@ -16,7 +16,7 @@ use crate::cli::out::{out, outln};
 use crate::engine::Precision;
 use crate::error::Result;
 use crate::outcome::Verdict;
-use crate::report::table;
+use crate::report::{envelope, table};
 
 /// Arguments of `tlcheck calibrate`.
 #[derive(clap::Args, Debug)]
@@ -37,10 +37,10 @@ pub struct CalibrateArgs {
     /// seed by seed; writes a shard file (JSON) to standard output; `tlcheck merge` combines them.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
-    /// Print JSON: {quick, seeds, claims: [{id, expected, counts: {holds, regime-limited, refuted,
+    /// Print JSON: {command, version, seed (the first), settings: {quick, seeds}, elapsed_s, claims: [{id, expected, counts: {holds, regime-limited, refuted,
     /// inconclusive, error}, matching: {count, of, rate, se, ci95}, stable, holds_refuted, max_abs_z: {min,
     /// median, max}, elapsed_s, seeds: [{seed, verdict, max_abs_z, elapsed_s}]}], stable,
-    /// holds_refuted, passed, elapsed_s} (times in seconds).
+    /// holds_refuted, passed} (times in seconds).
     #[arg(long)]
     pub json: bool,
     /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own);
@@ -75,7 +75,21 @@ pub fn run(args: &CalibrateArgs) -> Result<i32> {
 
 /// Prints a calibration (table or JSON).
 pub fn print_calibration(c: &Calibration, json: bool) -> Result<()> {
-    if json { outln!("{}", to_json(c)?) } else { out!("{}", text(c)) }
+    if json { outln!("{}", to_json(&calibration_json(c)?)?) } else { out!("{}", text(c)) }
+}
+
+/// A calibration as JSON: the envelope (`seed` the first seed; `settings` {quick, seeds: N}) with
+/// `claims`, `stable`, `holds_refuted`, `passed`.
+fn calibration_json(c: &Calibration) -> Result<serde_json::Value> {
+    let mut payload =
+        serde_json::to_value(c).map_err(|e| crate::error::Error::numerical(format!("JSON encoding: {e}")))?;
+    if let Some(fields) = payload.as_object_mut() {
+        for key in ["quick", "seeds", "elapsed_s"] {
+            fields.remove(key);
+        }
+    }
+    let settings = json!({ "quick": c.quick, "seeds": c.seeds.len() });
+    Ok(envelope("calibrate", c.seeds.first().copied(), settings, c.elapsed_s, payload))
 }
 
 /// 0 when every claim is stable and no claim recorded as holding is ever refuted, else 1.

@@ -72,7 +72,8 @@ pub struct FormulaArgs {
     /// Base random seed (u64) of simulations and of the equivalence search.
     #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
-    /// Print JSON: {formula, verdict, equivalence, simulation, statements, scaling}.
+    /// Print JSON: {command, version, seed, settings, elapsed_s, formula, claim, printed, observable,
+    /// verdict, printed_relation, equivalence, simulation, statements, scaling}.
     #[arg(long)]
     pub json: bool,
     /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own).
@@ -82,6 +83,7 @@ pub struct FormulaArgs {
 
 /// Runs `tlcheck formula`; exit code 0 unless the formula or a statement is refuted (1).
 pub fn run(args: &FormulaArgs) -> Result<i32> {
+    let start = std::time::Instant::now();
     let user = parse_user(&args.expr, "formula")?;
     if args.trials == 0 {
         return Err(Error::input("--trials must be at least 1"));
@@ -123,7 +125,13 @@ pub fn run(args: &FormulaArgs) -> Result<i32> {
         report.scaling = Some(scaling_weight(&user, &weights, &points)?);
     }
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?)?;
+        let payload = serde_json::to_value(&report).map_err(|e| Error::numerical(e.to_string()))?;
+        let settings = serde_json::json!({
+            "quick": args.quick, "trials": args.trials, "budget": args.budget, "grid": args.grid,
+            "extrapolate": args.extrapolate, "output": args.output,
+        });
+        let doc = crate::report::envelope("formula", Some(args.seed), settings, start.elapsed().as_secs_f64(), payload);
+        outln!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
         out!("{}", text(&report))?;
     }

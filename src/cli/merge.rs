@@ -96,7 +96,8 @@ fn merge_audit(args: &MergeArgs, settings: &serde_json::Value, elapsed: f64) -> 
     let order = ids(settings)?;
     parts.sort_by_key(|p| order.iter().position(|id| *id == p.id).unwrap_or(usize::MAX));
     if args.json {
-        outln!("{}", to_json(&audit_document(parts.iter().map(|p| p.json.clone()).collect(), elapsed))?)?;
+        let claims = parts.iter().map(|p| p.json.clone()).collect();
+        outln!("{}", to_json(&audit_document("audit", settings, claims, elapsed))?)?;
     } else {
         let rows: Vec<Vec<String>> = parts.iter().map(|p| p.row.clone()).collect();
         let evidence: Vec<String> = parts.iter().filter_map(|p| p.evidence.clone()).collect();
