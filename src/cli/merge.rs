@@ -61,8 +61,10 @@ pub struct MergeArgs {
 }
 
 fn read<T: DeserializeOwned>(path: &PathBuf) -> Result<T> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("shard file {} does not exist", path.display())),
+        _ => Error::Io { path: path.display().to_string(), source },
+    })?;
     serde_json::from_str(&text).map_err(|e| Error::input(format!("{}: not a tlcheck shard file: {e}", path.display())))
 }
 

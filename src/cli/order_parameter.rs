@@ -106,7 +106,7 @@ fn collapse_json(r: &CollapseDetails) -> serde_json::Value {
         "printed_location": r.printed_location,
         "drop": r.drop,
         "scale": scale,
-        "points": r.points.iter().map(|p| json!({"at": p.at, "gamma": p.gamma, "mean": p.mean})).collect::<Vec<_>>(),
+        "points": r.points.iter().map(|p| json!(p)).collect::<Vec<_>>(),
     })
 }
 

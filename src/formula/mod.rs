@@ -61,6 +61,14 @@ pub fn json_wholes<S: serde::Serializer>(xs: &[f64], s: S) -> std::result::Resul
     s.collect_seq(xs.iter().map(|x| Whole(*x)))
 }
 
+/// [`json_whole`] for every value of a map name -> number (an `at` object).
+pub fn json_whole_map<S: serde::Serializer>(
+    map: &std::collections::BTreeMap<String, f64>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().map(|(k, v)| (k, Whole(*v))))
+}
+
 /// A number serialized by [`json_whole`].
 struct Whole(f64);
 

@@ -178,6 +178,7 @@ pub struct ExhibitDetails {
 pub struct DecayExponentDetails {
     pub output: String,
     pub param: String,
+    #[serde(serialize_with = "crate::formula::json_wholes")]
     pub sizes: Vec<f64>,
     pub prefactor: f64,
     pub exponent: f64,
@@ -264,6 +265,7 @@ pub struct CollapseDetails {
 #[derive(Debug, Clone, Serialize)]
 pub struct SweptPoint {
     /// Constituents changed from the base point (empty: the base point).
+    #[serde(serialize_with = "crate::formula::json_whole_map")]
     pub at: std::collections::BTreeMap<String, f64>,
     /// Printed Gamma there.
     pub gamma: f64,
@@ -286,7 +288,9 @@ pub enum Direction {
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub name: String,
+    #[serde(serialize_with = "crate::formula::json_whole")]
     pub from: f64,
+    #[serde(serialize_with = "crate::formula::json_whole")]
     pub to: f64,
     /// Paired change signed so that > 0 goes the way Gamma predicts.
     pub improvement: Estimate,
