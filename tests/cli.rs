@@ -63,6 +63,15 @@ fn help_explains_options_and_exits_0() {
     for word in ["--set", "--trials", "--seed", "--json", "default"] {
         assert!(text.contains(word), "help lacks {word}: {text}");
     }
+    // Value placeholders name the quantity (`<SEED>`, `<TRIALS>`, `<DIR>`), not a bare letter.
+    for command in ["list", "observables", "simulate", "check", "audit", "order-parameter", "formula", "mutate"] {
+        let help = String::from_utf8_lossy(&tlcheck(&[command, "--help"]).stdout).to_string();
+        for letter in ["<N>", "<K>", "<B>", "<S>", "<ID>"] {
+            assert!(!help.contains(letter), "{command} --help has the placeholder {letter}: {help}");
+        }
+    }
+    let help = String::from_utf8_lossy(&tlcheck(&["calibrate", "--help"]).stdout).to_string();
+    assert!(help.contains("--seeds <COUNT>") && help.contains("--first-seed <SEED>"), "{help}");
 }
 
 #[test]

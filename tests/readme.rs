@@ -54,7 +54,8 @@ fn normalise(text: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let starts_number = chars[i].is_ascii_digit() && (i == 0 || !is_word(chars[i - 1]));
-        let digits = |from: usize| (from..chars.len()).take_while(|&j| chars[j].is_ascii_digit() || chars[j] == '.').count();
+        let digits =
+            |from: usize| (from..chars.len()).take_while(|&j| chars[j].is_ascii_digit() || chars[j] == '.').count();
         if starts_number {
             let n = digits(i);
             let end = i + n;
@@ -96,7 +97,10 @@ fn examples(lines: &[&str]) -> Vec<Example> {
     for (i, line) in lines.iter().enumerate() {
         if let Some(rest) = line.strip_prefix(EXAMPLE) {
             let command = rest.strip_suffix("-->").expect("marker ends with -->").trim().to_string();
-            assert!(lines.get(i + 1).is_some_and(|l| l.starts_with("```")), "marker `{command}` not followed by a fence");
+            assert!(
+                lines.get(i + 1).is_some_and(|l| l.starts_with("```")),
+                "marker `{command}` not followed by a fence"
+            );
             let end = (i + 2..lines.len()).find(|&j| lines[j] == "```").expect("fence closed");
             found.push(Example { command, body: i + 2..end });
         }
@@ -161,7 +165,11 @@ fn readme_examples_are_what_the_commands_print() {
     if lines[start..end] != table {
         failures.push(format!("verdict table differs from `tlcheck list --json`:\n{}", table.join("\n")));
     }
-    assert!(failures.is_empty(), "README examples out of date (TLCHECK_BLESS=1 rewrites them):\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "README examples out of date (TLCHECK_BLESS=1 rewrites them):\n{}",
+        failures.join("\n\n")
+    );
 }
 
 #[test]

@@ -25,10 +25,10 @@ pub struct CalibrateArgs {
     pub claims: Vec<String>,
     /// Number N of seeds: every claim is decided at seeds S, S+1, ..., S+N-1 (N >= 1). A claim is
     /// stable when at most one of the N seeds disagrees with its recorded verdict (none when N = 1).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "COUNT")]
     pub seeds: usize,
     /// First seed S (u64); the default is the audit's default seed, so seed S reproduces `audit`.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    #[arg(long, value_name = "SEED", default_value_t = DEFAULT_SEED)]
     pub first_seed: u64,
     /// Quick precision (fewer trials and sizes, as in `cargo test`) at every seed.
     #[arg(long)]

@@ -35,7 +35,7 @@ pub struct FormulaArgs {
     /// sqrt exp ln log abs sin cos tan asin acos atan sinh cosh tanh, constants pi and e.
     pub expr: String,
     /// Compare with this claim's printed formula and run the claim's checks with EXPR substituted.
-    #[arg(long, value_name = "ID", conflicts_with = "observable")]
+    #[arg(long, value_name = "CLAIM", conflicts_with = "observable")]
     pub claim: Option<String>,
     /// Compare EXPR with this observable (see `tlcheck observables`) on --grid, without a theorem file.
     #[arg(long, value_name = "NAME", requires = "grid")]
@@ -47,14 +47,14 @@ pub struct FormulaArgs {
     /// Observable output compared with EXPR (default: the observable's first output).
     #[arg(long, value_name = "NAME")]
     pub output: Option<String>,
-    /// Trials per grid point with --observable.
-    #[arg(long, default_value_t = 200, value_name = "K")]
+    /// Independent trials per grid point with --observable.
+    #[arg(long, default_value_t = 200, value_name = "TRIALS")]
     pub trials: usize,
     /// With --observable: extrapolate the residual as a + c/size over sizes, e.g. "d=200,800".
     #[arg(long, value_name = "PARAM=S1,S2,...")]
     pub extrapolate: Option<String>,
     /// With --observable: absolute finite-size budget added to the statistical tolerance (units of the output).
-    #[arg(long, default_value_t = 0.0, value_name = "B")]
+    #[arg(long, default_value_t = 0.0, value_name = "ABS")]
     pub budget: f64,
     /// Also check that EXPR is increasing or decreasing in a variable over the domain:
     /// "name=increasing" or "name=decreasing" (sign of the symbolic derivative, counterexample search).

@@ -43,7 +43,7 @@ pub const DEFAULT_SEED: u64 = 2025;
 #[command(name = "tlcheck", version, about, long_about = None)]
 pub struct Cli {
     /// Worker threads for Monte Carlo trials (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "THREADS")]
     threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
@@ -55,13 +55,15 @@ enum Command {
     List {
         #[command(flatten)]
         dir: TheoremDir,
-        /// Print JSON instead of a table.
+        /// Print JSON: {command, version, settings: {theorems}, elapsed_s, claims: [{id, title, status,
+        /// source, expected, expected_quick, reason, theorem}]} (`theorem`: the whole file as read).
         #[arg(long)]
         json: bool,
     },
     /// List the observables with their parameters (domain, default, meaning) and outputs.
     Observables {
-        /// Print JSON instead of text.
+        /// Print JSON: {command, version, settings, elapsed_s, observables: [{name, doc, params: [{name,
+        /// domain, integer, default, doc, used_when}], outputs: [{name, doc}]}]}.
         #[arg(long)]
         json: bool,
     },
@@ -125,10 +127,7 @@ enum Command {
     /// Order-parameter audit of a claim with a collapse check: fitted exponents (located on the
     /// reference sweep, extrapolated in size when the check declares it) with delta-method intervals
     /// next to the printed ones and their values at each size, transition location and width, scale
-    /// audit. Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores). With
-    /// --json it prints {command, version, seed, settings, elapsed_s, id, check, formula, verdict,
-    /// evidence, collapse: {names, printed, fitted,
-    /// ci, se, by_size, size_map, transition, scale, points}} instead of the audit's JSON.
+    /// audit. Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores).
     OrderParameter {
         /// Claim id, e.g. yuan2025.gamma_order_parameter (must have a `collapse` check).
         claim: String,
@@ -145,10 +144,21 @@ enum Command {
         #[arg(long)]
         precise: bool,
         /// Which check of the claim (1-based, as in `tlcheck check`); default: its first collapse check.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "INDEX")]
         check: Option<usize>,
+        /// Quick precision (fewer trials and sizes, as in `cargo test`): a smoke check, less power.
+        #[arg(long)]
+        quick: bool,
+        /// Base random seed (u64); the check derives independent streams from it.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Print JSON: {command, version, seed, settings: {quick, precise, axes}, elapsed_s, id, check,
+        /// formula, verdict, evidence, collapse: {names, printed, fitted, ci, se, by_size, size_map,
+        /// transition, scale, points}}.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
-        run: RunArgs,
+        dir: TheoremDir,
     },
     /// Audit a formula: equivalence with a claim's printed formula and agreement with its checks
     /// (--claim), or agreement with an observable on a grid (--observable --grid); optional
@@ -259,7 +269,7 @@ fn run(cli: Cli, command: &str) -> Result<i32> {
         Command::List { dir, json } => {
             let claims = load_dir(&dir.theorems.unwrap_or_else(default_dir))?;
             if json {
-                let list: Vec<_> = claims.iter().map(|c| list_entry(c)).collect::<Result<_>>()?;
+                let list: Vec<_> = claims.iter().map(list_entry).collect::<Result<_>>()?;
                 let settings = json!({ "theorems": dir_setting(&claims) });
                 outln!("{}", to_json(&envelope("list", None, settings, 0.0, json!({ "claims": list })))?)?;
             } else {
@@ -291,17 +301,17 @@ fn run(cli: Cli, command: &str) -> Result<i32> {
         },
         Command::Plot { command } => plot_joint::run(&command),
         Command::Phase { command } => phase::run(command),
-        Command::OrderParameter { claim, svg, axes, precise, check, run } => {
+        Command::OrderParameter { claim, svg, axes, precise, check, quick, seed, json, dir } => {
             let opts = order_parameter::Options {
                 claim,
                 check,
-                json: run.json,
+                json,
                 svg,
                 axes,
                 precise,
-                quick: run.quick,
-                seed: run.seed,
-                theorems: run.dir.theorems,
+                quick,
+                seed,
+                theorems: dir.theorems,
             };
             order_parameter::run(&opts, Some(progress_bar(0, "order-parameter audit")))
         }

@@ -17,7 +17,7 @@ pub struct MutateArgs {
     #[arg(long)]
     pub quick: bool,
     /// Mutants tested per mutated formula, taken round-robin over typo kinds in a fixed order.
-    #[arg(long, default_value_t = DEFAULT_MAX, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_MAX, value_name = "MUTANTS")]
     pub max: usize,
     /// Base random seed (u64); the printed form and every mutant use the same simulation streams.
     #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
