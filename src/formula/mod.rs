@@ -56,6 +56,11 @@ pub fn json_whole<S: serde::Serializer>(x: &f64, s: S) -> std::result::Result<S:
     if x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 { s.serialize_i64(*x as i64) } else { json_number(x, s) }
 }
 
+/// A number as a JSON value by [`json_whole`] (whole numbers as integers, infinity as "inf").
+pub fn whole_value(x: f64) -> serde_json::Value {
+    json_whole(&x, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null)
+}
+
 /// [`json_whole`] for every number of a list.
 pub fn json_wholes<S: serde::Serializer>(xs: &[f64], s: S) -> std::result::Result<S::Ok, S::Error> {
     s.collect_seq(xs.iter().map(|x| Whole(*x)))

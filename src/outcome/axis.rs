@@ -38,7 +38,9 @@ impl Serialize for ClaimedCurve {
         let samples: Vec<serde_json::Value> = self
             .samples
             .iter()
-            .map(|&(x, y)| serde_json::json!({"at": {self.axis.as_str(): x}, "claimed": y}))
+            .map(
+                |&(x, y)| serde_json::json!({"at": {self.axis.as_str(): crate::formula::whole_value(x)}, "claimed": y}),
+            )
             .collect();
         serde_json::json!({"axis": self.axis, "at": self.at, "samples": samples}).serialize(s)
     }

@@ -14,7 +14,7 @@ fn groups_json<S: serde::Serializer>(
 }
 
 fn intervals_json<S: serde::Serializer>(intervals: &[(f64, f64)], s: S) -> std::result::Result<S::Ok, S::Error> {
-    let end = |x: f64| if x.is_nan() { serde_json::Value::Null } else { json_value(x) };
+    let end = |x: f64| if x.is_nan() { serde_json::Value::Null } else { crate::formula::whole_value(x) };
     s.collect_seq(intervals.iter().map(|&(lo, hi)| serde_json::json!({"lo": end(lo), "hi": end(hi)})))
 }
 
@@ -22,13 +22,8 @@ fn by_size_json<S: serde::Serializer>(by_size: &[(f64, f64, f64)], s: S) -> std:
     s.collect_seq(
         by_size
             .iter()
-            .map(|&(size, fitted, se)| serde_json::json!({"size": json_value(size), "fitted": fitted, "se": se})),
+            .map(|&(size, fitted, se)| serde_json::json!({"size": crate::formula::whole_value(size), "fitted": fitted, "se": se})),
     )
-}
-
-/// A number as JSON by [`crate::formula::json_whole`] (integers as integers, infinity as "inf").
-fn json_value(x: f64) -> serde_json::Value {
-    crate::formula::json_whole(&x, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null)
 }
 
 /// Method-specific facts of a check outcome.
