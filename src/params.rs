@@ -83,7 +83,7 @@ impl ParamSpec {
                 if x.fract() != 0.0 || x < lo as f64 || x > hi as f64 {
                     Err(bad(format!("must be an integer in [{lo}, {hi}]")))
                 } else {
-                    Ok(Value::Num(x))
+                    Ok(Value::Int(x as u64))
                 }
             }
         }
@@ -95,10 +95,12 @@ fn parse_number(text: &str) -> std::result::Result<f64, String> {
     if x.is_finite() { Ok(x) } else { Err("must be finite (use `inf` where infinity is allowed)".into()) }
 }
 
-/// A validated parameter value.
+/// A validated parameter value. Parameters whose domain is integer ([`Kind::Count`]) hold an
+/// [`Value::Int`], which JSON writes as an integer (`"d": 1000`, not `1000.0`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Num(f64),
+    Int(u64),
     Inf,
     Text(String),
 }
@@ -107,6 +109,7 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Num(x) => write!(f, "{x}"),
+            Value::Int(n) => write!(f, "{n}"),
             Value::Inf => write!(f, "inf"),
             Value::Text(s) => write!(f, "{s}"),
         }
@@ -117,6 +120,7 @@ impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
             Value::Num(x) => s.serialize_f64(*x),
+            Value::Int(n) => s.serialize_u64(*n),
             Value::Inf => s.serialize_str("inf"),
             Value::Text(t) => s.serialize_str(t),
         }
@@ -167,6 +171,7 @@ impl ParamSet {
     pub fn num(&self, name: &str) -> Result<f64> {
         match self.get(name)? {
             Value::Num(x) => Ok(*x),
+            Value::Int(n) => Ok(*n as f64),
             Value::Inf => Ok(f64::INFINITY),
             Value::Text(_) => Err(Error::input(format!("parameter `{name}` is not a number"))),
         }
@@ -176,6 +181,7 @@ impl ParamSet {
     pub fn count(&self, name: &str) -> Result<Option<usize>> {
         match self.get(name)? {
             Value::Num(x) => Ok(Some(*x as usize)),
+            Value::Int(n) => Ok(Some(*n as usize)),
             Value::Inf => Ok(None),
             Value::Text(_) => Err(Error::input(format!("parameter `{name}` is not a number"))),
         }
@@ -200,6 +206,7 @@ impl ParamSet {
             .iter()
             .filter_map(|(k, v)| match v {
                 Value::Num(x) => Some((k.clone(), *x)),
+                Value::Int(n) => Some((k.clone(), *n as f64)),
                 Value::Inf => Some((k.clone(), f64::INFINITY)),
                 Value::Text(_) => None,
             })

@@ -63,6 +63,15 @@ fn help_explains_options_and_exits_0() {
     for word in ["--set", "--trials", "--seed", "--json", "default"] {
         assert!(text.contains(word), "help lacks {word}: {text}");
     }
+    // Value placeholders name the quantity (`<SEED>`, `<TRIALS>`, `<DIR>`), not a bare letter.
+    for command in ["list", "observables", "simulate", "check", "audit", "order-parameter", "formula", "mutate"] {
+        let help = String::from_utf8_lossy(&tlcheck(&[command, "--help"]).stdout).to_string();
+        for letter in ["<N>", "<K>", "<B>", "<S>", "<ID>"] {
+            assert!(!help.contains(letter), "{command} --help has the placeholder {letter}: {help}");
+        }
+    }
+    let help = String::from_utf8_lossy(&tlcheck(&["calibrate", "--help"]).stdout).to_string();
+    assert!(help.contains("--seeds <COUNT>") && help.contains("--first-seed <SEED>"), "{help}");
 }
 
 #[test]
@@ -78,10 +87,10 @@ fn infinite_width_spike_matches_sqrt10_minus_1() {
         "d=200",
         "--json",
     ]));
-    for field in ["observable", "params", "mean", "se", "trials", "seed", "elapsed_s"] {
+    for field in ["command", "version", "observable", "settings", "outputs", "trials", "seed", "elapsed_s"] {
         assert!(v.get(field).is_some(), "missing {field}");
     }
-    let spike = v["mean"].as_f64().unwrap();
+    let spike = v["outputs"]["spike"]["mean"].as_f64().unwrap();
     assert!((spike - (10f64.sqrt() - 1.0)).abs() < 1e-6, "spike {spike}");
 }
 
@@ -102,7 +111,8 @@ fn finetune_loss_has_small_se_and_matches_printed_value() {
         "200",
         "--json",
     ]));
-    let (mean, se) = (v["mean"].as_f64().unwrap(), v["se"].as_f64().unwrap());
+    let loss = &v["outputs"]["loss"];
+    let (mean, se) = (loss["mean"].as_f64().unwrap(), loss["se"].as_f64().unwrap());
     let printed = 0.5 * (1.0 - 2.0 * 0.64 * 0.5 / 1.5 + 0.64 * 0.25 / 2.25);
     assert!(se < 0.003, "se {se}");
     // 4 standard errors (about 0.005, the dominant term) plus 0.3/D. The finite-D bias measured at this
@@ -167,55 +177,6 @@ fn a_claim_that_cannot_run_is_an_error_and_the_audit_goes_on() {
     assert!(failed["error"]["message"].as_str().unwrap().contains("missing.csv"), "{failed}");
     assert!(claims.iter().any(|c| c["verdict"] == "holds"), "the other claim is still decided");
     std::fs::remove_dir_all(&dir).ok();
-}
-
-/// Under an address-space limit (3 GB) a size that would not fit is refused before any allocation,
-/// with a one-line message and exit code 2, not a panic inside the linear algebra.
-#[test]
-fn a_size_that_would_not_fit_in_memory_is_refused() {
-    let out = Command::new("sh")
-        .args(["-c", "ulimit -v 3000000 && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_tlcheck")])
-        .args(["simulate", "lauditi.finetune_loss", "--set", "d=20000", "--set", "method=dense", "--trials", "1"])
-        .output()
-        .expect("sh runs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("GiB of memory") && !err.contains("panicked"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-}
-
-/// A reader that closes the pipe early (`tlcheck list --json | head -1`) ends the command quietly:
-/// exit code 0 and no panic message.
-#[test]
-fn a_closed_output_pipe_is_not_a_panic() {
-    use std::process::{Command, Stdio};
-    let calibrate = ["calibrate", "lauditi2025.chi_increasing", "--seeds", "1", "--json"];
-    for args in [&["list", "--json"][..], &["observables", "--json"], &["list"], &calibrate] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tlcheck"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("binary runs");
-        drop(child.stdout.take());
-        let out = child.wait_with_output().expect("binary ends");
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-/// Exit code 2 for a path that does not exist where input is read, 3 for an output that cannot be
-/// written; each with a one-line message.
-#[test]
-fn missing_inputs_exit_2_and_unwritable_outputs_exit_3() {
-    let out = tlcheck(&["audit", "--theorems", "/no/such/folder"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("does not exist") && stderr.lines().count() == 1, "{stderr}");
-    let out = tlcheck(&["phase", "tahir", "--procedure", "lt", "--svg", "/no/such/folder/phase.svg"]);
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/no/such/folder/phase.svg") && stderr.lines().count() == 1, "{stderr}");
 }
 
 /// `calibrate` on a cheap claim: JSON with one object per claim (counts keyed by verdict, per-seed

@@ -62,7 +62,7 @@ fn typos_are_refuted_with_a_counterexample_point() {
         assert!(["refuted", "regime-limited"].contains(&json["verdict"].as_str().unwrap()), "{id}: {json}");
         assert_eq!(json["printed_relation"], "differs", "{id}: {json}");
         let c = &json["equivalence"]["counterexample"];
-        assert!(c["at"].as_array().is_some_and(|a| !a.is_empty()), "{id}: no counterexample point: {json}");
+        assert!(c["at"].as_object().is_some_and(|a| !a.is_empty()), "{id}: no counterexample point: {json}");
         assert!(c["discrepancy"].as_f64().is_none_or(|d| d > 1e-6), "{id}: {json}");
         assert_eq!(json["simulation"]["rejected"], true, "{id}: {json}");
         assert!(json["simulation"]["evidence"].as_str().is_some_and(|e| e.contains(" at ")), "{id}: {json}");

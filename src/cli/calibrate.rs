@@ -16,7 +16,7 @@ use crate::cli::out::{out, outln};
 use crate::engine::Precision;
 use crate::error::Result;
 use crate::outcome::Verdict;
-use crate::report::table;
+use crate::report::{envelope, table};
 
 /// Arguments of `tlcheck calibrate`.
 #[derive(clap::Args, Debug)]
@@ -25,10 +25,10 @@ pub struct CalibrateArgs {
     pub claims: Vec<String>,
     /// Number N of seeds: every claim is decided at seeds S, S+1, ..., S+N-1 (N >= 1). A claim is
     /// stable when at most one of the N seeds disagrees with its recorded verdict (none when N = 1).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "COUNT")]
     pub seeds: usize,
     /// First seed S (u64); the default is the audit's default seed, so seed S reproduces `audit`.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    #[arg(long, value_name = "SEED", default_value_t = DEFAULT_SEED)]
     pub first_seed: u64,
     /// Quick precision (fewer trials and sizes, as in `cargo test`) at every seed.
     #[arg(long)]
@@ -37,10 +37,10 @@ pub struct CalibrateArgs {
     /// seed by seed; writes a shard file (JSON) to standard output; `tlcheck merge` combines them.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
-    /// Print JSON: {quick, seeds, claims: [{id, expected, counts: {holds, regime-limited, refuted,
+    /// Print JSON: {command, version, seed (the first), settings: {quick, seeds}, elapsed_s, claims: [{id, expected, counts: {holds, regime-limited, refuted,
     /// inconclusive, error}, matching: {count, of, rate, se, ci95}, stable, holds_refuted, max_abs_z: {min,
     /// median, max}, elapsed_s, seeds: [{seed, verdict, max_abs_z, elapsed_s}]}], stable,
-    /// holds_refuted, passed, elapsed_s} (times in seconds).
+    /// holds_refuted, passed} (times in seconds).
     #[arg(long)]
     pub json: bool,
     /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own);
@@ -75,7 +75,21 @@ pub fn run(args: &CalibrateArgs) -> Result<i32> {
 
 /// Prints a calibration (table or JSON).
 pub fn print_calibration(c: &Calibration, json: bool) -> Result<()> {
-    if json { outln!("{}", to_json(c)?) } else { out!("{}", text(c)) }
+    if json { outln!("{}", to_json(&calibration_json(c)?)?) } else { out!("{}", text(c)) }
+}
+
+/// A calibration as JSON: the envelope (`seed` the first seed; `settings` {quick, seeds: N}) with
+/// `claims`, `stable`, `holds_refuted`, `passed`.
+fn calibration_json(c: &Calibration) -> Result<serde_json::Value> {
+    let mut payload =
+        serde_json::to_value(c).map_err(|e| crate::error::Error::numerical(format!("JSON encoding: {e}")))?;
+    if let Some(fields) = payload.as_object_mut() {
+        for key in ["quick", "seeds", "elapsed_s"] {
+            fields.remove(key);
+        }
+    }
+    let settings = json!({ "quick": c.quick, "seeds": c.seeds.len() });
+    Ok(envelope("calibrate", c.seeds.first().copied(), settings, c.elapsed_s, payload))
 }
 
 /// 0 when every claim is stable and no claim recorded as holding is ever refuted, else 1.

@@ -35,7 +35,7 @@ pub struct FormulaArgs {
     /// sqrt exp ln log abs sin cos tan asin acos atan sinh cosh tanh, constants pi and e.
     pub expr: String,
     /// Compare with this claim's printed formula and run the claim's checks with EXPR substituted.
-    #[arg(long, value_name = "ID", conflicts_with = "observable")]
+    #[arg(long, value_name = "CLAIM", conflicts_with = "observable")]
     pub claim: Option<String>,
     /// Compare EXPR with this observable (see `tlcheck observables`) on --grid, without a theorem file.
     #[arg(long, value_name = "NAME", requires = "grid")]
@@ -47,14 +47,14 @@ pub struct FormulaArgs {
     /// Observable output compared with EXPR (default: the observable's first output).
     #[arg(long, value_name = "NAME")]
     pub output: Option<String>,
-    /// Trials per grid point with --observable.
-    #[arg(long, default_value_t = 200, value_name = "K")]
+    /// Independent trials per grid point with --observable.
+    #[arg(long, default_value_t = 200, value_name = "TRIALS")]
     pub trials: usize,
     /// With --observable: extrapolate the residual as a + c/size over sizes, e.g. "d=200,800".
     #[arg(long, value_name = "PARAM=S1,S2,...")]
     pub extrapolate: Option<String>,
     /// With --observable: absolute finite-size budget added to the statistical tolerance (units of the output).
-    #[arg(long, default_value_t = 0.0, value_name = "B")]
+    #[arg(long, default_value_t = 0.0, value_name = "ABS")]
     pub budget: f64,
     /// Also check that EXPR is increasing or decreasing in a variable over the domain:
     /// "name=increasing" or "name=decreasing" (sign of the symbolic derivative, counterexample search).
@@ -72,7 +72,8 @@ pub struct FormulaArgs {
     /// Base random seed (u64) of simulations and of the equivalence search.
     #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
-    /// Print JSON: {formula, verdict, equivalence, simulation, statements, scaling}.
+    /// Print JSON: {command, version, seed, settings, elapsed_s, formula, claim, printed, observable,
+    /// verdict, printed_relation, equivalence, simulation, statements, scaling}.
     #[arg(long)]
     pub json: bool,
     /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own).
@@ -82,6 +83,7 @@ pub struct FormulaArgs {
 
 /// Runs `tlcheck formula`; exit code 0 unless the formula or a statement is refuted (1).
 pub fn run(args: &FormulaArgs) -> Result<i32> {
+    let start = std::time::Instant::now();
     let user = parse_user(&args.expr, "formula")?;
     if args.trials == 0 {
         return Err(Error::input("--trials must be at least 1"));
@@ -123,7 +125,13 @@ pub fn run(args: &FormulaArgs) -> Result<i32> {
         report.scaling = Some(scaling_weight(&user, &weights, &points)?);
     }
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?)?;
+        let payload = serde_json::to_value(&report).map_err(|e| Error::numerical(e.to_string()))?;
+        let settings = serde_json::json!({
+            "quick": args.quick, "trials": args.trials, "budget": args.budget, "grid": args.grid,
+            "extrapolate": args.extrapolate, "output": args.output,
+        });
+        let doc = crate::report::envelope("formula", Some(args.seed), settings, start.elapsed().as_secs_f64(), payload);
+        outln!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
         out!("{}", text(&report))?;
     }

@@ -69,8 +69,10 @@ pub struct MergeArgs {
 }
 
 fn read<T: DeserializeOwned>(path: &PathBuf) -> Result<T> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::input(format!("shard file {} does not exist", path.display())),
+        _ => Error::Io { path: path.display().to_string(), source },
+    })?;
     serde_json::from_str(&text).map_err(|e| Error::input(format!("{}: not a tlcheck shard file: {e}", path.display())))
 }
 
@@ -115,7 +117,8 @@ fn merge_audit(args: &MergeArgs, settings: &serde_json::Value, elapsed: f64, com
             .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
     }
     if args.json {
-        outln!("{}", to_json(&audit_document(parts.iter().map(|p| p.json.clone()).collect(), elapsed))?)?;
+        let claims = parts.iter().map(|p| p.json.clone()).collect();
+        outln!("{}", to_json(&audit_document("audit", settings, claims, elapsed))?)?;
     } else {
         let rows: Vec<Vec<String>> = parts.iter().map(|p| p.row.clone()).collect();
         let evidence: Vec<String> = parts.iter().filter_map(|p| p.evidence.clone()).collect();

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::observable::{find, registry, simulate};
 use crate::params::split_assignment;
 use crate::report::html::{Reproduce, claim_svg, html_report};
-use crate::report::{audit_json, audit_table, list_table, observables_text, table};
+use crate::report::{audit_json, audit_settings, audit_table, envelope, list_table, observables_text, table};
 
 /// The base seed of `audit` and `check` when none is given (also the first seed of `calibrate`).
 pub const DEFAULT_SEED: u64 = 2025;
@@ -43,7 +43,7 @@ pub const DEFAULT_SEED: u64 = 2025;
 #[command(name = "tlcheck", version, about, long_about = None)]
 pub struct Cli {
     /// Worker threads for Monte Carlo trials (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "THREADS")]
     threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
@@ -55,13 +55,15 @@ enum Command {
     List {
         #[command(flatten)]
         dir: TheoremDir,
-        /// Print JSON instead of a table.
+        /// Print JSON: {command, version, settings: {theorems}, elapsed_s, claims: [{id, title, status,
+        /// source, expected, expected_quick, reason, theorem}]} (`theorem`: the whole file as read).
         #[arg(long)]
         json: bool,
     },
     /// List the observables with their parameters (domain, default, meaning) and outputs.
     Observables {
-        /// Print JSON instead of text.
+        /// Print JSON: {command, version, settings, elapsed_s, observables: [{name, doc, params: [{name,
+        /// domain, integer, default, doc, used_when}], outputs: [{name, doc}]}]}.
         #[arg(long)]
         json: bool,
     },
@@ -78,7 +80,8 @@ enum Command {
         /// Base random seed (u64).
         #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
         seed: u64,
-        /// Print JSON (fields: observable, params, mean, se, trials, seed, elapsed_s, outputs).
+        /// Print JSON: {command, version, seed, settings (every parameter, integers as integers),
+        /// elapsed_s, observable, trials, output (the first), outputs: {name: {mean, se, trials}}}.
         #[arg(long)]
         json: bool,
     },
@@ -124,9 +127,7 @@ enum Command {
     /// Order-parameter audit of a claim with a collapse check: fitted exponents (located on the
     /// reference sweep, extrapolated in size when the check declares it) with delta-method intervals
     /// next to the printed ones and their values at each size, transition location and width, scale
-    /// audit. Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores). With
-    /// --json it prints {claim, check, formula, verdict, evidence, collapse: {names, printed, fitted,
-    /// ci, se, by_size, size_map, transition, scale, points}} instead of the audit's JSON.
+    /// audit. Default precision is the claim's own (about 10-30 s for a Yuan claim on 2 cores).
     OrderParameter {
         /// Claim id, e.g. yuan2025.gamma_order_parameter (must have a `collapse` check).
         claim: String,
@@ -143,10 +144,21 @@ enum Command {
         #[arg(long)]
         precise: bool,
         /// Which check of the claim (1-based, as in `tlcheck check`); default: its first collapse check.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "INDEX")]
         check: Option<usize>,
+        /// Quick precision (fewer trials and sizes, as in `cargo test`): a smoke check, less power.
+        #[arg(long)]
+        quick: bool,
+        /// Base random seed (u64); the check derives independent streams from it.
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Print JSON: {command, version, seed, settings: {quick, precise, axes}, elapsed_s, id, check,
+        /// formula, verdict, evidence, collapse: {names, printed, fitted, ci, se, by_size, size_map,
+        /// transition, scale, points}}.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
-        run: RunArgs,
+        dir: TheoremDir,
     },
     /// Audit a formula: equivalence with a claim's printed formula and agreement with its checks
     /// (--claim), or agreement with an observable on a grid (--observable --grid); optional
@@ -184,7 +196,8 @@ struct RunArgs {
     /// Base random seed (u64); every claim derives independent streams from it.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Print JSON: {claims: [{id, verdict, expected, worst_point, max_abs_z, points, ...}], all_match, elapsed_s}.
+    /// Print JSON: {command, version, seed, settings: {quick, claims}, elapsed_s, claims: [{id, verdict,
+    /// expected, worst: {check, point}, max_abs_z, checks: [...]}], all_match, error_control}.
     #[arg(long)]
     json: bool,
     /// Run only shard K of N (e.g. 2/8): claims dealt round-robin in their order, each drawing the
@@ -256,8 +269,9 @@ fn run(cli: Cli, command: &str) -> Result<i32> {
         Command::List { dir, json } => {
             let claims = load_dir(&dir.theorems.unwrap_or_else(default_dir))?;
             if json {
-                let list: Vec<_> = claims.iter().map(|c| &c.file).collect();
-                outln!("{}", to_json(&list)?)?;
+                let list: Vec<_> = claims.iter().map(list_entry).collect::<Result<_>>()?;
+                let settings = json!({ "theorems": dir_setting(&claims) });
+                outln!("{}", to_json(&envelope("list", None, settings, 0.0, json!({ "claims": list })))?)?;
             } else {
                 out!("{}", list_table(&claims))?;
             }
@@ -265,17 +279,8 @@ fn run(cli: Cli, command: &str) -> Result<i32> {
         }
         Command::Observables { json } => {
             if json {
-                let list: Vec<_> = registry()
-                    .iter()
-                    .map(|o| {
-                        json!({
-                            "name": o.name(), "doc": o.doc(),
-                            "params": o.params().iter().map(|p| json!({"name": p.name, "domain": p.domain(), "default": p.default, "doc": p.doc, "used_when": p.used_when})).collect::<Vec<_>>(),
-                            "outputs": o.outputs().iter().map(|x| json!({"name": x.name, "doc": x.doc})).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                outln!("{}", to_json(&list)?)?;
+                let list: Vec<_> = registry().iter().map(|o| observable_json(*o)).collect();
+                outln!("{}", to_json(&envelope("observables", None, json!({}), 0.0, json!({ "observables": list })))?)?;
             } else {
                 out!("{}", observables_text(registry()))?;
             }
@@ -296,17 +301,17 @@ fn run(cli: Cli, command: &str) -> Result<i32> {
         },
         Command::Plot { command } => plot_joint::run(&command),
         Command::Phase { command } => phase::run(command),
-        Command::OrderParameter { claim, svg, axes, precise, check, run } => {
+        Command::OrderParameter { claim, svg, axes, precise, check, quick, seed, json, dir } => {
             let opts = order_parameter::Options {
                 claim,
                 check,
-                json: run.json,
+                json,
                 svg,
                 axes,
                 precise,
-                quick: run.quick,
-                seed: run.seed,
-                theorems: run.dir.theorems,
+                quick,
+                seed,
+                theorems: dir.theorems,
             };
             order_parameter::run(&opts, Some(progress_bar(0, "order-parameter audit")))
         }
@@ -357,15 +362,10 @@ fn simulate_cmd(name: &str, set: &[String], trials: usize, seed: u64, json: bool
     let elapsed = start.elapsed().as_secs_f64();
     let estimates = sample.outputs.iter().map(|o| Ok((*o, sample.estimate(o)?))).collect::<Result<Vec<_>>>()?;
     if json {
-        let (_, primary) = estimates[0];
         let outputs: serde_json::Map<String, serde_json::Value> =
-            estimates.iter().map(|(o, e)| (o.to_string(), json!({"mean": e.mean, "se": e.se}))).collect();
-        let doc = json!({
-            "observable": name, "params": params, "output": estimates[0].0,
-            "mean": primary.mean, "se": primary.se, "trials": primary.trials,
-            "seed": seed, "elapsed_s": elapsed, "outputs": outputs,
-        });
-        outln!("{}", to_json(&doc)?)?;
+            estimates.iter().map(|(o, e)| (o.to_string(), json!(e))).collect();
+        let payload = json!({ "observable": name, "trials": trials, "output": estimates[0].0, "outputs": outputs });
+        outln!("{}", to_json(&envelope("simulate", Some(seed), json!(params), elapsed, payload))?)?;
     } else {
         outln!("{name} at {params}")?;
         let rows: Vec<Vec<String>> = estimates
@@ -376,6 +376,40 @@ fn simulate_cmd(name: &str, set: &[String], trials: usize, seed: u64, json: bool
         outln!("{trials} trials, seed {seed}, {elapsed:.2}s")?;
     }
     Ok(0)
+}
+
+/// One claim of `tlcheck list --json`: `id`, `title`, `status`, `source`, `expected` (the recorded
+/// verdict), `expected_quick` (at the quick precision, when it differs), `reason`, and the whole
+/// theorem file as read (`theorem`).
+fn list_entry(c: &Claim) -> Result<serde_json::Value> {
+    let f = &c.file;
+    Ok(json!({
+        "id": f.id, "title": f.title, "status": f.status, "source": f.source,
+        "expected": f.verdict.expected, "expected_quick": f.verdict.quick, "reason": f.verdict.reason,
+        "theorem": serde_json::to_value(f).map_err(|e| Error::numerical(format!("JSON encoding: {e}")))?,
+    }))
+}
+
+/// The theorem directory a listing read (the directory of its first file).
+fn dir_setting(claims: &[Claim]) -> Option<String> {
+    claims.first().and_then(|c| c.path.parent()).map(|d| d.display().to_string())
+}
+
+/// One observable of `tlcheck observables --json`: parameters with their domain, whether it is
+/// integer (such parameters are JSON integers in `settings`), default (typed as in `settings`),
+/// meaning and condition; outputs with their meaning.
+fn observable_json(o: &dyn crate::observable::Observable) -> serde_json::Value {
+    let param = |p: &crate::params::ParamSpec| {
+        let integer = matches!(p.kind, crate::params::Kind::Count(..) | crate::params::Kind::CountOrInf(..));
+        let default = p.parse(p.default).map_or_else(|_| json!(p.default), |v| json!(v));
+        let used_when = p.used_when.map(|(k, v)| json!({ k: v }));
+        json!({"name": p.name, "domain": p.domain(), "integer": integer, "default": default, "doc": p.doc, "used_when": used_when})
+    };
+    json!({
+        "name": o.name(), "doc": o.doc(),
+        "params": o.params().iter().map(param).collect::<Vec<_>>(),
+        "outputs": o.outputs().iter().map(|x| json!({"name": x.name, "doc": x.doc})).collect::<Vec<_>>(),
+    })
 }
 
 /// Progress of an audit on a terminal bar (hidden when stderr is not a terminal).
@@ -443,11 +477,8 @@ fn audit_cmd(ids: &[String], args: &RunArgs, files: &Files, all_evidence: bool) 
     writable(&files.html)?;
     writable(&files.svg)?;
     let precision = Precision { quick: args.quick, seed: args.seed };
-    let settings = json!({
-        "quick": args.quick,
-        "seed": args.seed,
-        "claims": selected.iter().map(|c| c.id()).collect::<Vec<_>>(),
-    });
+    let ids: Vec<&str> = selected.iter().map(|c| c.id()).collect();
+    let settings = audit_settings(args.quick, args.seed, &ids);
     if let Some(shard) = args.shard {
         selected = shard.select(selected);
     }
@@ -461,15 +492,11 @@ fn audit_cmd(ids: &[String], args: &RunArgs, files: &Files, all_evidence: bool) 
         return write_shard("audit", settings, shard, start, &merge::AuditPart::of(&pairs, &reproduce(files, args))?);
     }
     write_files(files, args, &pairs, start.elapsed().as_secs_f64())?;
-    print_audit(&reports, args.json, all_evidence, start.elapsed().as_secs_f64())
-}
-
-/// Prints an audit's outcomes (table or JSON) and returns its exit code.
-fn print_audit(reports: &[ClaimOutcome], json: bool, all_evidence: bool, elapsed_s: f64) -> Result<i32> {
-    if json {
-        outln!("{}", to_json(&audit_json(reports, elapsed_s)?)?)?;
+    let command = if all_evidence { "check" } else { "audit" };
+    if args.json {
+        outln!("{}", to_json(&audit_json(command, &settings, &reports, start.elapsed().as_secs_f64())?)?)?;
     } else {
-        out!("{}", audit_table(reports, all_evidence))?;
+        out!("{}", audit_table(&reports, all_evidence))?;
     }
-    Ok(exit_code(reports))
+    Ok(exit_code(&reports))
 }

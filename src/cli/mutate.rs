@@ -17,12 +17,12 @@ pub struct MutateArgs {
     #[arg(long)]
     pub quick: bool,
     /// Mutants tested per mutated formula, taken round-robin over typo kinds in a fixed order.
-    #[arg(long, default_value_t = DEFAULT_MAX, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_MAX, value_name = "MUTANTS")]
     pub max: usize,
     /// Base random seed (u64); the printed form and every mutant use the same simulation streams.
     #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
-    /// Print JSON: {id, printed_verdict, power, not_applicable, generated, tested, rejected, mutants: [...]}.
+    /// Print JSON: {command, version, seed, settings, elapsed_s, id, printed_verdict, power, not_applicable, generated, tested, rejected, mutants: [...]}.
     #[arg(long)]
     pub json: bool,
     /// Directory of theorem files (default: $TLCHECK_THEOREMS, else ./theorems, else the crate's own).
@@ -38,9 +38,13 @@ pub fn run(args: &MutateArgs) -> Result<i32> {
     let claims = load_dir(&args.theorems.clone().unwrap_or_else(default_dir))?;
     let claim = select(&claims, std::slice::from_ref(&args.claim))?[0];
     let run = Run::new(Precision { quick: args.quick, seed: args.seed }, &Silent);
+    let start = std::time::Instant::now();
     let report = mutation_power(claim, &run, args.max)?;
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::numerical(e.to_string()))?)?;
+        let payload = serde_json::to_value(&report).map_err(|e| Error::numerical(e.to_string()))?;
+        let settings = serde_json::json!({ "quick": args.quick, "max": args.max });
+        let doc = crate::report::envelope("mutate", Some(args.seed), settings, start.elapsed().as_secs_f64(), payload);
+        outln!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
         out!("{}", text(&report))?;
     }

@@ -84,8 +84,9 @@ fn collapse_spec(file: &TheoremFile, check: Option<usize>) -> Result<(usize, &Co
 fn collapse_json(r: &CollapseDetails) -> serde_json::Value {
     let e = &r.exponents;
     let scale = r.scale.as_ref().map(|s| {
-        let symmetry: Vec<String> = s.symmetry.iter().map(|(k, w)| format!("{k}={}", fmt_num(*w))).collect();
-        json!({"symmetry": symmetry.join(","), "weight": s.weight, "change": s.change, "predicted": s.predicted,
+        let symmetry: serde_json::Map<String, serde_json::Value> =
+            s.symmetry.iter().map(|(k, w)| (k.clone(), json!(w))).collect();
+        json!({"symmetry": symmetry, "weight": s.weight, "change": s.change, "predicted": s.predicted,
             "z": s.z})
     });
     json!({
@@ -94,7 +95,7 @@ fn collapse_json(r: &CollapseDetails) -> serde_json::Value {
         "fitted": e.iter().map(|x| x.fitted).collect::<Vec<_>>(),
         "ci": e.iter().map(|x| x.ci).collect::<Vec<_>>(),
         "se": e.iter().map(|x| x.se).collect::<Vec<_>>(),
-        "by_size": e.iter().map(|x| x.by_size.clone()).collect::<Vec<_>>(),
+        "by_size": e.iter().map(|x| json!(x)["by_size"].clone()).collect::<Vec<_>>(),
         "size_map": r.size_map,
         "beyond_reference": r.beyond_reference,
         "reference": e.iter().find(|x| x.fixed).map(|x| x.name.clone()),
@@ -105,7 +106,7 @@ fn collapse_json(r: &CollapseDetails) -> serde_json::Value {
         "printed_location": r.printed_location,
         "drop": r.drop,
         "scale": scale,
-        "points": r.points.iter().map(|p| json!([p.at, p.gamma, p.mean])).collect::<Vec<_>>(),
+        "points": r.points.iter().map(|p| json!(p)).collect::<Vec<_>>(),
     })
 }
 
@@ -134,6 +135,7 @@ fn exponent_rows(r: &CollapseDetails) -> Vec<Vec<String>> {
 
 /// Runs the subcommand; exit code 0.
 pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i32> {
+    let start = std::time::Instant::now();
     let file = find_claim(&opts.theorems.clone().unwrap_or_else(default_dir), &opts.claim)?;
     let statement = Statement::compile(&file)?;
     let (i, spec) = collapse_spec(&file, opts.check)?;
@@ -171,8 +173,16 @@ pub fn run(opts: &Options, progress: Option<indicatif::ProgressBar>) -> Result<i
     }
     let (verdict, text) = (outcome.verdict, evidence(&outcome));
     if opts.json {
-        let doc = json!({"claim": file.id, "check": i + 1, "formula": file.claim.formula, "verdict": verdict,
+        let payload = json!({"id": file.id, "check": i + 1, "formula": file.claim.formula, "verdict": verdict,
             "evidence": text, "collapse": collapse_json(r), "svg": opts.svg});
+        let settings = json!({"quick": opts.quick, "precise": opts.precise, "axes": opts.axes});
+        let doc = crate::report::envelope(
+            "order-parameter",
+            Some(opts.seed),
+            settings,
+            start.elapsed().as_secs_f64(),
+            payload,
+        );
         outln!("{}", serde_json::to_string_pretty(&doc).map_err(|e| Error::numerical(e.to_string()))?)?;
     } else {
         outln!("{} check {} ({}) -- {verdict}\n  Gamma = {}", file.id, i + 1, spec.describe, file.claim.formula)?;

@@ -34,7 +34,8 @@ const ROUNDING: f64 = 1e-7;
 /// A point where the two formulas differ most.
 #[derive(Clone, Debug, Serialize)]
 pub struct Counterexample {
-    /// Variable values, in sorted variable order.
+    /// Variable values, in sorted variable order (JSON: an object `{name: value}`).
+    #[serde(serialize_with = "super::pairs_as_object")]
     pub at: Vec<(String, f64)>,
     /// Value of the first formula there (`None` when undefined).
     pub left: Option<f64>,
@@ -50,16 +51,12 @@ pub struct EquivalenceReport {
     /// max delta <= [`REL_TOL`] over every compared point.
     pub equivalent: bool,
     /// Largest discrepancy found (infinite when one side is undefined where the other is not).
-    #[serde(serialize_with = "finite_or_null")]
+    #[serde(serialize_with = "super::json_number")]
     pub max_discrepancy: f64,
     /// The worst point, when the formulas are not equivalent.
     pub counterexample: Option<Counterexample>,
     /// Points compared (sampled and refined) where at least one formula is defined.
     pub points: usize,
-}
-
-fn finite_or_null<S: serde::Serializer>(x: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
-    if x.is_finite() { s.serialize_f64(*x) } else { s.serialize_none() }
 }
 
 /// Compares `f` and `g` over `domain` (an interval for every variable of either formula).

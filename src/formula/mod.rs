@@ -34,6 +34,55 @@ pub use parse::{Expr, Func};
 use exmex::prelude::*;
 use std::fmt;
 
+/// Serializes (name, value) pairs as one JSON object `{name: value}`: the `at` objects of the JSON
+/// output (never a list of pairs).
+pub fn pairs_as_object<S: serde::Serializer>(pairs: &[(String, f64)], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+}
+
+/// Serializes a number for the JSON output: finite as a number, ±infinity as the string "inf" / "-inf"
+/// (never `null`); NaN, which no output should hold, as `null`.
+pub fn json_number<S: serde::Serializer>(x: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match *x {
+        x if x.is_finite() => s.serialize_f64(x),
+        x if x.is_nan() => s.serialize_none(),
+        x => s.serialize_str(if x > 0.0 { "inf" } else { "-inf" }),
+    }
+}
+
+/// Serializes a number that may be a count (a size, a width, a grid value): a whole number below
+/// 2^53 as a JSON integer (`1000`, not `1000.0`), any other as [`json_number`].
+pub fn json_whole<S: serde::Serializer>(x: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    if x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 { s.serialize_i64(*x as i64) } else { json_number(x, s) }
+}
+
+/// A number as a JSON value by [`json_whole`] (whole numbers as integers, infinity as "inf").
+pub fn whole_value(x: f64) -> serde_json::Value {
+    json_whole(&x, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null)
+}
+
+/// [`json_whole`] for every number of a list.
+pub fn json_wholes<S: serde::Serializer>(xs: &[f64], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(xs.iter().map(|x| Whole(*x)))
+}
+
+/// [`json_whole`] for every value of a map name -> number (an `at` object).
+pub fn json_whole_map<S: serde::Serializer>(
+    map: &std::collections::BTreeMap<String, f64>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().map(|(k, v)| (k, Whole(*v))))
+}
+
+/// A number serialized by [`json_whole`].
+struct Whole(f64);
+
+impl serde::Serialize for Whole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        json_whole(&self.0, s)
+    }
+}
+
 fn backend(e: impl fmt::Display) -> FormulaError {
     FormulaError::Backend(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
 }

@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 /// Result of a scale audit.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScalingReport {
-    /// The declared weights, in the order given.
+    /// The declared weights, in the order given (JSON: an object `{name: weight}`).
+    #[serde(serialize_with = "super::pairs_as_object")]
     pub weights: Vec<(String, f64)>,
     /// The formula's weight W, or `None` when it is not homogeneous under these weights.
     pub weight: Option<f64>,

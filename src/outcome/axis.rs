@@ -22,14 +22,28 @@ pub struct MainAxis {
     pub log: bool,
 }
 
-/// The claimed value along the main axis with the other coordinates fixed at `at`.
-#[derive(Debug, Clone, Serialize)]
+/// The claimed value along the main axis with the other coordinates fixed at `at`. JSON:
+/// `{axis, at, samples: [{at: {axis: value}, claimed}]}`.
+#[derive(Debug, Clone)]
 pub struct ClaimedCurve {
     pub axis: String,
     /// The other coordinates of the points this curve belongs to.
     pub at: Coords,
     /// (axis value, claimed value) samples, undefined values left out.
     pub samples: Vec<(f64, f64)>,
+}
+
+impl Serialize for ClaimedCurve {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let samples: Vec<serde_json::Value> = self
+            .samples
+            .iter()
+            .map(
+                |&(x, y)| serde_json::json!({"at": {self.axis.as_str(): crate::formula::whole_value(x)}, "claimed": y}),
+            )
+            .collect();
+        serde_json::json!({"axis": self.axis, "at": self.at, "samples": samples}).serialize(s)
+    }
 }
 
 /// The main axis of the points' grid; None when no coordinate is numeric with two or more values.

@@ -6,6 +6,26 @@ use serde::Serialize;
 use super::Coords;
 use crate::stats::Estimate;
 
+fn groups_json<S: serde::Serializer>(
+    groups: &[(String, Vec<OptimumSummary>)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(groups.iter().map(|(group, optima)| serde_json::json!({"group": group, "optima": optima})))
+}
+
+fn intervals_json<S: serde::Serializer>(intervals: &[(f64, f64)], s: S) -> std::result::Result<S::Ok, S::Error> {
+    let end = |x: f64| if x.is_nan() { serde_json::Value::Null } else { crate::formula::whole_value(x) };
+    s.collect_seq(intervals.iter().map(|&(lo, hi)| serde_json::json!({"lo": end(lo), "hi": end(hi)})))
+}
+
+fn by_size_json<S: serde::Serializer>(by_size: &[(f64, f64, f64)], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(
+        by_size
+            .iter()
+            .map(|&(size, fitted, se)| serde_json::json!({"size": crate::formula::whole_value(size), "fitted": fitted, "se": se})),
+    )
+}
+
 /// Method-specific facts of a check outcome.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
@@ -108,7 +128,8 @@ pub struct OptimumDetails {
     pub values: usize,
     /// Bootstrap level of each interval.
     pub level: f64,
-    /// (group key, optima along the trend variable).
+    /// (group key, optima along the trend variable); JSON: `[{group, optima}]`.
+    #[serde(serialize_with = "groups_json")]
     pub groups: Vec<(String, Vec<OptimumSummary>)>,
 }
 
@@ -118,7 +139,8 @@ pub struct SignLine {
     pub at: Coords,
     /// Sign changes of the scanned means (Brent on their interpolant).
     pub crossings: Vec<f64>,
-    /// Printed negative intervals (lo, hi); NaN ends where undefined.
+    /// Printed negative intervals (lo, hi); NaN ends where undefined. JSON: `[{lo, hi}]`.
+    #[serde(serialize_with = "intervals_json")]
     pub printed: Vec<(f64, f64)>,
 }
 
@@ -151,6 +173,7 @@ pub struct ExhibitDetails {
 pub struct DecayExponentDetails {
     pub output: String,
     pub param: String,
+    #[serde(serialize_with = "crate::formula::json_wholes")]
     pub sizes: Vec<f64>,
     pub prefactor: f64,
     pub exponent: f64,
@@ -173,7 +196,8 @@ pub struct Transition {
 /// Scale audit under a declared symmetry x -> 2x.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScaleAudit {
-    /// The declared symmetry: c_k -> s^{w_k} c_k, as (name, w_k).
+    /// The declared symmetry: c_k -> s^{w_k} c_k, as (name, w_k); JSON: `{name: w_k}`.
+    #[serde(serialize_with = "crate::formula::pairs_as_object")]
     pub symmetry: Vec<(String, f64)>,
     /// Weight W of the formula under the symmetry (None: not homogeneous).
     pub weight: Option<f64>,
@@ -198,7 +222,9 @@ pub struct Exponent {
     pub ci: (f64, f64),
     /// Standard error of the fitted value (delta method; 0 for a reference held fixed).
     pub se: f64,
-    /// With a finite-size extrapolation: (size lambda, fitted value, se) at each size.
+    /// With a finite-size extrapolation: (size lambda, fitted value, se) at each size; JSON:
+    /// `[{size, fitted, se}]`.
+    #[serde(serialize_with = "by_size_json")]
     pub by_size: Vec<(f64, f64, f64)>,
     pub fixed: bool,
 }
@@ -234,6 +260,7 @@ pub struct CollapseDetails {
 #[derive(Debug, Clone, Serialize)]
 pub struct SweptPoint {
     /// Constituents changed from the base point (empty: the base point).
+    #[serde(serialize_with = "crate::formula::json_whole_map")]
     pub at: std::collections::BTreeMap<String, f64>,
     /// Printed Gamma there.
     pub gamma: f64,
@@ -256,7 +283,9 @@ pub enum Direction {
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub name: String,
+    #[serde(serialize_with = "crate::formula::json_whole")]
     pub from: f64,
+    #[serde(serialize_with = "crate::formula::json_whole")]
     pub to: f64,
     /// Paired change signed so that > 0 goes the way Gamma predicts.
     pub improvement: Estimate,

@@ -75,7 +75,7 @@ enum RawCoord {
 impl Serialize for Coord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
-            Coord::Num(x) if x.is_finite() => RawCoord::Num(*x).serialize(s),
+            Coord::Num(x) if x.is_finite() => crate::formula::json_whole(x, s),
             Coord::Num(x) => RawCoord::Word(x.to_string()).serialize(s),
             Coord::Word(w) => RawCoord::Word(w.clone()).serialize(s),
         }
@@ -116,6 +116,7 @@ pub fn coords(point: &[(String, String)]) -> Coords {
 /// The residual estimated at one size, when a check extrapolates in size.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SizeEstimate {
+    #[serde(serialize_with = "crate::formula::json_whole")]
     pub size: f64,
     pub residual: Estimate,
 }
@@ -257,6 +258,7 @@ pub enum FiniteSize {
     /// `model_error` over the points, is added to each point's budget.
     Extrapolated {
         param: String,
+        #[serde(serialize_with = "crate::formula::json_wholes")]
         sizes: Vec<f64>,
         model: String,
         #[serde(skip_serializing_if = "Option::is_none")]

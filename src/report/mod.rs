@@ -105,32 +105,90 @@ pub fn short_resolution(r: &Resolution) -> String {
     r.rel.map_or_else(|| format!("±{}", fmt_num(r.abs)), fmt_percent)
 }
 
-/// A claim outcome as JSON, with every check's evidence rendered next to its structured data.
+/// A claim outcome as JSON, with every check's evidence rendered next to its structured data and
+/// every extrapolated estimate marked `"kind": "extrapolated"`.
 pub fn claim_json(c: &ClaimOutcome) -> Result<serde_json::Value> {
     let mut v = serde_json::to_value(c).map_err(|e| Error::numerical(format!("JSON encoding: {e}")))?;
     if let Some(checks) = v.get_mut("checks").and_then(serde_json::Value::as_array_mut) {
         for (json, check) in checks.iter_mut().zip(&c.checks) {
             json["evidence"] = serde_json::Value::String(evidence(check));
+            json.get_mut("points").and_then(serde_json::Value::as_array_mut).into_iter().flatten().for_each(mark_kind);
         }
+    }
+    if let Some(point) = v.get_mut("worst").and_then(|w| w.get_mut("point")) {
+        mark_kind(point);
     }
     Ok(v)
 }
 
-/// The JSON document of an audit: {claims: [...], all_match, elapsed_s}.
-pub fn audit_json(reports: &[ClaimOutcome], elapsed_s: f64) -> Result<serde_json::Value> {
-    let claims = reports.iter().map(claim_json).collect::<Result<Vec<_>>>()?;
-    Ok(audit_document(claims, elapsed_s))
+/// Marks a point's simulated value `"kind": "extrapolated"` when it was extrapolated over sizes
+/// (the point lists per-size estimates), not measured.
+fn mark_kind(point: &mut serde_json::Value) {
+    let extrapolated = point.get("sizes").and_then(serde_json::Value::as_array).is_some_and(|s| !s.is_empty());
+    if let (true, Some(simulated)) = (extrapolated, point.get_mut("simulated").and_then(|s| s.as_object_mut())) {
+        simulated.insert("kind".into(), "extrapolated".into());
+    }
 }
 
-/// The JSON document of an audit from its claims' documents ([`claim_json`]).
-pub fn audit_document(claims: Vec<serde_json::Value>, elapsed_s: f64) -> serde_json::Value {
+/// The JSON document of a command (the one vocabulary of every `--json` output): `command`,
+/// `version`, `seed` (when the command draws random numbers), `settings` (name -> value), `elapsed_s`,
+/// then the fields of `payload` (an object).
+pub fn envelope(
+    command: &str,
+    seed: Option<u64>,
+    settings: serde_json::Value,
+    elapsed_s: f64,
+    payload: serde_json::Value,
+) -> serde_json::Value {
+    let mut doc = serde_json::Map::new();
+    doc.insert("command".into(), command.into());
+    doc.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+    if let Some(seed) = seed {
+        doc.insert("seed".into(), seed.into());
+    }
+    doc.insert("settings".into(), settings);
+    doc.insert("elapsed_s".into(), elapsed_s.into());
+    if let serde_json::Value::Object(fields) = payload {
+        doc.extend(fields);
+    }
+    serde_json::Value::Object(doc)
+}
+
+/// The settings of an audit or check run, as its shard files record them: `{quick, seed, claims}`.
+pub fn audit_settings(quick: bool, seed: u64, claims: &[&str]) -> serde_json::Value {
+    serde_json::json!({ "quick": quick, "seed": seed, "claims": claims })
+}
+
+/// The JSON document of an audit (or check) from its outcomes.
+pub fn audit_json(
+    command: &str,
+    run: &serde_json::Value,
+    reports: &[ClaimOutcome],
+    elapsed_s: f64,
+) -> Result<serde_json::Value> {
+    let claims = reports.iter().map(claim_json).collect::<Result<Vec<_>>>()?;
+    Ok(audit_document(command, run, claims, elapsed_s))
+}
+
+/// The JSON document of an audit from its run settings ([`audit_settings`]) and its claims' documents
+/// ([`claim_json`]): the envelope (`seed` taken out of the settings) with `claims`, `all_match`,
+/// `error_control`.
+pub fn audit_document(
+    command: &str,
+    run: &serde_json::Value,
+    claims: Vec<serde_json::Value>,
+    elapsed_s: f64,
+) -> serde_json::Value {
     let all_match = claims.iter().all(|c| c["matches"] == true);
     let control = serde_json::json!({
         "claim_alpha": CLAIM_ALPHA,
         "claims": claims.len(),
         "audit_wide_bound": audit_wide(claims.len()),
     });
-    serde_json::json!({ "claims": claims, "all_match": all_match, "error_control": control, "elapsed_s": elapsed_s })
+    let mut settings = run.clone();
+    let seed = settings.as_object_mut().and_then(|s| s.remove("seed")).and_then(|s| s.as_u64());
+    let payload = serde_json::json!({ "claims": claims, "all_match": all_match, "error_control": control });
+    envelope(command, seed, settings, elapsed_s, payload)
 }
 
 /// The claims table of `tlcheck list`.
