@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::args::{
     GRID_VALUE, axis_values, envelope, estimate_json, num, parse_grids, resolve_sets, set_names, sets_help, write_file,
 };
-use super::to_json;
+use super::{to_json, write_sweep_shard};
 use crate::analysis::phase::{
     TahirBoundary, TahirPoint, TahirRequest, TahirRow, TahirSimulation, tahir_boundaries, tahir_heat, tahir_points,
     tahir_rows,
@@ -125,10 +125,10 @@ pub struct TahirPhase {
 }
 
 /// Runs a phase subcommand.
-pub fn run(cmd: PhaseCommand) -> Result<i32> {
+pub fn run(cmd: PhaseCommand, argv: &[String]) -> Result<i32> {
     match cmd {
-        PhaseCommand::Lauditi(args) => super::phase_lauditi::run(&args),
-        PhaseCommand::Tahir(args) => tahir(&args),
+        PhaseCommand::Lauditi(args) => super::phase_lauditi::run(&args, argv),
+        PhaseCommand::Tahir(args) => tahir(&args, argv),
     }
 }
 
@@ -141,11 +141,14 @@ impl PhaseProcedure {
     }
 }
 
-fn tahir(a: &TahirPhase) -> Result<i32> {
+fn tahir(a: &TahirPhase, argv: &[String]) -> Result<i32> {
     let start = Instant::now();
     let req = tahir_request(a)?;
     let rows = tahir_rows(&req, &|iy| a.shard.is_none_or(|s| s.owns(iy)))?;
-    finish_tahir(a, &req, rows, start.elapsed().as_secs_f64())
+    match a.shard {
+        Some(shard) => write_sweep_shard("phase tahir", argv, shard, start, &rows),
+        None => finish_tahir(a, &req, rows, start.elapsed().as_secs_f64()),
+    }
 }
 
 /// Writes the outputs of a whole run from its simulated rows (of one run or merged shards).

@@ -18,7 +18,7 @@ use super::args::{
     GRID_VALUE, GridAxisArg, LAUDITI_SETTINGS, LauditiPoint, Range, VariantArg, envelope, estimate_json, num,
     parse_grids, parse_range, sets_help, write_file,
 };
-use super::{progress_bar, to_json};
+use super::{progress_bar, to_json, write_sweep_shard};
 use crate::analysis::phase::{
     GainModel, GainPhase, GainPhaseRequest, GainRow, GainSimulation, GainSource, GridAxis, assemble_gain_phase,
     gain_rows,
@@ -171,7 +171,7 @@ fn csv_num(v: f64) -> String {
 }
 
 /// Runs `tlcheck phase lauditi`.
-pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
+pub fn run(args: &PhaseLauditiArgs, argv: &[String]) -> Result<i32> {
     let start = Instant::now();
     let (req, model) = request(args)?;
     let owns = |iy: usize| args.shard.is_none_or(|s| s.owns(iy));
@@ -180,7 +180,10 @@ pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    finish(args, &req, &model, rows?, start.elapsed().as_secs_f64())
+    match args.shard {
+        Some(shard) => write_sweep_shard("phase lauditi", argv, shard, start, &rows?),
+        None => finish(args, &req, &model, rows?, start.elapsed().as_secs_f64()),
+    }
 }
 
 /// Writes the outputs of a whole run from its rows (of one run or merged shards).

@@ -7,16 +7,17 @@ use crate::cli::out::{out, outln};
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::args::{
     GridAxisArg, LauditiPoint, Range, RichnessArgs, axis_values, envelope, num, parse_grids, parse_range, write_file,
 };
-use super::{progress_bar, to_json};
-use crate::analysis::richness::{RichnessAnswer, SourceSimulation, source_optimum};
+use super::{progress_bar, to_json, write_sweep_shard};
+use crate::analysis::richness::{RichnessAnswer, SourceSimulation, source_from_points, source_optimum, source_points};
 use crate::closed_form::lauditi::Transfer;
 use crate::error::{Error, Result};
-use crate::optimize::{Interval, Location, LogGrid, Optimum, SIMULATED};
+use crate::optimize::{Interval, Location, LogGrid, Optimum, SIMULATED, SweepPoint};
 use crate::plot::{Axis, Curve, Figure, Points, write_svg};
 use crate::report::table;
 
@@ -123,32 +124,78 @@ pub fn inputs(args: &RichnessArgs) -> Result<SourceInputs> {
     Ok(SourceInputs { base, grid, nu2s, nu2_axis, trials })
 }
 
-/// gamma1* at one nu2, with a progress bar on the simulated path.
-pub fn optimum(args: &RichnessArgs, inp: &SourceInputs, nu2: f64) -> Result<RichnessAnswer> {
+/// The transfer setting at `nu2` and its simulation.
+fn simulation(args: &RichnessArgs, inp: &SourceInputs, nu2: f64) -> (Transfer, SourceSimulation) {
     let mut p = inp.base.clone();
     p.set("nu2", nu2);
-    let t = p.transfer();
-    if !args.simulate {
-        return source_optimum(&t, &inp.grid, None, None);
-    }
     let sim = SourceSimulation {
         settings: p.sim_settings(),
         trials: inp.trials,
         seed: args.seed,
         closed_form: p.no_closed_form().is_none(),
     };
+    (p.transfer(), sim)
+}
+
+/// gamma1* at one nu2, with a progress bar on the simulated path.
+pub fn optimum(args: &RichnessArgs, inp: &SourceInputs, nu2: f64) -> Result<RichnessAnswer> {
+    let (t, sim) = simulation(args, inp, nu2);
+    if !args.simulate {
+        return source_optimum(&t, &inp.grid, None, None);
+    }
     let bar = progress_bar(sim.trials_run(&inp.grid) as u64, &format!("{} sweep", SIMULATED.richness));
     let answer = source_optimum(&t, &inp.grid, Some(&sim), Some(&bar));
     bar.finish_and_clear();
     answer
 }
 
+/// The simulated runs of one nu2 row that a shard computed (the unit of its shard file).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SourcePart {
+    pub row: usize,
+    pub points: Vec<SweepPoint>,
+}
+
 /// Runs `tlcheck optimize richness --stage source`.
-pub fn run(args: &RichnessArgs) -> Result<i32> {
+pub fn run(args: &RichnessArgs, argv: &[String]) -> Result<i32> {
     let start = Instant::now();
     let inp = inputs(args)?;
+    if let Some(shard) = args.shard {
+        if !args.simulate {
+            return Err(Error::input("--shard splits simulated sweeps: it needs --simulate"));
+        }
+        // Run k of row i is item i * runs + k of the unsharded order, dealt round-robin.
+        let runs = SIMULATED.sweep_runs(inp.grid.n);
+        let parts = inp
+            .nu2s
+            .iter()
+            .enumerate()
+            .map(|(i, &nu2)| {
+                let (t, sim) = simulation(args, &inp, nu2);
+                let points = source_points(&t, &inp.grid, &sim, &|k| shard.owns(i * runs + k), None)?;
+                Ok(SourcePart { row: i, points })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return write_sweep_shard("optimize richness", argv, shard, start, &parts);
+    }
     let rows = inp.nu2s.iter().map(|&nu2| optimum(args, &inp, nu2)).collect::<Result<Vec<_>>>()?;
     finish(args, &inp, rows, start.elapsed().as_secs_f64())
+}
+
+/// The outputs of the unsharded run from the parts of all its shards.
+pub fn merge(args: &RichnessArgs, parts: Vec<SourcePart>, elapsed: f64) -> Result<i32> {
+    let inp = inputs(args)?;
+    let answers = inp
+        .nu2s
+        .iter()
+        .enumerate()
+        .map(|(i, &nu2)| {
+            let (t, sim) = simulation(args, &inp, nu2);
+            let points = parts.iter().filter(|p| p.row == i).flat_map(|p| p.points.clone()).collect();
+            source_from_points(&t, &inp.grid, &sim, points)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    finish(args, &inp, answers, elapsed)
 }
 
 /// Writes the outputs of a whole run from its rows (one answer per nu2).

@@ -14,11 +14,13 @@ use super::args::{
     settings_json, write_file,
 };
 use super::richness::{ci_json, star_json};
-use super::{progress_bar, to_json};
-use crate::analysis::richness::{JOINT_RICH_GAMMA2, TargetAnswer, TargetRequest, target_optimum};
+use super::{progress_bar, to_json, write_sweep_shard};
+use crate::analysis::richness::{
+    JOINT_RICH_GAMMA2, TargetAnswer, TargetRequest, target_from_points, target_optimum, target_points,
+};
 use crate::error::{Error, Result};
 use crate::observable::find;
-use crate::optimize::{Location, LogGrid, SimOptimum};
+use crate::optimize::{Location, LogGrid, SimOptimum, SweepPoint};
 use crate::params::split_assignment;
 use crate::plot::{Axis, Curve, Figure, Points, write_svg};
 use crate::report::table;
@@ -73,9 +75,8 @@ fn ci_text(o: &SimOptimum) -> String {
     )
 }
 
-/// Runs `tlcheck optimize richness --stage target`.
-pub fn run(args: &RichnessArgs) -> Result<i32> {
-    let start = Instant::now();
+/// Checks the options and builds the request.
+fn request(args: &RichnessArgs) -> Result<TargetRequest> {
     let settings = settings(args)?;
     let grid = grid(args)?;
     let output = args.objective.unwrap_or(Objective::TargetLoss).output();
@@ -83,11 +84,28 @@ pub fn run(args: &RichnessArgs) -> Result<i32> {
     if trials < 2 {
         return Err(Error::input(format!("--trials {trials}: the bootstrap needs at least 2")));
     }
-    let req = TargetRequest { settings, output, grid, trials, seed };
+    Ok(TargetRequest { settings, output, grid, trials, seed })
+}
+
+/// Runs `tlcheck optimize richness --stage target`.
+pub fn run(args: &RichnessArgs, argv: &[String]) -> Result<i32> {
+    let start = Instant::now();
+    let req = request(args)?;
+    if let Some(shard) = args.shard {
+        let points = target_points(&req, &|i| shard.owns(i), None)?;
+        return write_sweep_shard("optimize richness", argv, shard, start, &points);
+    }
     let bar = progress_bar(req.trials_run() as u64, "gamma2 sweep");
     let answer = target_optimum(&req, Some(&bar));
     bar.finish_and_clear();
     finish(args, &req, answer?, start.elapsed().as_secs_f64())
+}
+
+/// The outputs of the unsharded run from the runs of all its shards.
+pub fn merge(args: &RichnessArgs, points: Vec<SweepPoint>, elapsed: f64) -> Result<i32> {
+    let req = request(args)?;
+    let answer = target_from_points(&req, points)?;
+    finish(args, &req, answer, elapsed)
 }
 
 /// Writes the outputs of a whole run from its answer.
