@@ -389,7 +389,7 @@ impl SimTarget {
     }
 
     /// Run `index` of a sweep over `gammas` (see [`SimTarget::sweep_runs`]): index k < n simulates
-    /// gammas[k] (index 0 also keeps the lazy output when the observable has one); index n, when the
+    /// `gammas[k]` (index 0 also keeps the lazy output when the observable has one); index n, when the
     /// observable has no lazy output, reruns at richness 0. Every run uses the same trial seeds, so a
     /// run's numbers do not depend on which other runs are computed with it (sharding).
     pub fn sweep_point(
@@ -436,21 +436,6 @@ impl SimTarget {
         let lazy = points.iter().find_map(|p| p.lazy.clone()).unwrap_or_default();
         let losses: Vec<Vec<f64>> = points.into_iter().take(gammas.len()).map(|p| p.losses).collect();
         Ok((minimize_simulated(gammas, &losses, 1000, 0.95, seed)?, lazy))
-    }
-
-    /// Simulates the output over `gammas` with common random numbers and the lazy baseline on the same
-    /// draws, and locates the optimum with a 95% percentile bootstrap interval (1000 resamples).
-    /// Returns the optimum and the per-trial lazy losses.
-    pub fn sweep(
-        &self,
-        settings: &[(String, String)],
-        gammas: &[f64],
-        trials: usize,
-        seed: u64,
-        progress: Option<&ProgressBar>,
-    ) -> Result<(SimOptimum, Vec<f64>)> {
-        let points = self.sweep_points(settings, gammas, (trials, seed), &|_| true, progress)?;
-        self.sweep_from(gammas, points, seed)
     }
 
     /// Per-trial transfer gains lazy - loss at source richness `value` = gamma1 (same samples for both).

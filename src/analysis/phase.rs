@@ -2,9 +2,10 @@
 //! settings, and its zero contour.
 //!
 //! - [`brent_root`] and [`zero_contour`]: roots along grid columns joined into branches;
-//! - [`tahir_diagram`], [`tahir_boundaries`]: Tahir et al. transferability T(theta, gamma) from the
-//!   closed forms, with simulated points, and the printed boundaries as polylines;
-//! - [`gain_phase`]: Lauditi et al. transfer gain G = lazy loss - transfer loss over two settings,
+//! - [`tahir_rows`], [`tahir_points`], [`tahir_heat`], [`tahir_boundaries`]: Tahir et al.
+//!   transferability T(theta, gamma) from the closed forms on a grid, with simulated points, and the
+//!   printed boundaries as polylines;
+//! - [`gain_phase`] (= [`gain_rows`] + [`assemble_gain_phase`], the split a sharded run uses): Lauditi et al. transfer gain G = lazy loss - transfer loss over two settings,
 //!   from the closed forms (zero contour by Brent roots) or from simulations (zero contour by linear
 //!   interpolation of the simulated means), with an optional simulated overlay.
 
@@ -118,7 +119,7 @@ pub struct TahirPoint {
     pub estimate: Option<Estimate>,
 }
 
-/// The simulated estimates of one grid row `iy` (gamma = gammas[iy]), one per theta; the unit a
+/// The simulated estimates of one grid row `iy` (gamma = `gammas[iy]`), one per theta; the unit a
 /// sharded run computes and a merge combines.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TahirRow {

@@ -43,7 +43,7 @@ pub const DEFAULT_SEED: u64 = 2025;
 #[command(name = "tlcheck", version, about, long_about = None)]
 pub struct Cli {
     /// Worker threads for Monte Carlo trials (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "THREADS")]
     threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
