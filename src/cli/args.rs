@@ -128,7 +128,7 @@ pub fn set_names(texts: &[String]) -> Vec<String> {
 pub fn sets_help(heading: &str, specs: &[ParamSpec], skip: &[&str]) -> String {
     let mut text = format!("{heading}\n");
     for s in specs.iter().filter(|s| !skip.contains(&s.name)) {
-        text.push_str(&format!("  {:<13} {} [{}; default {}]\n", s.name, s.doc, s.domain(), s.default));
+        text.push_str(&format!("  {:<13} {} (values: {}; default {})\n", s.name, s.doc, s.domain(), s.default));
     }
     text
 }
