@@ -12,7 +12,7 @@ use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::brent::BrentOpt;
 use indicatif::ProgressBar;
 use rand::SeedableRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::observable::{Sample, find, simulate};
@@ -272,6 +272,16 @@ pub fn minimize_simulated(
     Ok(SimOptimum { optimum, ci, mean, se: stats.iter().map(|e| e.se).collect() })
 }
 
+/// One simulation run of a richness sweep: per-trial losses at one grid point and, from the run that
+/// provides them, the per-trial lazy (richness 0) losses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// The run's index in the sweep (grid point k, or n for the lazy rerun).
+    pub index: usize,
+    pub losses: Vec<f64>,
+    pub lazy: Option<Vec<f64>>,
+}
+
 /// Which observable a simulated richness sweep runs, and how settings map onto its parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct SimTarget {
@@ -378,21 +388,53 @@ impl SimTarget {
         points + usize::from(self.lazy_output.is_none())
     }
 
-    /// Simulates the output over `gammas` with common random numbers and the lazy baseline on the same
-    /// draws, and locates the optimum with a 95% percentile bootstrap interval (1000 resamples).
-    /// Returns the optimum and the per-trial lazy losses.
-    pub fn sweep(
+    /// Run `index` of a sweep over `gammas` (see [`SimTarget::sweep_runs`]): index k < n simulates
+    /// `gammas[k]` (index 0 also keeps the lazy output when the observable has one); index n, when the
+    /// observable has no lazy output, reruns at richness 0. Every run uses the same trial seeds, so a
+    /// run's numbers do not depend on which other runs are computed with it (sharding).
+    pub fn sweep_point(
         &self,
         settings: &[(String, String)],
         gammas: &[f64],
+        index: usize,
         trials: usize,
         seed: u64,
         progress: Option<&ProgressBar>,
-    ) -> Result<(SimOptimum, Vec<f64>)> {
-        let samples =
-            gammas.iter().map(|&g| self.sample(settings, g, trials, seed, progress)).collect::<Result<Vec<_>>>()?;
-        let losses = samples.iter().map(|s| s.column(self.output)).collect::<Result<Vec<_>>>()?;
-        let lazy = self.lazy_losses(&samples[0], settings, trials, seed, progress)?;
+    ) -> Result<SweepPoint> {
+        let value = gammas.get(index).copied().unwrap_or(0.0);
+        let sample = self.sample(settings, value, trials, seed, progress)?;
+        let (losses, lazy) = match (index < gammas.len(), self.lazy_output) {
+            (true, Some(out)) if index == 0 => (sample.column(self.output)?, Some(sample.column(out)?)),
+            (true, _) => (sample.column(self.output)?, None),
+            (false, _) => (Vec::new(), Some(sample.column(self.output)?)),
+        };
+        Ok(SweepPoint { index, losses, lazy })
+    }
+
+    /// The runs of a sweep that `owns` accepts (by index), in order.
+    pub fn sweep_points(
+        &self,
+        settings: &[(String, String)],
+        gammas: &[f64],
+        (trials, seed): (usize, u64),
+        owns: &dyn Fn(usize) -> bool,
+        progress: Option<&ProgressBar>,
+    ) -> Result<Vec<SweepPoint>> {
+        (0..self.sweep_runs(gammas.len()))
+            .filter(|&i| owns(i))
+            .map(|i| self.sweep_point(settings, gammas, i, trials, seed, progress))
+            .collect()
+    }
+
+    /// The optimum (95% percentile bootstrap interval, 1000 resamples) and the per-trial lazy losses
+    /// from all the runs of a sweep over `gammas` (any order); refuses missing runs.
+    pub fn sweep_from(&self, gammas: &[f64], mut points: Vec<SweepPoint>, seed: u64) -> Result<(SimOptimum, Vec<f64>)> {
+        points.sort_by_key(|p| p.index);
+        if points.len() != self.sweep_runs(gammas.len()) || points.iter().enumerate().any(|(i, p)| p.index != i) {
+            return Err(Error::input("the runs of the richness sweep are incomplete"));
+        }
+        let lazy = points.iter().find_map(|p| p.lazy.clone()).unwrap_or_default();
+        let losses: Vec<Vec<f64>> = points.into_iter().take(gammas.len()).map(|p| p.losses).collect();
         Ok((minimize_simulated(gammas, &losses, 1000, 0.95, seed)?, lazy))
     }
 

@@ -93,10 +93,10 @@ fn bad_input_is_refused_with_exit_code_2() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (obs("gamma=nan"), "NaN"),
         (obs("gamma=0:inf:3"), "not a finite number"),
-        (obs("gamma=0.5:4:0"), "empty grid"),
+        (obs("gamma=0.5:4:0"), "N >= 2"),
         (obs(""), "empty"),
         (obs("gamma=1:4:100000"), "points"),
-        (obs("gamma=2:1:3"), "exceeds"),
+        (obs("gamma=2:1:3"), "LO < HI"),
         (obs("gamma=1,gamma=2"), "repeated"),
         (vec!["formula", "1e999*gamma", "--claim", "lauditi2025.chi_kernel_spike"], "not finite"),
         (vec!["formula", "sqrt(gamma", "--claim", "lauditi2025.chi_kernel_spike"], "unbalanced"),

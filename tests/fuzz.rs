@@ -1,7 +1,7 @@
 //! Robustness: random expression strings and random command lines never panic.
 //!
 //! A seeded generator builds expression strings (valid formulas, near misses and junk) and
-//! `tlcheck` argument vectors (all subcommands, valid and invalid flags and values: NaN, inf,
+//! `tlcheck` argument vectors (all subcommands, the sweeps' --grid RANGEs and --set values, valid and invalid flags and values: NaN, inf,
 //! empty grids, unknown names), and calls the library's CLI entry point
 //! [`tlcheck::cli::run_args`] in-process. Every call must return an exit code in {0, 1, 2, 3}
 //! without panicking. `TLCHECK_FUZZ_CASES` sets the number of cases (each case is one expression
@@ -138,6 +138,20 @@ fn command_line(g: &mut Gen) -> Vec<String> {
             args.extend([g.pick(&["check", "audit"]).into(), g.pick(&["no.such", "", "x y"]).into(), "--quick".into()])
         }
         6 => args.push(g.pick(&["list", "observables", "--help", "--version", "help", "", "bogus"]).into()),
+        7 => {
+            // Sweep commands (closed forms only, small grids): random RANGEs and --set values.
+            let command = g.pick(&["phase lauditi", "phase tahir --procedure lt", "optimize richness"]);
+            args.extend(command.split(' ').map(String::from));
+            for _ in 0..g.below(3) {
+                let name = g.pick(&["nu2", "gamma1", "alpha_s", "theta", "gamma", "lambda", "foo", ""]);
+                let range = g.pick(&["0.2:0.8:3", "0.1,1", "1:0.5:3", "0:1:1", "x", "", "1,1", "::", "-1:1:4", "inf"]);
+                args.extend(["--grid".into(), format!("{name}={range}")]);
+            }
+            for _ in 0..g.below(3) {
+                let name = g.pick(&["nu1", "alpha_s", "sigma", "lambda", "d", "steps", "gamma1", "bogus", ""]);
+                args.extend(["--set".into(), format!("{name}={}", g.pick(&VALUES))]);
+            }
+        }
         _ => {
             args.push(g.pick(&["formula", "mutate", "simulate"]).into());
         }

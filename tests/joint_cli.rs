@@ -14,6 +14,33 @@ fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
 }
 
+/// The plot's points as curves: recorded times and, per gamma2 (in order), {mean, se} arrays over times.
+fn curves(v: &serde_json::Value) -> (Vec<f64>, Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    let points = v["points"].as_array().expect("points");
+    let mut gammas: Vec<f64> = Vec::new();
+    let mut times: Vec<f64> = Vec::new();
+    for p in points {
+        let (g, t) = (p["at"]["gamma2"].as_f64().unwrap(), p["at"]["t"].as_f64().unwrap());
+        if !gammas.contains(&g) {
+            gammas.push(g);
+        }
+        if !times.contains(&t) {
+            times.push(t);
+        }
+    }
+    let band = |name: &str| -> Vec<serde_json::Value> {
+        gammas
+            .iter()
+            .map(|g| {
+                let at: Vec<&serde_json::Value> = points.iter().filter(|p| p["at"]["gamma2"] == *g).collect();
+                serde_json::json!({"mean": at.iter().map(|p| p[name]["mean"].clone()).collect::<Vec<_>>(),
+                                   "se": at.iter().map(|p| p[name]["se"].clone()).collect::<Vec<_>>()})
+            })
+            .collect()
+    };
+    (times, band("target_loss"), band("forgetting"))
+}
+
 const SMALL: [(&str, &str); 3] = [("n", "200"), ("test", "100"), ("phi", "relu")];
 
 /// The command line's gamma2* is the minimum of a direct grid of simulated means at the same seed:
@@ -26,20 +53,26 @@ fn stage_target_agrees_with_a_brute_force_grid() {
     let (trials, seed) = (12usize, 7u64);
     let mut seen = Vec::new();
     for (objective, d) in [("target_loss", "32"), ("joint", "16")] {
-        let mut args = vec!["optimize", "richness", "--stage", "target", "--objective", objective, "--d", d];
-        let sets: Vec<String> = SMALL.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut args = vec!["optimize", "richness", "--stage", "target", "--objective", objective];
+        let mut sets: Vec<String> = SMALL.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        sets.push(format!("d={d}"));
         for s in &sets {
             args.extend(["--set", s.as_str()]);
         }
-        args.extend(["--gamma2-range", "0.125,4", "--gamma2-points", "6", "--trials", "12", "--seed", "7", "--json"]);
+        args.extend(["--grid", "gamma2=0.125:4:6", "--trials", "12", "--seed", "7", "--json"]);
         let svg = tmp("joint-cli", &format!("gamma2-{objective}.svg"));
         args.extend(["--svg", svg.to_str().unwrap()]);
         let v = json(&tlcheck(&args));
-        for field in ["gamma2_star", "bounded", "location", "loss_at_star", "loss_gamma2_zero", "ci", "grid", "mean"] {
+        for field in
+            ["gamma2_star", "bounded", "location", "loss_at_star", "loss_gamma2_zero", "ci", "points", "settings"]
+        {
             assert!(v.get(field).is_some(), "missing {field}: {v}");
         }
-        assert_eq!(v["objective"], objective);
-        let (grid, cli_mean) = (floats(&v["grid"]), floats(&v["mean"]));
+        assert_eq!(v["settings"]["objective"], objective);
+        assert_eq!(v["settings"]["d"], d.parse::<u64>().unwrap(), "integers are JSON integers");
+        let points = v["points"].as_array().unwrap();
+        let grid: Vec<f64> = points.iter().map(|p| p["at"]["gamma2"].as_f64().unwrap()).collect();
+        let cli_mean: Vec<f64> = points.iter().map(|p| p[objective]["mean"].as_f64().unwrap()).collect();
         assert_eq!(grid.len(), 6);
         let obs = find("lauditi.joint_rich").unwrap();
         let brute: Vec<f64> = grid
@@ -66,7 +99,10 @@ fn stage_target_agrees_with_a_brute_force_grid() {
         let marker = if star.is_some() { "gamma2* = " } else { "unbounded" };
         assert!(text.contains(marker), "{objective}: SVG lacks {marker:?}");
         if i + 1 == grid.len() {
-            assert!(star.is_none() && v["bounded"] == false && v["location"] == "unbounded", "{objective}: {v}");
+            assert!(
+                v["gamma2_star"] == "inf" && v["bounded"] == false && v["location"] == "unbounded",
+                "{objective}: {v}"
+            );
         } else if i == 0 {
             assert_eq!(v["location"], "lazy", "{objective}: {v}");
         } else {
@@ -101,12 +137,12 @@ fn plot_joint_rich_writes_both_panels_and_json() {
         "joint-rich",
         "--svg",
         svg.to_str().unwrap(),
-        "--gamma2",
-        "0,1,2",
+        "--grid",
+        "gamma2=0,1,2",
         "--trials",
         "4",
-        "--points",
-        "9",
+        "--set",
+        "points=9",
         "--set",
         "d=16",
         "--set",
@@ -133,11 +169,10 @@ fn plot_joint_rich_writes_both_panels_and_json() {
     ] {
         assert!(text.contains(label), "SVG lacks {label:?}");
     }
-    let times = floats(&v["times"]);
+    let (times, target, forgetting) = curves(&v);
     assert_eq!(times.len(), 9);
     assert_eq!((times[0], times[8]), (0.0, 10.0));
-    assert!(v["params"].get("gamma2").is_none() && v["params"]["d"] == 16.0);
-    let (target, forgetting) = (v["target"].as_array().unwrap(), v["forgetting"].as_array().unwrap());
+    assert!(v["settings"].get("gamma2").is_none() && v["settings"]["d"] == 16 && v["settings"]["points"] == 9);
     assert_eq!((target.len(), forgetting.len()), (3, 3));
     let start = floats(&target[0]["mean"])[0];
     for k in 0..3 {
@@ -178,7 +213,7 @@ fn plot_joint_rich_writes_both_panels_and_json() {
     }
     // Results do not depend on the number of worker threads.
     let one = json(&tlcheck(&[&["--threads", "1"][..], &args[..]].concat()));
-    assert_eq!((&one["target"], &one["forgetting"]), (&v["target"], &v["forgetting"]));
+    assert_eq!(one["points"], v["points"]);
 }
 
 #[test]
@@ -193,34 +228,31 @@ fn bad_input_exits_2_with_a_message() {
         ["plot", "joint-rich", "--svg", svg].iter().chain(extra).map(|s| s.to_string()).collect()
     };
     let mut cases: Vec<(Vec<String>, &str)> = vec![
-        (plot(&["--gamma2", "0,-1"]), "must be >= 0"),
-        (plot(&["--gamma2", "1,x"]), "not a number"),
-        (plot(&["--gamma2", "1,1"]), "repeat"),
-        (plot(&["--set", "d16"]), "name=value"),
-        (plot(&["--set", "foo=1"]), "unknown parameter `foo`"),
-        (plot(&["--set", "gamma2=1"]), "--gamma2"),
-        (plot(&["--set", "points=3"]), "--points"),
+        (plot(&["--grid", "gamma2=0,-1"]), "must be >= 0"),
+        (plot(&["--grid", "gamma2=1,x"]), "not a finite number"),
+        (plot(&["--grid", "gamma2=1,1"]), "repeat"),
+        (plot(&["--set", "d16"]), "NAME=VALUE"),
+        (plot(&["--set", "foo=1"]), "unknown name; accepted:"),
+        (plot(&["--set", "gamma2=1"]), "--grid gamma2"),
         (plot(&["--set", "t_early=20"]), "t_early"),
-        (plot(&["--points", "1"]), "--points"),
-        (plot(&["--phi", "sigmoid"]), "sigmoid"),
+        (plot(&["--set", "points=1"]), "points"),
+        (plot(&["--set", "phi=sigmoid"]), "sigmoid"),
     ];
     for (extra, mentions) in [
-        (&["--gamma2-range", "-1,2"][..], "--gamma2-range"),
-        (&["--gamma2-range", "2,1"], "--gamma2-range"),
+        (&["--grid", "gamma2=-1:2:4"][..], "gamma2"),
+        (&["--grid", "gamma2=2:1:4"], "LO < HI"),
         (&["--objective", "forgetting"], "forgetting"),
-        (&["--set", "nu2"], "name=value"),
+        (&["--set", "nu2"], "NAME=VALUE"),
         (&["--set", "nu2=-1"], "nu2"),
-        (&["--set", "gamma2=1"], "--gamma2-range"),
-        (&["--gamma1", "-1"], "gamma1"),
-        (&["--variant", "ridge", "--ridge", "1"], "--variant"),
-        (&["--gamma2-points", "2"], "--gamma2-points"),
+        (&["--set", "gamma2=1"], "--grid gamma2"),
+        (&["--set", "gamma1=-1"], "gamma1"),
+        (&["--variant", "ridge"], "--variant"),
+        (&["--grid", "gamma2=1:2:2"], "at least 3 points"),
     ] {
         cases.push((with(&target, extra).iter().map(|s| s.to_string()).collect(), mentions));
     }
     cases.push((
-        ["optimize", "richness", "--nu1", "1", "--nu2", "0.5", "--alpha-s", "0.5", "--objective", "joint"]
-            .map(String::from)
-            .to_vec(),
+        ["optimize", "richness", "--set", "nu1=1", "--objective", "joint"].map(String::from).to_vec(),
         "--stage target",
     ));
     for (args, mentions) in cases {

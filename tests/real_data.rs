@@ -203,7 +203,8 @@ fn observable_refuses_bad_parameters_and_runs_on_digits() {
     assert_eq!(again.column("loss").unwrap(), loss);
 }
 
-const SMALL: [&str; 12] = ["--p2", "5,15", "--gamma1", "0.5,4", "--trials", "3", "--n", "32", "--t1", "2", "--t2", "2"];
+const SMALL: [&str; 12] =
+    ["--grid", "p2=5,15", "--grid", "gamma1=0.5,4", "--trials", "3", "--set", "n=32", "--set", "t1=2", "--set", "t2=2"];
 
 #[test]
 fn experiment_cifar_runs_end_to_end_on_digits() {
@@ -220,9 +221,11 @@ fn experiment_cifar_runs_end_to_end_on_digits() {
         tlcheck::cli::run_args(a)
     };
     assert_eq!(code(&["--data", "no/such/dir"]), 2);
-    assert_eq!(code(&["--data", DIGITS, "--p2", "5,x"]), 2);
-    assert_eq!(code(&["--data", DIGITS, "--gamma1", "0"]), 2);
-    assert_eq!(code(&["--data", DIGITS, "--target", "0,9,1"]), 2);
+    assert_eq!(code(&["--data", DIGITS, "--grid", "p2=5,x"]), 2);
+    assert_eq!(code(&["--data", DIGITS, "--grid", "p2=5:10:3"]), 2);
+    assert_eq!(code(&["--data", DIGITS, "--grid", "gamma1=0"]), 2);
+    assert_eq!(code(&["--data", DIGITS, "--set", "target_plus=300"]), 2);
+    assert_eq!(code(&["--data", DIGITS, "--set", "data=x"]), 2);
     assert_eq!(code(&["--data", DIGITS, "--trials", "1"]), 2);
     assert_eq!(code(&["--help"]), 0);
 
@@ -234,17 +237,18 @@ fn experiment_cifar_runs_end_to_end_on_digits() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["p2"], serde_json::json!([5, 15]));
-    let curves = doc["curves"].as_array().unwrap();
-    assert_eq!(curves.len(), 2);
-    for c in curves {
-        let (mean, se) = (c["mean"].as_array().unwrap(), c["se"].as_array().unwrap());
-        assert_eq!((mean.len(), se.len()), (2, 2));
-        assert!(mean.iter().chain(se).all(|v| v.as_f64().is_some_and(f64::is_finite)));
+    assert_eq!(doc["settings"]["grid"]["p2"], serde_json::json!([5, 15]));
+    assert_eq!((doc["settings"]["n"].as_u64(), doc["settings"]["t1"].as_f64()), (Some(32), Some(2.0)));
+    let points = doc["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4, "2 gamma1 x 2 P2");
+    for p in points {
+        assert!(p["at"]["p2"].is_u64() && p["at"]["gamma1"].is_f64(), "{p}");
+        assert_eq!(p["loss"]["trials"], 3);
+        assert!([&p["loss"]["mean"], &p["loss"]["se"]].iter().all(|v| v.as_f64().is_some_and(f64::is_finite)));
     }
     let help = Command::new(env!("CARGO_BIN_EXE_tlcheck")).args(["experiment", "cifar", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    for option in ["--data", "--p2", "--gamma1", "--gamma2", "--phi", "--trials", "--seed", "--json", "--svg"] {
+    for option in ["--data", "--grid", "--set", "gamma2", "phi", "--trials", "--seed", "--json", "--svg"] {
         assert!(help.contains(option), "--help lacks {option}");
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -150,49 +150,61 @@ fn zero_contour_roots_of_a_known_boundary() {
 
 #[test]
 fn optimize_richness_json_and_unbounded_optimum() {
-    let base =
-        ["optimize", "richness", "--nu1", "0.4", "--nu2", "0.5", "--alpha-s", "0.8", "--alpha-g", "0.2", "--json"];
-    let v = json(&tlcheck(&base));
-    for field in ["gamma1_star", "bounded", "loss_at_star", "loss_lazy", "loss_infinite_richness", "method", "inputs"] {
+    let base = [
+        "optimize",
+        "richness",
+        "--set",
+        "nu1=0.4",
+        "--set",
+        "nu2=0.5",
+        "--set",
+        "alpha_s=0.8",
+        "--set",
+        "alpha_g=0.2",
+        "--json",
+    ];
+    let doc = json(&tlcheck(&base));
+    assert_eq!(
+        (doc["command"].as_str(), doc["settings"]["method"].as_str()),
+        (Some("optimize richness"), Some("closed-form"))
+    );
+    let v = &doc["rows"][0];
+    for field in ["at", "gamma1_star", "bounded", "loss_at_star", "loss_lazy", "loss_infinite_richness"] {
         assert!(v.get(field).is_some(), "missing {field}: {v}");
     }
-    assert!(v["gamma1_star"].is_null() && v["bounded"] == false && v["method"] == "closed-form");
+    assert!(v["gamma1_star"] == "inf" && v["bounded"] == false && v["at"]["nu2"] == 0.5);
     assert_eq!(v["loss_at_star"], v["loss_infinite_richness"]);
     let sim = [
         "optimize",
         "richness",
-        "--nu1",
-        "inf",
-        "--nu2",
-        "0.5",
-        "--alpha-s",
-        "0.8",
+        "--set",
+        "alpha_s=0.8",
         "--simulate",
-        "--d",
-        "200",
+        "--set",
+        "d=200",
         "--trials",
         "20",
-        "--gamma-grid",
-        "0.3:30:5",
+        "--grid",
+        "gamma1=0.3:30:5",
         "--json",
     ];
-    let v = json(&tlcheck(&sim));
-    assert_eq!(v["method"], "simulation");
-    assert!(v["gamma1_star"].is_null() && v["ci"]["fraction_unbounded"].as_f64().unwrap() > 0.5, "{v}");
+    let doc = json(&tlcheck(&sim));
+    let v = &doc["rows"][0];
+    assert_eq!((doc["settings"]["method"].as_str(), doc["settings"]["d"].as_u64()), (Some("simulation"), Some(200)));
+    assert!(v["gamma1_star"] == "inf" && v["ci"]["fraction_unbounded"].as_f64().unwrap() > 0.5, "{v}");
+    assert_eq!(v["points"].as_array().unwrap().len(), 5);
     let curve = json(&tlcheck(&[
         "optimize",
         "richness",
-        "--nu1",
-        "inf",
-        "--nu2-grid",
-        "0.2:1.6:8",
-        "--alpha-s",
-        "0.5",
+        "--grid",
+        "nu2=0.2:1.6:8",
+        "--set",
+        "alpha_s=0.5",
         "--json",
         "--svg",
         tmp("richness", "curve.svg").to_str().unwrap(),
     ]));
-    assert_eq!(curve["curve"].as_array().unwrap().len(), 8);
+    assert_eq!(curve["rows"].as_array().unwrap().len(), 8);
     let svg = std::fs::read_to_string(tmp("richness", "curve.svg")).unwrap();
     assert!(svg.contains("log10 gamma1*") && svg.contains("unbounded"));
 }
@@ -201,34 +213,23 @@ fn optimize_richness_json_and_unbounded_optimum() {
 fn bad_input_exits_2_with_a_message() {
     // Each case overrides some of the base options (later options replace earlier ones by name).
     let run = |extra: &[&str], mentions: &str| {
-        let mut opts: Vec<(&str, Option<&str>)> =
-            vec![("--nu1", Some("inf")), ("--nu2", Some("0.5")), ("--alpha-s", Some("0.5"))];
-        let mut it = extra.iter().peekable();
-        while let Some(&name) = it.next() {
-            let value = it.next_if(|v| !v.starts_with("--")).copied();
-            match opts.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => slot.1 = value,
-                None => opts.push((name, value)),
-            }
-        }
-        let mut args = vec!["optimize", "richness"];
-        for (n, v) in &opts {
-            args.push(n);
-            args.extend(v.iter());
-        }
+        let args: Vec<&str> = ["optimize", "richness"].iter().chain(extra).copied().collect();
         let out = tlcheck(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
         assert!(stderr.contains(mentions) && !stderr.contains("panicked"), "{extra:?}: {stderr}");
         assert!(out.stdout.is_empty());
     };
-    run(&["--alpha-s", "2"], "alpha_s");
-    run(&["--nu2", "NaN"], "--nu2");
+    run(&["--set", "alpha_s=2"], "alpha_s");
+    run(&["--set", "nu2=NaN"], "nu2");
     run(&["--variant", "foo"], "foo");
-    run(&["--variant", "early_stop", "--steps", "10"], "--simulate");
-    run(&["--variant", "ridge"], "--ridge");
-    run(&["--nu1", "1", "--sigma-s", "0.5"], "nu1 = 1");
-    run(&["--gamma-grid", "1:0.1:5"], "--gamma-grid");
+    run(&["--variant", "early_stop", "--set", "steps=10"], "--simulate");
+    run(&["--set", "lambda=0.1"], "--variant ridge");
+    run(&["--set", "nu1=1", "--set", "sigma_s=0.5"], "nu1 = 1");
+    run(&["--grid", "gamma1=1:0.1:5"], "--grid");
+    run(&["--grid", "gamma1=0.1,1,10"], "LO:HI:N");
+    run(&["--set", "d=100"], "--simulate");
+    run(&["--nu2", "0.5"], "--nu2");
 }
 
 #[test]
@@ -237,27 +238,20 @@ fn phase_lauditi_writes_a_labelled_svg_and_csv() {
     let out = tlcheck(&[
         "phase",
         "lauditi",
-        "--x-range",
-        "0.1:1.9:10",
-        "--y-range",
-        "0.1:100:8",
-        "--sigma",
-        "0.2",
+        "--grid",
+        "nu2=0.1:1.9:10",
+        "--grid",
+        "gamma1=0.1:100:8",
+        "--set",
+        "sigma=0.2",
         "--svg",
         svg.to_str().unwrap(),
         "--csv",
         csv.to_str().unwrap(),
-        "--simulate",
-        "--d",
-        "200",
-        "--trials",
-        "10",
-        "--points",
-        "2",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&svg).unwrap();
-    for label in ["nu2 = P2/D", "log10 gamma1", "gain = lazy - transfer loss", "simulated gain"] {
+    for label in ["nu2 = P2/D", "log10 gamma1", "gain = lazy - transfer loss"] {
         assert!(text.contains(label), "missing {label}");
     }
     // The closed-form gain never changes sign, and the figure says so instead of drawing a contour
@@ -265,8 +259,16 @@ fn phase_lauditi_writes_a_labelled_svg_and_csv() {
     assert!(text.contains("gain does not change sign"));
     let rows = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(rows.lines().filter(|l| l.starts_with("closed_form,")).count(), 80);
+    // --simulate simulates every grid point: here 2 x 2 (lists), drawn on the closed-form map.
+    let small = ["--grid", "nu2=0.1,1.9", "--grid", "gamma1=0.1,100", "--set", "sigma=0.2", "--set", "d=200"];
+    let files = ["--svg", svg.to_str().unwrap(), "--csv", csv.to_str().unwrap(), "--simulate", "--trials", "10"];
+    let out = tlcheck(&[&["phase", "lauditi"][..], &small, &files].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("simulated gain"));
+    let rows = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(rows.lines().filter(|l| l.starts_with("simulated,")).count(), 4);
-    let out = tlcheck(&["phase", "lauditi", "--variant", "early_stop", "--steps", "5", "--svg", svg.to_str().unwrap()]);
+    let out =
+        tlcheck(&["phase", "lauditi", "--variant", "early_stop", "--set", "steps=5", "--svg", svg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--simulate"));
 }
@@ -297,15 +299,15 @@ fn simulated_phase_of_early_stopping_has_no_undefined_cells() {
         "lauditi",
         "--variant",
         "early_stop",
-        "--steps",
-        "100",
-        "--nu1",
-        "inf",
-        "--alpha-s",
-        "0.6",
+        "--set",
+        "steps=100",
+        "--set",
+        "nu1=inf",
+        "--set",
+        "alpha_s=0.6",
         "--simulate",
-        "--d",
-        "40",
+        "--set",
+        "d=40",
         "--trials",
         "4",
         "--svg",

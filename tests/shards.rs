@@ -1,6 +1,7 @@
-//! Sharded runs through GNU parallel (installed by `.ci/run`): `audit --shard K/N` and
-//! `calibrate --shard K/N`, merged with `tlcheck merge`, equal the unsharded output field for field
-//! except elapsed times; a missing, duplicated or foreign shard is refused with exit code 2.
+//! Sharded runs through GNU parallel (installed by `.ci/run`): `audit`, `calibrate`, `phase tahir`,
+//! `phase lauditi` and `optimize richness` (both stages) with `--shard K/N`, merged with `tlcheck
+//! merge`, equal the unsharded output field for field except elapsed times; a missing, duplicated or
+//! foreign shard is refused with exit code 2.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -116,4 +117,106 @@ fn sharded_calibration_merges_to_the_unsharded_calibration() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/calibration");
     let args = ["calibrate", "--theorems", dir.to_str().unwrap(), "--seeds", "4", "--quick"];
     merged_equals_unsharded("calibrate", &args, 3);
+}
+
+/// A simulated `phase tahir` grid (rows = gamma values, 4 rows over 3 shards: unequal shares) merges
+/// to the unsharded JSON, and `merge --csv --svg` writes the unsharded run's files.
+#[test]
+fn sharded_phase_tahir_merges_to_the_unsharded_diagram() {
+    let args = [
+        "phase",
+        "tahir",
+        "--procedure",
+        "lt",
+        "--grid",
+        "theta=0.3:1.5:4",
+        "--grid",
+        "gamma=0.5,0.9,1.5,1.9",
+        "--set",
+        "sigma=0.5",
+        "--simulate",
+        "--set",
+        "d=20",
+        "--trials",
+        "4",
+    ];
+    let files = merged_equals_unsharded("phase-tahir", &args, 3);
+    let dir = scratch("phase-tahir-files");
+    let (csv, merged_csv, svg) = (dir.join("full.csv"), dir.join("merged.csv"), dir.join("merged.svg"));
+    let (code, _, err) = tlcheck(&[&args[..], &["--csv", csv.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    let (merged_csv_path, svg_path) = (merged_csv.to_str().unwrap(), svg.to_str().unwrap());
+    let merge = ["merge", &files[0], &files[1], &files[2], "--csv", merged_csv_path, "--svg", svg_path];
+    let (code, text, err) = tlcheck(&merge);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("closed form") && text.contains("simulated"), "{text}");
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), std::fs::read_to_string(&merged_csv).unwrap());
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("simulated T"));
+    // A shard of another run (another seed) and whole-run outputs on a shard are refused.
+    let other = dir.join("shard-2.json");
+    let (code, shard, _) = tlcheck(&[&args[..], &["--seed", "7", "--shard", "2/3"]].concat());
+    assert_eq!(code, 0);
+    std::fs::write(&other, shard).unwrap();
+    let (code, _, err) = tlcheck(&["merge", &files[0], other.to_str().unwrap(), &files[2]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("different runs") && err.trim().lines().count() == 1, "{err}");
+    let (code, _, err) = tlcheck(&["merge", &files[0], &files[2]]);
+    assert!(code == 2 && err.contains("shards missing: 2/3"), "{err}");
+    let (code, _, err) = tlcheck(&[&args[..], &["--json", "--shard", "1/3"]].concat());
+    assert!(code == 2 && err.contains("tlcheck merge"), "{err}");
+}
+
+/// `phase lauditi` with simulated overlay and both stages of `optimize richness` merge to their
+/// unsharded JSON (sweep runs dealt round-robin over rows of nu2 x gamma1, and over gamma2).
+#[test]
+fn sharded_lauditi_phase_and_richness_sweeps_merge_to_the_unsharded_runs() {
+    let phase = [
+        "phase",
+        "lauditi",
+        "--grid",
+        "nu2=0.2,1.4",
+        "--grid",
+        "gamma1=0.1:10:3",
+        "--simulate",
+        "--set",
+        "d=40",
+        "--trials",
+        "4",
+    ];
+    merged_equals_unsharded("phase-lauditi", &phase, 2);
+    let source = [
+        "optimize",
+        "richness",
+        "--simulate",
+        "--grid",
+        "gamma1=0.3:30:4",
+        "--grid",
+        "nu2=0.3,0.6",
+        "--set",
+        "d=40",
+        "--trials",
+        "6",
+    ];
+    merged_equals_unsharded("richness-source", &source, 3);
+    let target = [
+        "optimize",
+        "richness",
+        "--stage",
+        "target",
+        "--grid",
+        "gamma2=0.25:2:3",
+        "--set",
+        "d=8",
+        "--set",
+        "n=20",
+        "--set",
+        "test=20",
+        "--set",
+        "t1=1",
+        "--set",
+        "t2=1",
+        "--trials",
+        "3",
+    ];
+    merged_equals_unsharded("richness-target", &target, 3);
 }

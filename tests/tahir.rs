@@ -371,10 +371,8 @@ fn phase_diagram_writes_svg_and_csv_and_refuses_bad_input() {
         "tahir",
         "--procedure",
         "lt",
-        "--sigma",
-        "0.5",
-        "--points",
-        "10",
+        "--set",
+        "sigma=0.5",
         "--svg",
         svg.to_str().unwrap(),
         "--csv",
@@ -383,13 +381,14 @@ fn phase_diagram_writes_svg_and_csv_and_refuses_bad_input() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + 100, "header + 10 x 10 cells");
+    assert_eq!(text.lines().count(), 1 + 100, "header + the default 10 x 10 grid");
     assert!(!text.contains("NaN"));
-    let bad = run(&["phase", "tahir", "--procedure", "ft", "--lambda", "0.5", "--svg", svg.to_str().unwrap()]);
+    let bad = run(&["phase", "tahir", "--procedure", "ft", "--set", "lambda=0.5", "--svg", svg.to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(2));
-    let bad = run(&["phase", "tahir", "--procedure", "lt", "--simulate", "--d", "55", "--svg", svg.to_str().unwrap()]);
+    let bad =
+        run(&["phase", "tahir", "--procedure", "lt", "--simulate", "--set", "d=55", "--svg", svg.to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a whole positive number"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("n = gamma d must be whole"));
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -2,9 +2,10 @@
 //! settings, and its zero contour.
 //!
 //! - [`brent_root`] and [`zero_contour`]: roots along grid columns joined into branches;
-//! - [`tahir_diagram`], [`tahir_boundaries`]: Tahir et al. transferability T(theta, gamma) from the
-//!   closed forms, with simulated points, and the printed boundaries as polylines;
-//! - [`gain_phase`]: Lauditi et al. transfer gain G = lazy loss - transfer loss over two settings,
+//! - [`tahir_rows`], [`tahir_points`], [`tahir_heat`], [`tahir_boundaries`]: Tahir et al.
+//!   transferability T(theta, gamma) from the closed forms on a grid, with simulated points, and the
+//!   printed boundaries as polylines;
+//! - [`gain_phase`] (= [`gain_rows`] + [`assemble_gain_phase`], the split a sharded run uses): Lauditi et al. transfer gain G = lazy loss - transfer loss over two settings,
 //!   from the closed forms (zero contour by Brent roots) or from simulations (zero contour by linear
 //!   interpolation of the simulated means), with an optional simulated overlay.
 
@@ -14,6 +15,7 @@ use std::f64::consts::FRAC_PI_2;
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::brent::BrentRoot;
 use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
 
 use crate::closed_form::lauditi::Transfer;
 use crate::closed_form::tahir::{FT_BREAK_EVEN, Procedure, lt_boundary, lt_noise_boundary, transferability};
@@ -79,83 +81,110 @@ pub fn zero_contour(
 /// Simulation of the Tahir diagram: the observable `tahir.transferability` (exact fast path).
 #[derive(Clone, Copy, Debug)]
 pub struct TahirSimulation {
-    /// Dimension d (a multiple of 10, so that n = gamma d is whole at gamma = 0.1, 0.3, ...).
+    /// Dimension d (n = gamma d must be whole at every grid gamma).
     pub d: usize,
     /// Independent target data sets per point.
     pub trials: usize,
     pub seed: u64,
 }
 
-/// A Tahir phase diagram to compute.
-#[derive(Clone, Copy, Debug)]
+/// A Tahir phase diagram to compute on the grid thetas x gammas.
+#[derive(Clone, Debug)]
 pub struct TahirRequest {
     pub procedure: Procedure,
     /// Target label-noise standard deviation sigma.
     pub sigma: f64,
     /// Ridge of the transferred head (linear transfer only).
     pub lambda: f64,
-    /// Cells per axis of the closed-form grid.
-    pub points: usize,
+    /// Grid angles theta (radians, across).
+    pub thetas: Vec<f64>,
+    /// Grid ratios gamma = n/d (up: one row per gamma).
+    pub gammas: Vec<f64>,
     pub simulation: Option<TahirSimulation>,
 }
 
-/// A simulated point of the Tahir diagram next to the closed form there.
+impl TahirRequest {
+    /// Closed-form transferability at (theta, gamma).
+    pub fn closed_form(&self, theta: f64, gamma: f64) -> f64 {
+        transferability(self.procedure, theta, gamma, self.sigma, self.lambda)
+    }
+}
+
+/// A grid point of the Tahir diagram: closed form and, when simulated, the simulated mean.
 #[derive(Clone, Copy, Debug)]
 pub struct TahirPoint {
     pub theta: f64,
     pub gamma: f64,
     pub closed_form: f64,
-    pub estimate: Estimate,
+    pub estimate: Option<Estimate>,
 }
 
-/// Closed-form transferability at cell centres of (0, pi/2) x (0, 2), and simulated points.
-#[derive(Clone, Debug)]
-pub struct TahirDiagram {
-    /// Cell centres theta_i = (pi/2)(i + 1/2)/n.
-    pub thetas: Vec<f64>,
-    /// Cell centres gamma_j = 2 (j + 1/2)/n.
-    pub gammas: Vec<f64>,
-    /// T at `(thetas[i], gammas[j])` in `values[j * n + i]` (unclipped: infinite at gamma = 1 with noise).
-    pub values: Vec<f64>,
-    /// Simulated T at theta = (0.1, 0.2, ..., 1.0) pi/2 (outer) and gamma = 0.1, 0.3, ..., 1.9 (inner).
-    pub simulated: Vec<TahirPoint>,
+/// The simulated estimates of one grid row `iy` (gamma = `gammas[iy]`), one per theta; the unit a
+/// sharded run computes and a merge combines.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TahirRow {
+    pub iy: usize,
+    pub simulated: Vec<Estimate>,
 }
 
-/// Computes the Tahir diagram: closed form on the grid, then the simulated points (if requested),
-/// point (i, k) seeded by `rng::derive(seed, [i, k])`.
-pub fn tahir_diagram(req: &TahirRequest) -> Result<TahirDiagram> {
-    let n = req.points;
-    let thetas: Vec<f64> = (0..n).map(|i| FRAC_PI_2 * (i as f64 + 0.5) / n as f64).collect();
-    let gammas: Vec<f64> = (0..n).map(|j| 2.0 * (j as f64 + 0.5) / n as f64).collect();
-    let t = |theta: f64, gamma: f64| transferability(req.procedure, theta, gamma, req.sigma, req.lambda);
-    let values = gammas.iter().flat_map(|&g| thetas.iter().map(move |&th| t(th, g))).collect();
+/// Simulated T of row `iy`, point (ix, iy) seeded by `rng::derive(seed, [ix, iy])` (never by the shard).
+fn tahir_row(req: &TahirRequest, sim: &TahirSimulation, iy: usize) -> Result<TahirRow> {
+    let obs = find("tahir.transferability")?;
+    let gamma = req.gammas[iy];
     let mut simulated = Vec::new();
-    if let Some(sim) = &req.simulation {
-        let obs = find("tahir.transferability")?;
-        for i in 1..=10 {
-            let theta = FRAC_PI_2 * i as f64 / 10.0;
-            for k in 0..10 {
-                let gamma = 0.1 + 0.2 * k as f64;
-                let given: Vec<(String, String)> = [
-                    ("procedure", req.procedure.name().to_string()),
-                    ("method", "exact".to_string()),
-                    ("d", sim.d.to_string()),
-                    ("gamma", format!("{gamma:.1}")),
-                    ("theta", theta.to_string()),
-                    ("sigma", req.sigma.to_string()),
-                    ("lambda", req.lambda.to_string()),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-                let params = obs.resolve(&given)?;
-                let estimate = simulate(obs, &params, sim.trials, crate::rng::derive(sim.seed, &[i, k]), None)?
-                    .estimate("transfer")?;
-                simulated.push(TahirPoint { theta, gamma, closed_form: t(theta, gamma), estimate });
-            }
+    for (ix, theta) in req.thetas.iter().enumerate() {
+        let given: Vec<(String, String)> = [
+            ("procedure", req.procedure.name().to_string()),
+            ("method", "exact".to_string()),
+            ("d", sim.d.to_string()),
+            ("gamma", gamma.to_string()),
+            ("theta", theta.to_string()),
+            ("sigma", req.sigma.to_string()),
+            ("lambda", req.lambda.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let params = obs.resolve(&given)?;
+        let seed = crate::rng::derive(sim.seed, &[ix as u64, iy as u64]);
+        simulated.push(simulate(obs, &params, sim.trials, seed, None)?.estimate("transfer")?);
+    }
+    Ok(TahirRow { iy, simulated })
+}
+
+/// The simulated rows `owns` accepts (none without a simulation).
+pub fn tahir_rows(req: &TahirRequest, owns: &dyn Fn(usize) -> bool) -> Result<Vec<TahirRow>> {
+    let Some(sim) = &req.simulation else { return Ok(Vec::new()) };
+    (0..req.gammas.len()).filter(|&iy| owns(iy)).map(|iy| tahir_row(req, sim, iy)).collect()
+}
+
+/// The grid points (row by row: gamma outer, theta inner) with the simulated rows (all of them, any
+/// order, or none without a simulation).
+pub fn tahir_points(req: &TahirRequest, mut rows: Vec<TahirRow>) -> Result<Vec<TahirPoint>> {
+    rows.sort_by_key(|r| r.iy);
+    let nx = req.thetas.len();
+    let complete =
+        rows.len() == req.gammas.len() && rows.iter().enumerate().all(|(i, r)| r.iy == i && r.simulated.len() == nx);
+    if req.simulation.is_some() && !complete {
+        return Err(Error::input("the simulated rows of the Tahir grid are incomplete"));
+    }
+    let mut points = Vec::new();
+    for (iy, &gamma) in req.gammas.iter().enumerate() {
+        for (ix, &theta) in req.thetas.iter().enumerate() {
+            let estimate = rows.get(iy).map(|r| r.simulated[ix]);
+            points.push(TahirPoint { theta, gamma, closed_form: req.closed_form(theta, gamma), estimate });
         }
     }
-    Ok(TahirDiagram { thetas, gammas, values, simulated })
+    Ok(points)
+}
+
+/// Closed-form transferability for a heat map: n x n cell centres of (0, pi/2) x (0, 2), theta_i =
+/// (pi/2)(i + 1/2)/n, gamma_j = 2 (j + 1/2)/n; T(theta_i, gamma_j) in `values[j * n + i]` (unclipped).
+pub fn tahir_heat(req: &TahirRequest, n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let thetas: Vec<f64> = (0..n).map(|i| FRAC_PI_2 * (i as f64 + 0.5) / n as f64).collect();
+    let gammas: Vec<f64> = (0..n).map(|j| 2.0 * (j as f64 + 0.5) / n as f64).collect();
+    let values = gammas.iter().flat_map(|&g| thetas.iter().map(move |&th| req.closed_form(th, g))).collect();
+    (thetas, gammas, values)
 }
 
 /// A printed boundary of the Tahir phase diagram.
@@ -217,6 +246,16 @@ impl GridAxis {
         Ok(GridAxis { values: t.iter().map(|v| 10f64.powf(*v)).collect(), drawn: t, log })
     }
 
+    /// An axis through the given values (drawn as log10 of the value on a log axis, which refuses
+    /// values <= 0, naming the setting `name`).
+    pub fn from_values(name: &str, values: Vec<f64>, log: bool) -> Result<Self> {
+        if log && values.iter().any(|v| *v <= 0.0) {
+            return Err(Error::input(format!("{name} is drawn on a log scale: its values must be > 0")));
+        }
+        let drawn = if log { values.iter().map(|v| v.log10()).collect() } else { values.clone() };
+        Ok(GridAxis { values, drawn, log })
+    }
+
     /// Rounds data-ratio values (P/D) to whole sample counts at dimension `d` (at least one sample),
     /// and redraws them.
     pub fn snap_to_counts(&mut self, d: u64) {
@@ -227,7 +266,7 @@ impl GridAxis {
     }
 
     /// The setting value at drawn coordinate `t`.
-    fn value(&self, t: f64) -> f64 {
+    pub fn value(&self, t: f64) -> f64 {
         if self.log { 10f64.powf(t) } else { t }
     }
 }
@@ -240,7 +279,8 @@ pub trait GainModel {
     fn settings(&self, x: f64, y: f64) -> Result<(Vec<(String, String)>, f64)>;
 }
 
-/// Simulation of gains ([`SIMULATED`], per-trial gains lazy - loss on common samples).
+/// Simulation of gains ([`SIMULATED`], per-trial gains lazy - loss on common samples). Every point
+/// uses the same trial seeds (common random numbers), whichever part of the grid a run computes.
 #[derive(Clone, Copy, Debug)]
 pub struct GainSimulation {
     pub trials: usize,
@@ -250,9 +290,8 @@ pub struct GainSimulation {
 /// Where the gains of a diagram come from.
 #[derive(Clone, Copy, Debug)]
 pub enum GainSource {
-    /// Closed forms on the grid; with an overlay, simulated gains at an evenly spread
-    /// `points` x `points` subset of it.
-    ClosedForm { overlay: Option<(GainSimulation, usize)> },
+    /// Closed forms on the grid; with an overlay, simulated gains at every grid point too.
+    ClosedForm { overlay: Option<GainSimulation> },
     /// Simulated mean gains on the whole grid (no closed form).
     Simulated(GainSimulation),
 }
@@ -271,13 +310,18 @@ impl GainPhaseRequest {
         matches!(self.source, GainSource::ClosedForm { .. })
     }
 
-    /// Simulated trials the diagram runs (for a progress bar).
-    pub fn simulated_trials(&self) -> usize {
+    /// The simulation, if any (of the whole grid or of the overlay).
+    pub fn simulation(&self) -> Option<GainSimulation> {
         match self.source {
-            GainSource::ClosedForm { overlay: None } => 0,
-            GainSource::ClosedForm { overlay: Some((sim, points)) } => points * points * sim.trials,
-            GainSource::Simulated(sim) => self.x.values.len() * self.y.values.len() * sim.trials,
+            GainSource::ClosedForm { overlay } => overlay,
+            GainSource::Simulated(sim) => Some(sim),
         }
+    }
+
+    /// Simulated trials the diagram runs on the rows `owns` accepts (for a progress bar).
+    pub fn simulated_trials(&self, owns: &dyn Fn(usize) -> bool) -> usize {
+        let rows = (0..self.y.values.len()).filter(|&iy| owns(iy)).count();
+        self.simulation().map_or(0, |sim| rows * self.x.values.len() * sim.trials)
     }
 }
 
@@ -313,6 +357,20 @@ impl SimulatedGain {
     pub fn z_vs_closed_form(&self) -> f64 {
         (self.estimate.mean - self.closed_form) / self.estimate.se.max(f64::MIN_POSITIVE)
     }
+}
+
+/// One computed row `iy` of a gain grid (the unit a sharded run computes and a merge combines).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GainRow {
+    pub iy: usize,
+    /// Gain per column (closed form, or the simulated mean without one); None where undefined.
+    pub values: Vec<Option<f64>>,
+    /// Standard error per column of a simulated grid (None for closed-form cells).
+    pub ses: Vec<Option<f64>>,
+    /// Simulated gain per column on top of the closed form (empty without an overlay).
+    pub overlay: Vec<Estimate>,
+    /// The first input error met at an undefined cell of the row.
+    pub error: Option<String>,
 }
 
 /// A computed gain diagram.
@@ -371,82 +429,60 @@ fn simulate_gain(
     Ok(Estimate::from_samples(&gains))
 }
 
-/// The gain grid: closed form, or the simulated mean where there is none. An input error at a cell
-/// leaves it undefined (NaN); any other error aborts. Returns (values, ses, first input error).
-fn gain_grid(
-    req: &GainPhaseRequest,
-    model: &dyn GainModel,
-    bar: Option<&ProgressBar>,
-) -> Result<(Vec<f64>, Vec<f64>, Option<Error>)> {
-    let (nx, ny) = (req.x.values.len(), req.y.values.len());
-    let mut values = vec![f64::NAN; nx * ny];
-    let mut ses = vec![f64::NAN; nx * ny];
-    let mut first_error = None;
-    for (iy, &y) in req.y.values.iter().enumerate() {
-        for (ix, &x) in req.x.values.iter().enumerate() {
-            let v = match &req.source {
-                GainSource::Simulated(sim) => simulate_gain(model, sim, x, y, bar).map(|e| (e.mean, e.se)),
-                GainSource::ClosedForm { .. } => {
-                    model.transfer(x, y).and_then(|(t, g)| t.gain(g)).map(|g| (g, f64::NAN))
-                }
-            };
-            match v {
-                Ok((g, se)) => {
-                    values[iy * nx + ix] = g;
-                    ses[iy * nx + ix] = se;
-                }
-                Err(e @ Error::Input(_)) if first_error.is_none() => first_error = Some(e),
-                Err(Error::Input(_)) => {}
-                Err(e) => return Err(e),
+/// Row `iy` of the grid: closed form (with the overlay's simulated gains), or the simulated mean
+/// where there is none. An input error at a cell leaves it undefined; any other error aborts.
+fn gain_row(req: &GainPhaseRequest, model: &dyn GainModel, iy: usize, bar: Option<&ProgressBar>) -> Result<GainRow> {
+    let y = req.y.values[iy];
+    let mut row = GainRow { iy, values: Vec::new(), ses: Vec::new(), overlay: Vec::new(), error: None };
+    for &x in &req.x.values {
+        let v = match &req.source {
+            GainSource::Simulated(sim) => simulate_gain(model, sim, x, y, bar).map(|e| (e.mean, Some(e.se))),
+            GainSource::ClosedForm { .. } => model.transfer(x, y).and_then(|(t, g)| t.gain(g)).map(|g| (g, None)),
+        };
+        let (value, se) = match v {
+            Ok((g, se)) => (Some(g).filter(|g| g.is_finite()), se),
+            Err(Error::Input(m)) => {
+                row.error.get_or_insert(m);
+                (None, None)
             }
+            Err(e) => return Err(e),
+        };
+        row.values.push(value);
+        row.ses.push(se);
+        if let GainSource::ClosedForm { overlay: Some(sim) } = &req.source {
+            row.overlay.push(simulate_gain(model, sim, x, y, bar)?);
         }
     }
-    Ok((values, ses, first_error))
+    Ok(row)
 }
 
-/// Simulated gains at an evenly spread `points` x `points` subset of the grid.
-fn overlay(
+/// The rows `owns` accepts (all for an unsharded run), in order.
+pub fn gain_rows(
     req: &GainPhaseRequest,
-    (sim, points): (&GainSimulation, usize),
     model: &dyn GainModel,
-    values: &[f64],
+    owns: &dyn Fn(usize) -> bool,
     bar: Option<&ProgressBar>,
-) -> Result<Vec<SimulatedGain>> {
-    let pick = |n: usize| -> Vec<usize> {
-        let k = points.min(n);
-        let mut v: Vec<usize> = (0..k).map(|i| (i * (n - 1) + (k - 1) / 2) / (k - 1).max(1)).collect();
-        v.dedup();
-        v
-    };
-    let (x, y) = (&req.x, &req.y);
-    let nx = x.values.len();
-    let mut out = Vec::new();
-    for &iy in &pick(y.values.len()) {
-        for &ix in &pick(nx) {
-            let estimate = simulate_gain(model, sim, x.values[ix], y.values[iy], bar)?;
-            out.push(SimulatedGain {
-                x: x.values[ix],
-                y: y.values[iy],
-                x_drawn: x.drawn[ix],
-                y_drawn: y.drawn[iy],
-                closed_form: values[iy * nx + ix],
-                estimate,
-            });
-        }
-    }
-    Ok(out)
+) -> Result<Vec<GainRow>> {
+    (0..req.y.values.len()).filter(|&iy| owns(iy)).map(|iy| gain_row(req, model, iy, bar)).collect()
 }
 
-/// Computes a gain diagram: the grid, its zero contour (Brent roots of the closed form in the drawn y
-/// coordinate, or linear interpolation of simulated means), and the simulated overlay. Refuses a grid
-/// on which the gain is undefined everywhere (with the first input error met).
-pub fn gain_phase(req: &GainPhaseRequest, model: &dyn GainModel, bar: Option<&ProgressBar>) -> Result<GainPhase> {
-    let (values, ses, first_error) = gain_grid(req, model, bar)?;
+/// Assembles a gain diagram from all its rows (any order): the grid, its zero contour (Brent roots of
+/// the closed form in the drawn y coordinate, or linear interpolation of simulated means), and the
+/// simulated overlay. Refuses missing rows and a grid on which the gain is undefined everywhere (with
+/// the first input error met).
+pub fn assemble_gain_phase(req: &GainPhaseRequest, model: &dyn GainModel, mut rows: Vec<GainRow>) -> Result<GainPhase> {
+    let (x, y) = (&req.x, &req.y);
+    let (nx, ny) = (x.values.len(), y.values.len());
+    rows.sort_by_key(|r| r.iy);
+    if rows.len() != ny || rows.iter().enumerate().any(|(i, r)| r.iy != i || r.values.len() != nx) {
+        return Err(Error::input("the rows of the gain grid are incomplete"));
+    }
+    let values: Vec<f64> = rows.iter().flat_map(|r| r.values.iter().map(|v| v.unwrap_or(f64::NAN))).collect();
+    let ses: Vec<f64> = rows.iter().flat_map(|r| r.ses.iter().map(|v| v.unwrap_or(f64::NAN))).collect();
+    let first_error = rows.iter().find_map(|r| r.error.clone()).map(Error::input);
     if values.iter().all(|v| !v.is_finite()) {
         return Err(first_error.unwrap_or_else(|| Error::input("the gain is undefined on the whole grid")));
     }
-    let (x, y) = (&req.x, &req.y);
-    let nx = x.values.len();
     let branches = zero_contour(&x.drawn, &y.drawn, &values, &|ix, iy| {
         if req.closed_form() {
             let gain = |t: f64| model.transfer(x.values[ix], y.value(t)).and_then(|(tr, g)| tr.gain(g));
@@ -456,11 +492,24 @@ pub fn gain_phase(req: &GainPhaseRequest, model: &dyn GainModel, bar: Option<&Pr
             Ok(y.drawn[iy] + (y.drawn[iy + 1] - y.drawn[iy]) * a / (a - b))
         }
     })?;
-    let simulated = match &req.source {
-        GainSource::ClosedForm { overlay: Some((sim, points)) } => overlay(req, (sim, *points), model, &values, bar)?,
-        _ => Vec::new(),
-    };
+    let simulated = rows
+        .iter()
+        .flat_map(|r| r.overlay.iter().enumerate().map(move |(ix, e)| (ix, r.iy, *e)))
+        .map(|(ix, iy, estimate)| SimulatedGain {
+            x: x.values[ix],
+            y: y.values[iy],
+            x_drawn: x.drawn[ix],
+            y_drawn: y.drawn[iy],
+            closed_form: values[iy * nx + ix],
+            estimate,
+        })
+        .collect();
     Ok(GainPhase { values, ses, first_error, branches, simulated })
+}
+
+/// Computes a whole gain diagram ([`gain_rows`] of every row, then [`assemble_gain_phase`]).
+pub fn gain_phase(req: &GainPhaseRequest, model: &dyn GainModel, bar: Option<&ProgressBar>) -> Result<GainPhase> {
+    assemble_gain_phase(req, model, gain_rows(req, model, &|_| true, bar)?)
 }
 
 #[cfg(test)]
@@ -527,16 +576,25 @@ mod tests {
     }
 
     #[test]
-    fn tahir_diagram_without_simulation() {
-        let req =
-            TahirRequest { procedure: Procedure::FineTuning, sigma: 0.0, lambda: 0.0, points: 4, simulation: None };
-        let d = tahir_diagram(&req).unwrap();
-        assert_eq!((d.thetas.len(), d.gammas.len(), d.values.len()), (4, 4, 16));
-        assert!((d.gammas[0] - 0.25).abs() < 1e-15 && (d.thetas[0] - FRAC_PI_2 / 8.0).abs() < 1e-15);
+    fn tahir_heat_and_points_without_simulation() {
+        let req = TahirRequest {
+            procedure: Procedure::FineTuning,
+            sigma: 0.0,
+            lambda: 0.0,
+            thetas: vec![0.5, 1.0],
+            gammas: vec![0.5, 1.5],
+            simulation: None,
+        };
+        let (thetas, gammas, values) = tahir_heat(&req, 4);
+        assert_eq!((thetas.len(), gammas.len(), values.len()), (4, 4, 16));
+        assert!((gammas[0] - 0.25).abs() < 1e-15 && (thetas[0] - FRAC_PI_2 / 8.0).abs() < 1e-15);
         // Row j = 0 (gamma = 0.25): T_ft = 0.75 (2 cos theta - 1); rows with gamma > 1 vanish.
-        assert!((d.values[1] - 0.75 * (2.0 * d.thetas[1].cos() - 1.0)).abs() < 1e-15);
-        assert!(d.values[8..].iter().all(|v| *v == 0.0));
-        assert!(d.simulated.is_empty());
+        assert!((values[1] - 0.75 * (2.0 * thetas[1].cos() - 1.0)).abs() < 1e-15);
+        assert!(values[8..].iter().all(|v| *v == 0.0));
+        let points = tahir_points(&req, tahir_rows(&req, &|_| true).unwrap()).unwrap();
+        assert_eq!(points.len(), 4);
+        assert!(points.iter().all(|p| p.estimate.is_none()));
+        assert!((points[1].closed_form - 0.5 * (2.0 * 1f64.cos() - 1.0)).abs() < 1e-15);
     }
 
     #[test]

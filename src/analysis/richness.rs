@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 
 use crate::closed_form::lauditi::Transfer;
 use crate::error::{Error, Result};
-use crate::optimize::{LogGrid, Optimum, SIMULATED, SimOptimum, SimTarget, minimize_closed};
+use crate::optimize::{LogGrid, Optimum, SIMULATED, SimOptimum, SimTarget, SweepPoint, minimize_closed};
 use crate::params::ParamSet;
 use crate::stats::Estimate;
 
@@ -62,14 +62,42 @@ pub fn source_optimum(
             Ok(RichnessAnswer { optimum, lazy: t.lazy()?, rich: Some(t.infinite_richness()?), sim: None })
         }
         Some(s) => {
-            let gammas = grid.points();
-            SIMULATED.params(&s.settings, gammas[0])?; // refuse what the observable cannot simulate before running
-            let (sim, lazy) = SIMULATED.sweep(&s.settings, &gammas, s.trials, s.seed, progress)?;
-            let lazy = lazy.iter().sum::<f64>() / lazy.len() as f64;
-            let rich = if s.closed_form { Some(t.infinite_richness()?) } else { None };
-            Ok(RichnessAnswer { optimum: sim.optimum, lazy, rich, sim: Some(sim) })
+            let points = source_points(t, grid, s, &|_| true, progress)?;
+            source_from_points(t, grid, s, points)
         }
     }
+}
+
+/// The simulated runs of the gamma1 sweep of `t` that `owns` accepts (by run index, see
+/// [`SimTarget::sweep_point`]); refuses invalid settings and what the observable cannot simulate
+/// before simulating.
+pub fn source_points(
+    t: &Transfer,
+    grid: &LogGrid,
+    s: &SourceSimulation,
+    owns: &dyn Fn(usize) -> bool,
+    progress: Option<&ProgressBar>,
+) -> Result<Vec<SweepPoint>> {
+    t.direction()?;
+    if t.nu2 <= 0.0 {
+        return Err(Error::input(format!("nu2 = {} must be positive", t.nu2)));
+    }
+    let gammas = grid.points();
+    SIMULATED.params(&s.settings, gammas[0])?;
+    SIMULATED.sweep_points(&s.settings, &gammas, (s.trials, s.seed), owns, progress)
+}
+
+/// gamma1* of `t` from all the simulated runs of its sweep (of one run or merged shards).
+pub fn source_from_points(
+    t: &Transfer,
+    grid: &LogGrid,
+    s: &SourceSimulation,
+    points: Vec<SweepPoint>,
+) -> Result<RichnessAnswer> {
+    let (sim, lazy) = SIMULATED.sweep_from(&grid.points(), points, s.seed)?;
+    let lazy = lazy.iter().sum::<f64>() / lazy.len() as f64;
+    let rich = if s.closed_form { Some(t.infinite_richness()?) } else { None };
+    Ok(RichnessAnswer { optimum: sim.optimum, lazy, rich, sim: Some(sim) })
 }
 
 /// Every parameter of `lauditi.joint_rich` except the swept gamma2.
@@ -134,10 +162,27 @@ pub struct TargetAnswer {
 /// [`crate::optimize::minimize_simulated`] (a minimum at the grid's top end is unbounded), and the
 /// gamma2 = 0 baseline. Refuses settings the observable cannot simulate before simulating.
 pub fn target_optimum(req: &TargetRequest, progress: Option<&ProgressBar>) -> Result<TargetAnswer> {
+    target_from_points(req, target_points(req, &|_| true, progress)?)
+}
+
+/// The simulated runs of the gamma2 sweep that `owns` accepts (by run index, see
+/// [`SimTarget::sweep_point`]); refuses what the observable cannot simulate before simulating.
+pub fn target_points(
+    req: &TargetRequest,
+    owns: &dyn Fn(usize) -> bool,
+    progress: Option<&ProgressBar>,
+) -> Result<Vec<SweepPoint>> {
+    let target = req.target();
+    target.params(&req.settings, 0.0)?;
+    target.sweep_points(&req.settings, &req.grid.points(), (req.trials, req.seed), owns, progress)
+}
+
+/// gamma2* from all the simulated runs of the sweep (of one run or merged shards).
+pub fn target_from_points(req: &TargetRequest, points: Vec<SweepPoint>) -> Result<TargetAnswer> {
     let target = req.target();
     let gammas = req.grid.points();
-    let params = target.params(&req.settings, 0.0)?; // refuse what the observable cannot simulate before running
-    let (sim, lazy) = target.sweep(&req.settings, &gammas, req.trials, req.seed, progress)?;
+    let params = target.params(&req.settings, 0.0)?;
+    let (sim, lazy) = target.sweep_from(&gammas, points, req.seed)?;
     Ok(TargetAnswer { params, gammas, sim, lazy: Estimate::from_samples(&lazy) })
 }
 

@@ -9,12 +9,17 @@ use crate::cli::out::{out, outln};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use super::args::{
+    GRID_VALUE, axis_values, envelope, estimate_json, parse_grids, resolve_sets, sets_help, settings_json,
+};
 use super::{progress_bar, to_json};
 use crate::analysis::experiment::{REAL_TRANSFER, RealTransferCurves, RealTransferRequest, real_transfer};
 use crate::error::{Error, Result};
+use crate::observable::find;
+use crate::params::{ParamSpec, split_assignment};
 use crate::plot::{Axis, Figure, Points, write_svg};
 use crate::report::table;
 
@@ -31,73 +36,44 @@ pub enum ExperimentCommand {
     Cifar(CifarArgs),
 }
 
-/// Activation of the hidden layer.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PhiArg {
-    Identity,
-    Relu,
-    Tanh,
+/// The swept axes (`--grid`); the images come from `--data`.
+const SWEPT: &[&str] = &["gamma1", "p2"];
+
+/// The `--set` table: the parameters of lauditi.real_transfer but `data` (given by --data).
+fn specs() -> Vec<ParamSpec> {
+    find(REAL_TRANSFER).map_or(Vec::new(), |o| o.params().iter().filter(|p| p.name != "data").copied().collect())
 }
 
-/// Hidden-layer representation.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SolverArg {
-    /// Finite-width network of width --n.
-    Network,
-    /// DMFT single-site population of --n neurons.
-    Dmft,
+fn cifar_help() -> String {
+    sets_help("--set names (lauditi.real_transfer; gamma1 and p2 are swept, data is --data):", &specs(), SWEPT)
 }
 
 /// `experiment cifar` options.
 #[derive(Args, Debug)]
+#[command(after_help = cifar_help())]
 pub struct CifarArgs {
     /// Images: a CIFAR-10 binary directory (data_batch_1.bin .. data_batch_5.bin, test_batch.bin), one
-    /// CIFAR-10 .bin file, or a CSV file with header `label,p0,p1,..` (e.g. 8 x 8 digits).
+    /// CIFAR-10 .bin file, or a CSV file with header `label,p0,..` (e.g. 8 x 8 digits).
     #[arg(long, value_name = "PATH")]
     pub data: PathBuf,
-    /// Target training-set sizes P2 (images), comma-separated.
-    #[arg(long, value_name = "LIST", default_value = "5,10,20,40,80")]
-    pub p2: String,
-    /// Source richnesses gamma1 (> 0, unit-coefficient convention), comma-separated: one curve each.
-    #[arg(long, value_name = "LIST", default_value = "0.1,1,4")]
-    pub gamma1: String,
-    /// Target richness gamma2 (>= 0; 0 = fine-tuning on frozen features) [default: 0].
-    #[arg(long, value_name = "X")]
-    pub gamma2: Option<f64>,
-    /// Hidden-layer activation.
-    #[arg(long, value_enum, default_value = "relu")]
-    pub phi: PhiArg,
-    /// Source class pair PLUS,MINUS (labels +1, -1).
-    #[arg(long, value_name = "A,B", default_value = "0,1")]
-    pub source: String,
-    /// Target class pair PLUS,MINUS (labels +1, -1).
-    #[arg(long, value_name = "A,B", default_value = "0,9")]
-    pub target: String,
-    /// Source training images P1 [default: the observable's, 50].
-    #[arg(long, value_name = "N")]
-    pub p1: Option<u64>,
-    /// Network width N or DMFT population M [default: the observable's, 128].
-    #[arg(long, value_name = "N")]
-    pub n: Option<u64>,
-    /// Hidden-layer representation.
-    #[arg(long, value_enum, default_value = "network")]
-    pub solver: SolverArg,
-    /// Stage-1 (source) training time, joint engine time units [default: the observable's, 10].
-    #[arg(long, value_name = "T")]
-    pub t1: Option<f64>,
-    /// Stage-2 (target) training time, joint engine time units [default: the observable's, 10].
-    #[arg(long, value_name = "T")]
-    pub t2: Option<f64>,
-    /// Independent trials (split + initialisation) per point.
-    #[arg(long, value_name = "K", default_value_t = 20)]
+    /// Swept axis NAME=RANGE (repeatable): p2 = target training images (whole numbers; default
+    /// 5,10,20,40,80) and gamma1 = source richness (> 0, one curve each; default 0.1,1,4).
+    #[arg(long, value_name = GRID_VALUE)]
+    pub grid: Vec<String>,
+    /// Fixed parameter of lauditi.real_transfer NAME=VALUE (repeatable), listed below with units and
+    /// defaults, e.g. gamma2=0.5, phi=tanh, n=64, t1=2, source_plus=3.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Independent trials (split + initialisation) per point [default: 20].
+    #[arg(long, value_name = "TRIALS", default_value_t = 20)]
     pub trials: usize,
     /// Base random seed (u64); every point uses the same trial seeds.
-    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
+    #[arg(long, value_name = "SEED", default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
-    /// Print JSON: {data, phi, gamma2, trials, seed, p2, curves: [{gamma1, mean, se}], elapsed_s}.
+    /// Print JSON {command, version, seed, settings, elapsed_s, points: [{at: {gamma1, p2}, loss}]}.
     #[arg(long)]
     pub json: bool,
-    /// Draw the curves (loss vs P2, error bars = 1 se) to this SVG file.
+    /// Draw the curves (loss vs P2, error bars = 1 se) to this SVG file [default: none].
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
 }
@@ -106,23 +82,6 @@ pub struct CifarArgs {
 pub fn run(command: &ExperimentCommand) -> Result<i32> {
     match command {
         ExperimentCommand::Cifar(args) => cifar(args),
-    }
-}
-
-/// Comma-separated list of values parsed by `parse`.
-fn list<T>(text: &str, what: &str, parse: impl Fn(&str) -> Option<T>) -> Result<Vec<T>> {
-    let values: Option<Vec<T>> = text.split(',').map(|s| parse(s.trim())).collect();
-    match values {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(Error::input(format!("{what} {text:?}: expected a comma-separated list"))),
-    }
-}
-
-fn pair(text: &str, what: &str) -> Result<[String; 2]> {
-    let v = list(text, what, |s| s.parse::<u8>().ok())?;
-    match v.as_slice() {
-        [a, b] => Ok([a.to_string(), b.to_string()]),
-        _ => Err(Error::input(format!("{what} {text:?}: expected two classes A,B"))),
     }
 }
 
@@ -135,12 +94,12 @@ fn cifar(args: &CifarArgs) -> Result<i32> {
     let curves = curves?;
     let elapsed = start.elapsed().as_secs_f64();
     if args.json {
-        outln!("{}", to_json(&json_doc(args, &req, &curves, elapsed)?)?)?;
+        outln!("{}", to_json(&json_doc(&req, &curves, elapsed)?)?)?;
     } else {
         print_table(&req, &curves, elapsed)?;
     }
     if let Some(path) = &args.svg {
-        write_svg(&figure(args, &req, &curves), path)?;
+        write_svg(&figure(&req, &curves)?, path)?;
         if !args.json {
             outln!("wrote {}", path.display())?;
         }
@@ -148,67 +107,42 @@ fn cifar(args: &CifarArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn phi_name(phi: PhiArg) -> &'static str {
-    match phi {
-        PhiArg::Identity => "identity",
-        PhiArg::Relu => "relu",
-        PhiArg::Tanh => "tanh",
-    }
-}
-
-/// Parses the lists and class pairs into the experiment's request.
+/// Parses the grids and settings into the experiment's request.
 fn request(args: &CifarArgs) -> Result<RealTransferRequest> {
-    let p2s = list(&args.p2, "--p2", |s| s.parse::<u64>().ok().filter(|&p| p >= 1))?;
-    let gammas = list(&args.gamma1, "--gamma1", |s| s.parse::<f64>().ok().filter(|g| g.is_finite() && *g > 0.0))?;
+    let axes = parse_grids(&args.grid, SWEPT)?;
+    let p2s = axis_values(&axes, "p2", "5,10,20,40,80", false)?;
+    if let Some(p) = p2s.iter().find(|p| p.fract() != 0.0 || **p < 1.0) {
+        return Err(Error::input(format!("--grid p2: P2 = {p} must be a whole number >= 1")));
+    }
+    let gammas = axis_values(&axes, "gamma1", "0.1,1,4", false)?;
+    if let Some(g) = gammas.iter().find(|g| **g <= 0.0) {
+        return Err(Error::input(format!("--grid gamma1: gamma1 = {g} must be > 0")));
+    }
     if args.trials < 2 {
         return Err(Error::input("--trials must be at least 2 (a standard error needs two trials)"));
     }
-    let [sp, sm] = pair(&args.source, "--source")?;
-    let [tp, tm] = pair(&args.target, "--target")?;
-    let solver = match args.solver {
-        SolverArg::Network => "network",
-        SolverArg::Dmft => "dmft",
-    };
-    let mut base: Vec<(String, String)> = vec![
-        ("data".into(), args.data.display().to_string()),
-        ("phi".into(), phi_name(args.phi).into()),
-        ("solver".into(), solver.into()),
-        ("source_plus".into(), sp),
-        ("source_minus".into(), sm),
-        ("target_plus".into(), tp),
-        ("target_minus".into(), tm),
-    ];
-    let optional = [
-        ("gamma2", args.gamma2.map(|v| v.to_string())),
-        ("p1", args.p1.map(|v| v.to_string())),
-        ("n", args.n.map(|v| v.to_string())),
-        ("t1", args.t1.map(|v| v.to_string())),
-        ("t2", args.t2.map(|v| v.to_string())),
-    ];
-    base.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))));
+    resolve_sets(&args.set, &specs(), SWEPT)?;
+    let mut base = args.set.iter().map(|s| split_assignment(s)).collect::<Result<Vec<_>>>()?;
+    base.push(("data".into(), args.data.display().to_string()));
+    let p2s = p2s.into_iter().map(|p| p as u64).collect();
     Ok(RealTransferRequest { base, gammas, p2s, trials: args.trials, seed: args.seed })
 }
 
-/// {data, phi, gamma2, trials, seed, p2, curves: [{gamma1, mean, se}], elapsed_s, output, observable}.
-fn json_doc(args: &CifarArgs, req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) -> Result<Value> {
-    let n = req.p2s.len();
-    let curves: Vec<_> = req
-        .gammas
-        .iter()
-        .enumerate()
-        .map(|(gi, g)| {
-            json!({
-                "gamma1": g,
-                "mean": (0..n).map(|pi| c.at(gi, pi).mean).collect::<Vec<_>>(),
-                "se": (0..n).map(|pi| c.at(gi, pi).se).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    Ok(json!({
-        "data": args.data.display().to_string(), "phi": phi_name(args.phi), "gamma2": c.params[0].num("gamma2")?,
-        "trials": req.trials, "seed": req.seed, "p2": req.p2s, "curves": curves, "elapsed_s": elapsed,
-        "output": "loss", "observable": REAL_TRANSFER,
-    }))
+/// The JSON document: settings (every parameter but the swept ones), one point per (gamma1, P2).
+fn json_doc(req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) -> Result<Value> {
+    let obs = find(REAL_TRANSFER)?;
+    let mut settings = settings_json(obs.params(), &c.params[0], SWEPT)?;
+    settings.insert("observable".into(), json!(REAL_TRANSFER));
+    settings.insert("output".into(), json!("loss"));
+    settings.insert("trials".into(), json!(req.trials));
+    settings.insert("grid".into(), json!({"gamma1": req.gammas, "p2": req.p2s}));
+    let mut points = Vec::new();
+    for (gi, g) in req.gammas.iter().enumerate() {
+        for (pi, p) in req.p2s.iter().enumerate() {
+            points.push(json!({"at": {"gamma1": g, "p2": p}, "loss": estimate_json(&c.at(gi, pi))?}));
+        }
+    }
+    Ok(envelope("experiment cifar", Some(req.seed), Value::Object(settings), elapsed, json!({"points": points})))
 }
 
 /// The table P2 x gamma1 of mean +- se.
@@ -234,7 +168,7 @@ fn print_table(req: &RealTransferRequest, c: &RealTransferCurves, elapsed: f64) 
 }
 
 /// Loss against P2, one series per gamma1, error bars = 1 se.
-fn figure(args: &CifarArgs, req: &RealTransferRequest, c: &RealTransferCurves) -> Figure {
+fn figure(req: &RealTransferRequest, c: &RealTransferCurves) -> Result<Figure> {
     let p2s = &req.p2s;
     let points: Vec<Points> = req
         .gammas
@@ -250,13 +184,13 @@ fn figure(args: &CifarArgs, req: &RealTransferRequest, c: &RealTransferCurves) -
     let pad = 0.05 * (hi - lo).max(1e-3);
     let (xmin, xmax) = (p2s.iter().min().copied().unwrap_or(1) as f64, p2s.iter().max().copied().unwrap_or(1) as f64);
     let xpad = 0.05 * (xmax - xmin).max(1.0);
-    Figure {
-        title: format!("Real-data transfer ({}): target test loss vs P2", phi_name(args.phi)),
+    Ok(Figure {
+        title: format!("Real-data transfer ({}): target test loss vs P2", c.params[0].text("phi")?),
         x: Axis::new("P2 (target training images)", xmin - xpad, xmax + xpad),
         y: Axis::new("target test MSE", (lo - pad).max(0.0), hi + pad),
         heat: None,
         curves: Vec::new(),
         points,
         point_colours: Vec::new(),
-    }
+    })
 }

@@ -13,6 +13,7 @@ use crate::cli::out::{out, outln};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::args::{Range, parse_range};
 use crate::analysis::formula_audit::{
     FormulaReport, FormulaVerdict, ObservableRequest, PrintedRelation, StatementOutcome, against_claim,
     against_observable, search_statement,
@@ -40,8 +41,8 @@ pub struct FormulaArgs {
     /// Compare EXPR with this observable (see `tlcheck observables`) on --grid, without a theorem file.
     #[arg(long, value_name = "NAME", requires = "grid")]
     pub observable: Option<String>,
-    /// Observable parameters: "name=lo:hi:n" (n evenly spaced values, ends included) or
-    /// "name=value" (a fixed number, `inf` or a word), comma separated, e.g. "gamma=0.5:4:8,d=200".
+    /// Observable parameters: "name=LO:HI:N" (N >= 2 evenly spaced values, ends included, LO < HI)
+    /// or "name=value" (a fixed number, `inf` or a word), comma separated, e.g. "gamma=0.5:4:8,d=200".
     #[arg(long, value_name = "SPEC")]
     pub grid: Option<String>,
     /// Observable output compared with EXPR (default: the observable's first output).
@@ -165,11 +166,6 @@ struct Grid {
 /// Largest number of grid points accepted (each point runs K trials).
 const MAX_POINTS: usize = 10_000;
 
-fn parse_number(name: &str, s: &str) -> Result<f64> {
-    let x: f64 = s.trim().parse().map_err(|_| Error::input(format!("--grid {name}: {s:?} is not a number")))?;
-    if x.is_finite() { Ok(x) } else { Err(Error::input(format!("--grid {name}: {s:?} is not a finite number"))) }
-}
-
 fn parse_grid(spec: &str) -> Result<Grid> {
     let mut grid = Grid { settings: BTreeMap::new(), axes: BTreeMap::new(), domain: Vec::new() };
     let mut points = 1usize;
@@ -183,24 +179,16 @@ fn parse_grid(spec: &str) -> Result<Grid> {
         }
         let fields: Vec<&str> = value.split(':').collect();
         match fields.as_slice() {
-            [lo, hi, n] => {
-                let (lo, hi) = (parse_number(name, lo)?, parse_number(name, hi)?);
-                let n: usize =
-                    n.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                        Error::input(format!("--grid {name}: {n:?} is not a count >= 1 (empty grid)"))
-                    })?;
-                if lo > hi {
-                    return Err(Error::input(format!("--grid {name}: lower end {lo} exceeds upper end {hi}")));
-                }
+            [_, _, _] => {
+                // The one RANGE parser of the command line (LO:HI:N, N >= 2 evenly spaced points).
+                let range = parse_range(value).map_err(|why| Error::input(format!("--grid {name}: {why}")))?;
+                let Range::Span { lo, hi, n } = range else { unreachable!("a value with ':' is a span") };
                 points = points.saturating_mul(n);
                 if points > MAX_POINTS {
                     return Err(Error::input(format!("--grid has more than {MAX_POINTS} points")));
                 }
-                let values: Vec<f64> =
-                    (0..n).map(|i| if n == 1 { lo } else { lo + (hi - lo) * i as f64 / (n - 1) as f64 }).collect();
-                let closed = Interval { lo, hi, lo_open: false, hi_open: false };
-                grid.domain.push((name.to_string(), if n == 1 { Interval { hi: lo, ..closed } } else { closed }));
-                grid.axes.insert(name.to_string(), values.into_iter().map(toml::Value::Float).collect());
+                grid.domain.push((name.to_string(), Interval { lo, hi, lo_open: false, hi_open: false }));
+                grid.axes.insert(name.to_string(), range.values(false).into_iter().map(toml::Value::Float).collect());
             }
             [""] => return Err(Error::input(format!("--grid {name}: empty value"))),
             [v] => {

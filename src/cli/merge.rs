@@ -1,17 +1,24 @@
-//! `tlcheck merge`: combines shard files into the output of the unsharded run, and writes shards.
+//! `tlcheck merge`: combines shard files (audit, calibrate, and the sweeps `phase lauditi`, `phase
+//! tahir`, `optimize richness`) into the output of the unsharded run.
 
 use std::path::PathBuf;
 
+use clap::Parser;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::args::{OptimizeCommand, Stage};
 use super::calibrate::{calibration_exit_code, print_calibration};
 use super::out::{out, outln};
+use super::phase::PhaseCommand;
+use super::richness::SourcePart;
 use super::to_json;
 use crate::analysis::calibration::{ClaimRun, summarise_runs};
+use crate::analysis::phase::{GainRow, TahirRow};
 use crate::analysis::shard::{ShardFile, ShardHeader, check_complete};
 use crate::audit::{ClaimOutcome, audit_exit_code};
 use crate::error::{Error, Result};
+use crate::optimize::SweepPoint;
 use crate::outcome::Verdict;
 use crate::claim::Claim;
 use crate::report::html::{HtmlClaim, Reproduce, html_claim, html_document};
@@ -57,15 +64,24 @@ impl AuditPart {
 /// Arguments of `tlcheck merge`.
 #[derive(clap::Args, Debug)]
 pub struct MergeArgs {
-    /// Shard files written by `audit --shard K/N` or `calibrate --shard K/N` (all N of one run).
+    /// Shard files written by `audit`, `calibrate`, `phase lauditi`, `phase tahir` or `optimize
+    /// richness` with `--shard K/N` (all N of one run).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Print the merged output as JSON (the unsharded command's `--json` schema).
     #[arg(long)]
     pub json: bool,
-    /// Also write the audit's HTML evidence report to FILE, as `audit --html FILE` would have.
+    /// Merged audits: also write the HTML evidence report to FILE, as `audit --html FILE` would
+    /// have [default: none].
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Merged sweeps (`phase`, `optimize richness`): also write the run's SVG figure to this file
+    /// [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Merged sweeps (`phase`, `optimize richness`): also write the run's CSV to this file [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 fn read<T: DeserializeOwned>(path: &PathBuf) -> Result<T> {
@@ -86,10 +102,67 @@ pub fn run(args: &MergeArgs, command: &str) -> Result<i32> {
     check_complete(&headers)?;
     let first = &headers[0].1;
     let elapsed: f64 = headers.iter().map(|(_, h)| h.elapsed_s).sum();
+    let sweep = SWEEPS.contains(&first.command.as_str());
+    if !sweep && (args.svg.is_some() || args.csv.is_some()) {
+        return Err(Error::input(format!(
+            "--svg and --csv apply to merged sweeps ({}), not to `{}`",
+            SWEEPS.join(", "),
+            first.command
+        )));
+    }
+    if first.command != "audit" && args.html.is_some() {
+        return Err(Error::input(format!("--html applies to merged audits, not to `{}`", first.command)));
+    }
     match first.command.as_str() {
         "audit" => merge_audit(args, &first.settings, elapsed, command),
         "calibrate" => merge_calibration(args, &first.settings, elapsed),
-        other => Err(Error::input(format!("shards of `{other}` cannot be merged (audit, calibrate)"))),
+        _ if sweep => merge_sweep(args, &first.settings, elapsed),
+        other => {
+            Err(Error::input(format!("shards of `{other}` cannot be merged (audit, calibrate, {})", SWEEPS.join(", "))))
+        }
+    }
+}
+
+/// The sweep commands whose shards merge.
+const SWEEPS: &[&str] = &["phase lauditi", "phase tahir", "optimize richness"];
+
+/// The rows of every shard file (any order; the sweep checks that they are complete).
+fn rows<T: DeserializeOwned>(files: &[PathBuf]) -> Result<Vec<T>> {
+    let mut all = Vec::new();
+    for path in files {
+        all.extend(read::<ShardFile<Vec<T>>>(path)?.output);
+    }
+    Ok(all)
+}
+
+/// Merges the shards of a sweep: parses the recorded command line again, points its outputs at
+/// merge's --json, --svg and --csv, and renders the unsharded run's outputs from the shards' rows.
+fn merge_sweep(args: &MergeArgs, settings: &serde_json::Value, elapsed: f64) -> Result<i32> {
+    let argv: Vec<String> = serde_json::from_value(settings["args"].clone())
+        .map_err(|e| Error::input(format!("shard settings: no command line: {e}")))?;
+    let cli = super::Cli::try_parse_from(std::iter::once("tlcheck".to_string()).chain(argv)).map_err(|e| {
+        Error::input(format!("shard command line: {}", e.to_string().lines().next().unwrap_or_default()))
+    })?;
+    let (json, svg, csv, files) = (args.json, args.svg.clone(), args.csv.clone(), &args.files);
+    match cli.command {
+        super::Command::Phase { command: PhaseCommand::Lauditi(mut a) } => {
+            (a.json, a.svg, a.csv, a.shard) = (json, svg, csv, None);
+            let (req, model) = super::phase_lauditi::request(&a)?;
+            super::phase_lauditi::finish(&a, &req, &model, rows::<GainRow>(files)?, elapsed)
+        }
+        super::Command::Phase { command: PhaseCommand::Tahir(mut a) } => {
+            (a.json, a.svg, a.csv, a.shard) = (json, svg, csv, None);
+            let req = super::phase::tahir_request(&a)?;
+            super::phase::finish_tahir(&a, &req, rows::<TahirRow>(files)?, elapsed)
+        }
+        super::Command::Optimize { command: OptimizeCommand::Richness(mut a) } => {
+            (a.json, a.svg, a.csv, a.shard) = (json, svg, csv, None);
+            match a.stage {
+                Stage::Source => super::richness::merge(&a, rows::<SourcePart>(files)?, elapsed),
+                Stage::Target => super::richness_target::merge(&a, rows::<SweepPoint>(files)?, elapsed),
+            }
+        }
+        _ => Err(Error::input("shard command line is not a sweep (phase, optimize richness)")),
     }
 }
 

@@ -218,7 +218,7 @@ pub fn main() -> i32 {
 pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
     let args: Vec<String> = args.into_iter().collect();
     let command = command_line(&args);
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let text = e.render();
@@ -232,7 +232,7 @@ pub fn run_args(args: impl IntoIterator<Item = String>) -> i32 {
             };
         }
     };
-    match run(cli, &command) {
+    match run(cli, &command, &args) {
         Ok(code) => code,
         Err(Error::ClosedOutput) => 0,
         Err(e) => {
@@ -255,7 +255,7 @@ fn command_line(args: &[String]) -> String {
     std::iter::once("tlcheck".to_string()).chain(args.iter().skip(1).map(quote)).collect::<Vec<_>>().join(" ")
 }
 
-fn run(cli: Cli, command: &str) -> Result<i32> {
+fn run(cli: Cli, command: &str, argv: &[String]) -> Result<i32> {
     if let Some(n) = cli.threads {
         if n == 0 {
             return Err(Error::input("--threads must be at least 1"));
@@ -296,11 +296,11 @@ fn run(cli: Cli, command: &str) -> Result<i32> {
             audit_cmd(&claims, &run, &Files { html, svg: None, command: command.to_string() }, false)
         }
         Command::Optimize { command: args::OptimizeCommand::Richness(a) } => match a.stage {
-            args::Stage::Source => richness::run(&a),
-            args::Stage::Target => richness_target::run(&a),
+            args::Stage::Source => richness::run(&a, argv),
+            args::Stage::Target => richness_target::run(&a, argv),
         },
         Command::Plot { command } => plot_joint::run(&command),
-        Command::Phase { command } => phase::run(command),
+        Command::Phase { command } => phase::run(command, argv),
         Command::OrderParameter { claim, svg, axes, precise, check, quick, seed, json, dir } => {
             let opts = order_parameter::Options {
                 claim,
@@ -334,6 +334,42 @@ pub fn write_shard<T: serde::Serialize>(
     let header = crate::analysis::shard::ShardHeader::new(command, settings, shard, start.elapsed().as_secs_f64());
     outln!("{}", to_json(&crate::analysis::shard::ShardFile { tlcheck_shard: header, output })?)?;
     Ok(0)
+}
+
+/// The command line of a sharded sweep as its shard files record it: the arguments after the program
+/// name without `--shard K/N` and `--threads N` (neither changes the numbers). `tlcheck merge` parses
+/// it again to rebuild the unsharded run's outputs.
+fn shard_argv(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = argv.iter().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--shard" | "--threads" => {
+                it.next();
+            }
+            _ if a.starts_with("--shard=") || a.starts_with("--threads=") => {}
+            _ => out.push(a.clone()),
+        }
+    }
+    out
+}
+
+/// Writes the shard file of a sharded sweep (`phase`, `optimize richness`): its command line in the
+/// header's settings, its rows as output. Refuses the whole-run outputs (--json, --svg, --csv).
+pub fn write_sweep_shard<T: serde::Serialize>(
+    command: &str,
+    argv: &[String],
+    shard: Shard,
+    start: Instant,
+    rows: &T,
+) -> Result<i32> {
+    let args = shard_argv(argv);
+    if args.iter().any(|a| ["--json", "--svg", "--csv"].iter().any(|o| a == o || a.starts_with(&format!("{o}=")))) {
+        return Err(Error::input(
+            "--json, --svg and --csv report the whole run: give them to `tlcheck merge`, not with --shard",
+        ));
+    }
+    write_shard(command, json!({ "args": args }), shard, start, rows)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

@@ -10,166 +10,160 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use super::args::{Setting, SimArgs, VariantArg, range, real, real_or_inf};
-use super::progress_bar;
-use crate::analysis::phase::{
-    GainModel, GainPhase, GainPhaseRequest, GainSimulation, GainSource, GridAxis, gain_phase,
+use serde_json::{Value, json};
+
+use super::args::{
+    GRID_VALUE, GridAxisArg, LAUDITI_SETTINGS, LauditiPoint, Range, VariantArg, envelope, estimate_json, num,
+    parse_grids, parse_range, sets_help, write_file,
 };
-use crate::closed_form::lauditi::{Transfer, Variant};
+use super::{progress_bar, to_json, write_sweep_shard};
+use crate::analysis::phase::{
+    GainModel, GainPhase, GainPhaseRequest, GainRow, GainSimulation, GainSource, GridAxis, assemble_gain_phase,
+    gain_rows,
+};
+use crate::analysis::shard::Shard;
+use crate::closed_form::lauditi::Transfer;
 use crate::error::{Error, Result};
 use crate::optimize::SIMULATED;
 use crate::plot::{Axis, Curve, Figure, HeatMap, Points, Scale, write_svg};
 use crate::report::table;
 
-/// A setting that can be put on an axis.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-#[value(rename_all = "snake_case")]
-pub enum Param {
-    Nu2,
-    Gamma1,
-    Nu1,
-    AlphaS,
-    AlphaG,
-    SigmaS,
-    Sigma,
-    Ridge,
+/// The settings that can be put on an axis.
+const AXES: &[&str] = &["nu2", "gamma1", "nu1", "alpha_s", "alpha_g", "sigma_s", "sigma", "lambda"];
+
+/// gamma1 and the ridge lambda are spread and drawn on a log10 scale.
+fn is_log(name: &str) -> bool {
+    matches!(name, "gamma1" | "lambda")
 }
 
-impl Param {
-    fn name(self) -> &'static str {
-        match self {
-            Param::Nu2 => "nu2",
-            Param::Gamma1 => "gamma1",
-            Param::Nu1 => "nu1",
-            Param::AlphaS => "alpha_s",
-            Param::AlphaG => "alpha_g",
-            Param::SigmaS => "sigma_s",
-            Param::Sigma => "sigma",
-            Param::Ridge => "ridge",
-        }
+/// Default RANGE of an axis (simulated-only grids keep the ends with 5 points).
+fn default_range(name: &str) -> &'static str {
+    match name {
+        "nu2" => "0.05:1.95:39",
+        "gamma1" => "0.01:100:41",
+        "nu1" => "0.05:0.95:19",
+        "alpha_s" | "alpha_g" => "-0.95:0.95:39",
+        "lambda" => "1e-3:10:41",
+        _ => "0:1:21",
     }
+}
 
-    /// gamma1 and the ridge are spread and drawn on a log10 scale.
-    fn log(self) -> bool {
-        matches!(self, Param::Gamma1 | Param::Ridge)
-    }
+fn label(name: &str) -> String {
+    let what = match name {
+        "nu2" => "nu2 = P2/D (target data ratio)",
+        "gamma1" => "gamma1 (source richness)",
+        "nu1" => "nu1 = P1/D (source data ratio)",
+        "alpha_s" => "alpha_s = b_s . b_t",
+        "alpha_g" => "alpha_g = g_hat . b_t",
+        "sigma_s" => "sigma_s (source noise std)",
+        "sigma" => "sigma (target noise std)",
+        _ => "ridge lambda",
+    };
+    if is_log(name) { format!("log10 {what}") } else { what.to_string() }
+}
 
-    fn default_range(self) -> &'static str {
-        match self {
-            Param::Nu2 => "0.05:1.95:39",
-            Param::Gamma1 => "0.01:100:41",
-            Param::Nu1 => "0.05:0.95:19",
-            Param::AlphaS | Param::AlphaG => "-0.95:0.95:39",
-            Param::SigmaS | Param::Sigma => "0:1:21",
-            Param::Ridge => "1e-3:10:41",
-        }
-    }
-
-    fn label(self) -> String {
-        let what = match self {
-            Param::Nu2 => "nu2 = P2/D (target data ratio)",
-            Param::Gamma1 => "gamma1 (source richness)",
-            Param::Nu1 => "nu1 = P1/D (source data ratio)",
-            Param::AlphaS => "alpha_s = b_s . b_t",
-            Param::AlphaG => "alpha_g = g_hat . b_t",
-            Param::SigmaS => "sigma_s (source noise std)",
-            Param::Sigma => "sigma (target noise std)",
-            Param::Ridge => "ridge lambda",
-        };
-        if self.log() { format!("log10 {what}") } else { what.to_string() }
-    }
+/// The `--set` names of `phase lauditi`, for its help.
+pub fn sets_help_text() -> String {
+    sets_help("--set names (a name on an axis is swept instead):", LAUDITI_SETTINGS, &[])
 }
 
 /// `phase lauditi` options.
 #[derive(Args, Debug)]
 pub struct PhaseLauditiArgs {
-    /// Setting across (x axis).
-    #[arg(long, value_enum, default_value = "nu2")]
-    pub x: Param,
-    /// Setting up (y axis); gamma1 and ridge are log-spaced and drawn as log10.
-    #[arg(long, value_enum, default_value = "gamma1")]
-    pub y: Param,
-    /// x grid lo:hi:n (defaults: nu2 0.05:1.95:39, gamma1 0.01:100:41, nu1 0.05:0.95:19, alpha -0.95:0.95:39,
-    /// noise 0:1:21, ridge 1e-3:10:41; simulated-only grids default to 5 points).
-    #[arg(long, value_name = "LO:HI:N")]
-    pub x_range: Option<String>,
-    /// y grid lo:hi:n (defaults as for --x-range).
-    #[arg(long, value_name = "LO:HI:N")]
-    pub y_range: Option<String>,
-    /// Source data ratio P1/D, or inf (population), where not on an axis.
-    #[arg(long, value_name = "A", value_parser = real_or_inf, default_value = "inf")]
-    pub nu1: f64,
-    /// Target data ratio P2/D, where not on an axis.
-    #[arg(long, value_name = "B", value_parser = real, default_value_t = 0.5)]
-    pub nu2: f64,
-    /// Source richness gamma1, where not on an axis.
-    #[arg(long, value_name = "G", value_parser = real, default_value_t = 1.0)]
-    pub gamma1: f64,
-    /// Alignment b_s . b_t, where not on an axis.
-    #[arg(long, value_name = "C", value_parser = real, default_value_t = 0.5, allow_hyphen_values = true)]
-    pub alpha_s: f64,
-    #[command(flatten)]
-    pub setting: Setting,
-    /// Write the phase diagram (heat map of the gain, zero contour, simulated points) to this SVG file.
+    /// Grid axis NAME=RANGE, given twice: the first across (x), the second up (y) [default: nu2 and
+    /// gamma1]. Names: nu2, gamma1, nu1, alpha_s, alpha_g, sigma_s, sigma, lambda; gamma1 and lambda
+    /// are log-spaced and drawn as log10. LO:HI:N = N points, ends included [defaults: nu2
+    /// 0.05:1.95:39, gamma1 0.01:100:41, nu1 0.05:0.95:19, alpha -0.95:0.95:39, noise 0:1:21, lambda
+    /// 1e-3:10:41; 5 points when the grid is simulated].
+    #[arg(long, value_name = GRID_VALUE)]
+    pub grid: Vec<String>,
+    /// Fixed parameter NAME=VALUE (repeatable), listed below with units and defaults.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Fine-tuning variant.
+    #[arg(long, value_enum, default_value = "readout")]
+    pub variant: VariantArg,
+    /// Also simulate the gain at every grid point (lauditi.transfer_loss, common random numbers).
+    #[arg(long)]
+    pub simulate: bool,
+    /// Independent trials per simulated grid point [default: 100].
+    #[arg(long, value_name = "TRIALS")]
+    pub trials: Option<usize>,
+    /// Base random seed (u64); every grid point uses the same trial seeds (common random numbers).
+    #[arg(long, value_name = "SEED", default_value_t = crate::cli::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Write the phase diagram (heat map of the gain, zero contour, simulated points) to this SVG
+    /// file [default: none].
     #[arg(long, value_name = "FILE")]
-    pub svg: PathBuf,
-    /// Also write the grid as CSV (columns source, x, y, gain, se; source = closed_form | simulated).
+    pub svg: Option<PathBuf>,
+    /// Write the grid as CSV (columns source, x, y, gain, se; source = closed_form | simulated)
+    /// [default: none].
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    #[command(flatten)]
-    pub sim: SimArgs,
-    /// With --simulate: simulate an n x n subset of the grid, spread evenly (ignored for early_stop /
-    /// --lambda-wd, which have no closed form: then the whole grid is simulated).
-    #[arg(long, value_name = "N", default_value_t = 3, requires = "simulate")]
-    pub points: usize,
+    /// Print JSON {command, version, seed, settings, elapsed_s, points: [{at, gain, ...}], zero_contour}.
+    #[arg(long)]
+    pub json: bool,
+    /// Run only shard K of N: grid rows (y values) dealt round-robin, each drawing the numbers the
+    /// unsharded run draws; writes a shard file for `tlcheck merge` [default: whole run].
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
 }
 
-impl GainModel for PhaseLauditiArgs {
+/// The setting at every grid point: the fixed values with the two axes set.
+pub struct Model {
+    pub base: LauditiPoint,
+    pub x: &'static str,
+    pub y: &'static str,
+}
+
+impl Model {
+    fn at(&self, x: f64, y: f64) -> LauditiPoint {
+        let mut p = self.base.clone();
+        p.set(self.x, x);
+        p.set(self.y, y);
+        p
+    }
+}
+
+impl GainModel for Model {
     /// The transfer setting and gamma1 at grid point (x, y).
     fn transfer(&self, x: f64, y: f64) -> Result<(Transfer, f64)> {
-        let (mut nu1, mut nu2, mut gamma1, mut alpha_s) = (self.nu1, self.nu2, self.gamma1, self.alpha_s);
-        let mut s = self.setting.clone();
-        for (p, v) in [(self.x, x), (self.y, y)] {
-            match p {
-                Param::Nu2 => nu2 = v,
-                Param::Gamma1 => gamma1 = v,
-                Param::Nu1 => nu1 = v,
-                Param::AlphaS => alpha_s = v,
-                Param::AlphaG => s.alpha_g = Some(v),
-                Param::SigmaS => s.sigma_s = Some(v),
-                Param::Sigma => s.sigma = Some(v),
-                Param::Ridge => s.ridge = Some(v),
-            }
-        }
-        Ok((s.transfer(nu1, nu2, alpha_s)?, gamma1))
+        let p = self.at(x, y);
+        Ok((p.transfer(), p.get("gamma1")))
     }
 
     /// Observable settings and gamma1 at grid point (x, y).
     fn settings(&self, x: f64, y: f64) -> Result<(Vec<(String, String)>, f64)> {
-        let (t, g) = self.transfer(x, y)?;
-        let mut s = self.setting.clone();
-        if let Variant::Ridge { lambda } = t.variant {
-            s.ridge = Some(lambda);
-        }
-        s.alpha_g = Some(t.alpha_g);
-        s.sigma_s = Some(t.sigma_s);
-        s.sigma = Some(t.sigma);
-        Ok((s.settings(&t, self.sim.d()), g))
+        let p = self.at(x, y);
+        Ok((p.sim_settings(), p.get("gamma1")))
     }
 }
 
-/// Grid of one axis from its --x-range / --y-range text (or the default; `small`: 5 points).
-fn axis_grid(p: Param, text: Option<&str>, small: bool) -> Result<GridAxis> {
-    let default = p.default_range();
-    let text = match (text, small) {
-        (Some(t), _) => t.to_string(),
-        (None, true) => format!("{}:5", default.rsplit_once(':').map_or(default, |(a, _)| a)),
-        (None, false) => default.to_string(),
+/// The axis names: the first --grid across, the second up (defaults nu2, gamma1).
+fn axis_names(axes: &[GridAxisArg]) -> Result<(&'static str, &'static str)> {
+    let name = |i: usize, default: &'static str| -> &'static str {
+        axes.get(i).and_then(|a| AXES.iter().find(|n| **n == a.name).copied()).unwrap_or(default)
     };
-    let (lo, hi, n) = range(&text, &format!("--{}-range", p.name()))?;
-    GridAxis::new(p.name(), lo, hi, n, p.log())
+    match axes.len() {
+        0 => Ok(("nu2", "gamma1")),
+        1 => Ok((name(0, "nu2"), if name(0, "nu2") == "gamma1" { "nu2" } else { "gamma1" })),
+        2 => Ok((name(0, "nu2"), name(1, "gamma1"))),
+        n => Err(Error::input(format!("phase lauditi takes two --grid axes (x then y), got {n}"))),
+    }
+}
+
+/// Grid of one axis from its --grid RANGE or the default (`small`: 5 points).
+fn axis_grid(axes: &[GridAxisArg], name: &str, small: bool) -> Result<GridAxis> {
+    let range = match axes.iter().find(|a| a.name == name) {
+        Some(a) => a.range.clone(),
+        None => match parse_range(default_range(name)).map_err(Error::input)? {
+            Range::Span { lo, hi, .. } if small => Range::Span { lo, hi, n: 5 },
+            r => r,
+        },
+    };
+    GridAxis::from_values(name, range.values(is_log(name)), is_log(name))
 }
 
 fn csv_num(v: f64) -> String {
@@ -177,68 +171,154 @@ fn csv_num(v: f64) -> String {
 }
 
 /// Runs `tlcheck phase lauditi`.
-pub fn run(args: &PhaseLauditiArgs) -> Result<i32> {
+pub fn run(args: &PhaseLauditiArgs, argv: &[String]) -> Result<i32> {
     let start = Instant::now();
-    let req = request(args)?;
-    let bar = args.sim.simulate.then(|| progress_bar(req.simulated_trials() as u64, "simulated gains"));
-    let phase = gain_phase(&req, args, bar.as_ref());
+    let (req, model) = request(args)?;
+    let owns = |iy: usize| args.shard.is_none_or(|s| s.owns(iy));
+    let bar = req.simulation().map(|_| progress_bar(req.simulated_trials(&owns) as u64, "simulated gains"));
+    let rows = gain_rows(&req, &model, &owns, bar.as_ref());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let phase = phase?;
-    write_svg(&figure(args, &req, &phase), &args.svg)?;
-    if let Some(path) = &args.csv {
-        std::fs::write(path, csv(args, &req, &phase))
-            .map_err(|e| Error::Io { path: path.display().to_string(), source: e })?;
+    match args.shard {
+        Some(shard) => write_sweep_shard("phase lauditi", argv, shard, start, &rows?),
+        None => finish(args, &req, &model, rows?, start.elapsed().as_secs_f64()),
     }
-    print_summary(args, &req, &phase)?;
-    outln!(
-        "wrote {}{} in {:.2}s",
-        args.svg.display(),
-        args.csv.as_ref().map_or(String::new(), |p| format!(" and {}", p.display())),
-        start.elapsed().as_secs_f64()
-    )?;
+}
+
+/// Writes the outputs of a whole run from its rows (of one run or merged shards).
+pub fn finish(
+    args: &PhaseLauditiArgs,
+    req: &GainPhaseRequest,
+    model: &Model,
+    rows: Vec<GainRow>,
+    elapsed: f64,
+) -> Result<i32> {
+    let phase = assemble_gain_phase(req, model, rows)?;
+    if let Some(path) = &args.svg {
+        write_svg(&figure(args, req, model, &phase), path)?;
+    }
+    if let Some(path) = &args.csv {
+        write_file(path, &csv(req, model, &phase))?;
+    }
+    if args.json {
+        outln!("{}", to_json(&json_doc(args, req, model, &phase, elapsed)?)?)?;
+        return Ok(0);
+    }
+    print_summary(args, req, model, &phase)?;
+    let files: Vec<String> = [&args.svg, &args.csv].into_iter().flatten().map(|p| p.display().to_string()).collect();
+    if !files.is_empty() {
+        outln!("wrote {}", files.join(" and "))?;
+    }
+    outln!("{elapsed:.2}s")?;
     Ok(0)
 }
 
-/// Checks the options and builds the request: axis grids (data ratios snapped to whole sample counts
-/// when simulating) and the source of the gains.
-fn request(args: &PhaseLauditiArgs) -> Result<GainPhaseRequest> {
-    args.sim.check(args.sim.simulate)?;
-    if args.x == args.y {
-        return Err(Error::input("--x and --y must be different settings"));
+/// Checks the options and builds the request and the model: axis grids (data ratios snapped to
+/// whole sample counts when simulating) and the source of the gains.
+pub fn request(args: &PhaseLauditiArgs) -> Result<(GainPhaseRequest, Model)> {
+    let axes = parse_grids(&args.grid, AXES)?;
+    let (xn, yn) = axis_names(&axes)?;
+    if xn == yn {
+        return Err(Error::input("the two --grid axes must be different settings"));
     }
-    let closed = args.setting.no_closed_form().is_none();
-    if !closed && !args.sim.simulate {
-        let why = args.setting.no_closed_form().unwrap_or_default();
+    let base = LauditiPoint::from_sets(&args.set, &[xn, yn], args.variant, args.simulate)?;
+    if !args.simulate && args.trials.is_some() {
+        return Err(Error::input("--trials needs --simulate"));
+    }
+    let closed = base.no_closed_form().is_none();
+    if !closed && !args.simulate {
+        let why = base.no_closed_form().unwrap_or_default();
         return Err(Error::input(format!("{why} (the whole grid is then simulated)")));
     }
-    if (args.x == Param::Ridge || args.y == Param::Ridge) && args.setting.variant != VariantArg::Ridge {
-        return Err(Error::input("a ridge axis needs --variant ridge"));
+    if (xn == "lambda" || yn == "lambda") && args.variant != VariantArg::Ridge {
+        return Err(Error::input("a lambda axis needs --variant ridge"));
     }
-    if args.sim.simulate && args.points < 2 {
-        return Err(Error::input("--points must be at least 2"));
-    }
-    let mut x = axis_grid(args.x, args.x_range.as_deref(), !closed)?;
-    let mut y = axis_grid(args.y, args.y_range.as_deref(), !closed)?;
-    let sim = GainSimulation { trials: args.sim.trials(), seed: args.sim.seed };
-    if args.sim.simulate {
+    let mut x = axis_grid(&axes, xn, !closed)?;
+    let mut y = axis_grid(&axes, yn, !closed)?;
+    let sim = GainSimulation { trials: args.trials.unwrap_or(100), seed: args.seed };
+    if args.simulate {
+        if sim.trials < 2 {
+            return Err(Error::input("--trials must be at least 2 (a standard error needs two trials)"));
+        }
         // Simulated data ratios need whole sample counts: snap nu1, nu2 to multiples of 1/d.
-        for (p, axis) in [(args.x, &mut x), (args.y, &mut y)] {
-            if matches!(p, Param::Nu1 | Param::Nu2) {
-                axis.snap_to_counts(args.sim.d());
+        for (name, axis) in [(xn, &mut x), (yn, &mut y)] {
+            if matches!(name, "nu1" | "nu2") {
+                axis.snap_to_counts(base.d());
             }
         }
     }
-    let source = match (closed, args.sim.simulate) {
-        (true, simulate) => GainSource::ClosedForm { overlay: simulate.then_some((sim, args.points)) },
+    let source = match (closed, args.simulate) {
+        (true, simulate) => GainSource::ClosedForm { overlay: simulate.then_some(sim) },
         (false, _) => GainSource::Simulated(sim),
     };
-    Ok(GainPhaseRequest { x, y, source })
+    Ok((GainPhaseRequest { x, y, source }, Model { base, x: xn, y: yn }))
+}
+
+/// The fixed settings as JSON (the shard header's and the document's).
+pub fn settings_json(req: &GainPhaseRequest, model: &Model) -> Result<Value> {
+    let mut skip = vec![model.x, model.y];
+    if req.simulation().is_none() {
+        skip.push("d");
+    }
+    let mut s = model.base.json(&skip)?;
+    s.insert("source".into(), json!(if req.closed_form() { "closed_form" } else { "simulation" }));
+    if let Some(sim) = req.simulation() {
+        s.insert("trials".into(), json!(sim.trials));
+    }
+    s.insert("grid".into(), json!({"x": model.x, "y": model.y, model.x: req.x.values, model.y: req.y.values}));
+    Ok(Value::Object(s))
+}
+
+/// The JSON document: settings, one point per grid cell (gain, se, simulated overlay), the zero
+/// contour as lists of `at` points, and the sign counts.
+fn json_doc(
+    args: &PhaseLauditiArgs,
+    req: &GainPhaseRequest,
+    model: &Model,
+    phase: &GainPhase,
+    elapsed: f64,
+) -> Result<Value> {
+    let nx = req.x.values.len();
+    let overlay =
+        |ix: usize, iy: usize| phase.simulated.iter().find(|s| s.x == req.x.values[ix] && s.y == req.y.values[iy]);
+    let mut points = Vec::new();
+    for (iy, &y) in req.y.values.iter().enumerate() {
+        for (ix, &x) in req.x.values.iter().enumerate() {
+            let mut p = json!({"at": {model.x: x, model.y: y}});
+            let (g, se) = (phase.values[iy * nx + ix], phase.ses[iy * nx + ix]);
+            if g.is_finite() {
+                p["gain"] = json!(g)
+            } else {
+                p["undefined"] = json!(true)
+            }
+            if se.is_finite() {
+                p["se"] = json!(se);
+                p["trials"] = json!(req.simulation().map_or(0, |s| s.trials));
+            }
+            if let Some(s) = overlay(ix, iy) {
+                p["simulated"] = estimate_json(&s.estimate)?;
+            }
+            points.push(p);
+        }
+    }
+    let contour: Vec<Vec<Value>> = phase
+        .branches
+        .iter()
+        .map(|b| {
+            b.iter().map(|&(xd, yd)| json!({"at": {model.x: req.x.value(xd), model.y: req.y.value(yd)}})).collect()
+        })
+        .collect();
+    let s = phase.summary();
+    let summary = json!({"min": num(s.min)?, "max": num(s.max)?, "positive": s.positive, "negative": s.negative,
+                         "zero": s.zero, "undefined": s.undefined});
+    let seed = req.simulation().map(|_| args.seed);
+    let payload = json!({"points": points, "zero_contour": contour, "summary": summary});
+    Ok(envelope("phase lauditi", seed, settings_json(req, model)?, elapsed, payload))
 }
 
 /// Heat map of the gain, zero-contour branches and the simulated overlay by sign (2 se).
-fn figure(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> Figure {
+fn figure(args: &PhaseLauditiArgs, req: &GainPhaseRequest, model: &Model, phase: &GainPhase) -> Figure {
     let closed = req.closed_form();
     let mut title = format!("transfer gain, {} fine-tuning, {}", variant_name(args), source(req));
     if phase.branches.is_empty() {
@@ -283,8 +363,8 @@ fn figure(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) ->
     let ((x0, x1), (y0, y1)) = (edge(&req.x.drawn), edge(&req.y.drawn));
     Figure {
         title,
-        x: Axis::new(args.x.label(), x0, x1),
-        y: Axis::new(args.y.label(), y0, y1),
+        x: Axis::new(label(model.x), x0, x1),
+        y: Axis::new(label(model.y), y0, y1),
         heat: Some(HeatMap {
             xs: req.x.drawn.clone(),
             ys: req.y.drawn.clone(),
@@ -303,13 +383,13 @@ fn source(req: &GainPhaseRequest) -> &'static str {
 }
 
 fn variant_name(args: &PhaseLauditiArgs) -> String {
-    args.setting.variant.to_possible_value().map_or(String::new(), |v| v.get_name().to_string())
+    args.variant.name().to_string()
 }
 
 /// The grid as CSV (source, x, y, gain, se), then the simulated overlay.
-fn csv(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> String {
+fn csv(req: &GainPhaseRequest, model: &Model, phase: &GainPhase) -> String {
     let closed = req.closed_form();
-    let mut text = format!("source,{},{},gain,se\n", args.x.name(), args.y.name());
+    let mut text = format!("source,{},{},gain,se\n", model.x, model.y);
     let tag = if closed { "closed_form" } else { "simulated" };
     let nx = req.x.values.len();
     for (iy, y) in req.y.values.iter().enumerate() {
@@ -325,15 +405,15 @@ fn csv(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> St
 }
 
 /// Prints the grid summary, the zero contour and the simulated gains against the closed form.
-fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPhase) -> Result<()> {
+fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, model: &Model, phase: &GainPhase) -> Result<()> {
     let s = phase.summary();
     outln!("phase diagram of the transfer gain (lazy - transfer loss) from {}", source(req))?;
     outln!(
         "grid {} x {} ({} across, {} up): gain in [{:.6}, {:.6}], {} cells > 0, {} < 0, {} = 0, {} undefined",
         req.x.values.len(),
         req.y.values.len(),
-        args.x.name(),
-        args.y.name(),
+        model.x,
+        model.y,
         s.min,
         s.max,
         s.positive,
@@ -356,9 +436,9 @@ fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPh
     outln!(
         "simulated gains ({} at D = {}, {} trials, seed {}) vs closed form:",
         SIMULATED.observable,
-        args.sim.d(),
-        args.sim.trials(),
-        args.sim.seed
+        model.base.d(),
+        req.simulation().map_or(0, |s| s.trials),
+        args.seed
     )?;
     let rows: Vec<Vec<String>> = phase
         .simulated
@@ -374,6 +454,6 @@ fn print_summary(args: &PhaseLauditiArgs, req: &GainPhaseRequest, phase: &GainPh
             ]
         })
         .collect();
-    out!("{}", table(&[args.x.name(), args.y.name(), "closed form", "simulated", "se", "z"], &rows))?;
+    out!("{}", table(&[model.x, model.y, "closed form", "simulated", "se", "z"], &rows))?;
     Ok(())
 }

@@ -11,13 +11,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::args::{PhiArg, real, without_gamma2};
+use super::args::{GRID_VALUE, axis_values, envelope, num, parse_grids, resolve_sets, sets_help, settings_json};
 use super::{progress_bar, to_json};
 use crate::error::{Error, Result};
 use crate::observable::{self, Observable, Sample, find};
-use crate::params::{ParamSet, split_assignment};
+use crate::params::{ParamSet, ParamSpec, split_assignment};
 use crate::plot::{Axis, Figure, Points, write_panels_svg};
 use crate::report::table;
 use crate::stats::Estimate;
@@ -30,37 +30,46 @@ pub enum PlotCommand {
     /// Left panel: target test MSE along stage 2; right panel: forgetting = source test MSE minus its
     /// value at the end of stage 1. Mean +- standard error over trials; every gamma2 starts from the
     /// same data and stage-1 network in a trial. Also prints the curves as a table (time x gamma2).
+    #[command(after_help = plot_help())]
     JointRich(JointPlotArgs),
+}
+
+/// The swept axis.
+const SWEPT: &[&str] = &["gamma2"];
+
+/// The `--set` table: the parameters of lauditi.joint_rich, with 40 recorded times by default.
+fn plot_specs(obs: &dyn Observable) -> Vec<ParamSpec> {
+    obs.params().iter().map(|p| if p.name == "points" { ParamSpec { default: "40", ..*p } } else { *p }).collect()
+}
+
+fn plot_help() -> String {
+    find("lauditi.joint_rich").map_or(String::new(), |o| {
+        sets_help("--set names (lauditi.joint_rich; gamma2 is swept; t_early is not drawn):", &plot_specs(o), SWEPT)
+    })
 }
 
 /// `plot joint-rich` options.
 #[derive(Args, Debug)]
 pub struct JointPlotArgs {
-    /// Write the two-panel figure to this SVG file.
+    /// Write the two-panel figure to this SVG file [default: none].
     #[arg(long, value_name = "FILE")]
-    pub svg: PathBuf,
-    /// Stage-2 richnesses gamma2 >= 0, comma-separated (0 = features frozen in stage 2).
-    #[arg(long, value_name = "LIST", default_value = "0,0.5,1,2,4", allow_hyphen_values = true)]
-    pub gamma2: String,
-    /// Hidden activation phi [default: relu, the observable's].
-    #[arg(long, value_enum)]
-    pub phi: Option<PhiArg>,
-    /// Any other parameter of lauditi.joint_rich as NAME=VALUE (repeatable), e.g. d=32, n=500,
-    /// test=200, gamma1=2, t2=10 (stage-2 time span, foundation's time units), solver=network; see
-    /// `tlcheck observables`. gamma2 comes from --gamma2.
+    pub svg: Option<PathBuf>,
+    /// Swept stage-2 richness gamma2=RANGE, values >= 0 (0 = features frozen in stage 2)
+    /// [default: gamma2=0,0.5,1,2,4]. LO:HI:N = N evenly spaced values, ends included.
+    #[arg(long, value_name = GRID_VALUE)]
+    pub grid: Vec<String>,
+    /// Fixed parameter of lauditi.joint_rich NAME=VALUE (repeatable), listed below with units and
+    /// defaults, e.g. d=32, n=500, test=200, gamma1=2, t2=10, points=40, solver=network.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
-    /// Independent trials (seeds derived from --seed and the trial index).
-    #[arg(long, value_name = "K", default_value_t = 16)]
+    /// Independent trials (seeds derived from --seed and the trial index) [default: 16].
+    #[arg(long, value_name = "TRIALS", default_value_t = 16)]
     pub trials: usize,
-    /// Recorded stage-2 times: K evenly spaced times from 0 to t2, K >= 2.
-    #[arg(long, value_name = "K", default_value_t = 40)]
-    pub points: usize,
     /// Base random seed (u64).
-    #[arg(long, default_value_t = crate::cli::DEFAULT_SEED)]
+    #[arg(long, value_name = "SEED", default_value_t = crate::cli::DEFAULT_SEED)]
     pub seed: u64,
-    /// Print JSON: {observable, params, gamma2, times, target: [{mean, se} per gamma2], forgetting,
-    /// trials, seed, elapsed_s} (means and ses as arrays over times).
+    /// Print JSON {command, version, seed, settings, elapsed_s, points: [{at: {gamma2, t}, target_loss,
+    /// forgetting}]} instead of tables.
     #[arg(long)]
     pub json: bool,
 }
@@ -84,26 +93,6 @@ impl Bands {
             se: all.iter().map(|r| r.iter().map(|e| e.se).collect()).collect(),
         })
     }
-
-    fn json(&self) -> serde_json::Value {
-        json!(self.mean.iter().zip(&self.se).map(|(m, s)| json!({"mean": m, "se": s})).collect::<Vec<_>>())
-    }
-}
-
-fn gamma_list(text: &str) -> Result<Vec<f64>> {
-    let bad = |why: String| Error::input(format!("--gamma2 {text:?}: {why}"));
-    let list = text
-        .split(',')
-        .map(|g| match real(g) {
-            Ok(x) if x >= 0.0 => Ok(x),
-            Ok(x) => Err(bad(format!("gamma2 = {x} must be >= 0"))),
-            Err(e) => Err(bad(e)),
-        })
-        .collect::<Result<Vec<f64>>>()?;
-    if list.iter().enumerate().any(|(i, g)| list[..i].contains(g)) {
-        return Err(bad("values repeat".into()));
-    }
-    Ok(list)
 }
 
 /// What to simulate: the stage-2 richnesses, the parameters as the user gave them (printed), and the
@@ -115,32 +104,25 @@ struct Plan {
 }
 
 impl Plan {
-    /// Checks the arguments. Each run records exactly the `--points` grid: `points` = K and t_early =
-    /// t2 (the plot shows no `target_early`; a t_early off the grid would end an Euler step there and
-    /// move the trajectory by a discretisation error). The user's parameters, t_early included, are
-    /// still checked as the observable would.
+    /// Checks the arguments. Each run records exactly the `points` grid and t_early = t2 (the plot
+    /// shows no `target_early`; a t_early off the grid would end an Euler step there and move the
+    /// trajectory by a discretisation error). The user's parameters, t_early included, are still
+    /// checked as the observable would.
     fn from(args: &JointPlotArgs, obs: &dyn Observable) -> Result<Plan> {
-        let gammas = gamma_list(&args.gamma2)?;
-        if args.points < 2 {
-            return Err(Error::input(format!("--points {} must be at least 2", args.points)));
+        let axes = parse_grids(&args.grid, SWEPT)?;
+        let gammas = axis_values(&axes, "gamma2", "0,0.5,1,2,4", false)?;
+        if let Some(g) = gammas.iter().find(|g| **g < 0.0) {
+            return Err(Error::input(format!("--grid gamma2: gamma2 = {g} must be >= 0")));
         }
         if args.trials < 2 {
             return Err(Error::input(format!("--trials {} must be at least 2 (for standard errors)", args.trials)));
         }
-        let mut given = args.set.iter().map(|s| split_assignment(s)).collect::<Result<Vec<_>>>()?;
-        if given.iter().any(|(k, _)| k == "gamma2") {
-            return Err(Error::input("gamma2 is set by --gamma2 LIST, not --set"));
-        }
-        if given.iter().any(|(k, _)| k == "points") {
-            return Err(Error::input("points is set by --points K, not --set"));
-        }
-        if let Some(phi) = args.phi {
-            given.push(("phi".into(), phi.name().into()));
-        }
-        let shown = obs.resolve(&given)?;
+        let shown = resolve_sets(&args.set, &plot_specs(obs), SWEPT)?;
         obs.prepare(&shown, args.seed)?;
-        let mut base: Vec<(String, String)> = given.into_iter().filter(|(k, _)| k != "t_early").collect();
-        base.push(("points".into(), args.points.to_string()));
+        let given = args.set.iter().map(|s| split_assignment(s)).collect::<Result<Vec<_>>>()?;
+        let mut base: Vec<(String, String)> =
+            given.into_iter().filter(|(k, _)| k != "t_early" && k != "points").collect();
+        base.push(("points".into(), shown.size("points")?.to_string()));
         base.push(("t_early".into(), shown.num("t2")?.to_string()));
         let runs = gammas
             .iter()
@@ -149,14 +131,9 @@ impl Plan {
         Ok(Plan { gammas, shown, runs })
     }
 
-    /// The parameters as printed: the user's, without gamma2 and points (given by --gamma2, --points).
-    fn inputs(&self) -> Result<(String, serde_json::Value)> {
-        let (text, mut value) = without_gamma2(&self.shown)?;
-        if let Some(map) = value.as_object_mut() {
-            map.remove("points");
-        }
-        let text = text.split(' ').filter(|p| !p.starts_with("points=")).collect::<Vec<_>>().join(" ");
-        Ok((text, value))
+    /// The parameters as printed, without gamma2.
+    fn inputs_text(&self) -> String {
+        self.shown.to_string().split(' ').filter(|p| !p.starts_with("gamma2=")).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -187,26 +164,44 @@ pub fn run(cmd: &PlotCommand) -> Result<i32> {
     let obs = find("lauditi.joint_rich")?;
     let plan = Plan::from(args, obs)?;
     let curves = simulate(obs, &plan, args)?;
-    write_figure(args, &plan, &curves)?;
+    if let Some(path) = &args.svg {
+        write_figure(args, path, &plan, &curves)?;
+    }
     let elapsed = start.elapsed().as_secs_f64();
-    let (inputs_text, inputs) = plan.inputs()?;
     if args.json {
-        let doc = json!({
-            "observable": obs.name(), "params": inputs, "gamma2": plan.gammas, "times": curves.times,
-            "target": curves.target.json(), "forgetting": curves.forgetting.json(),
-            "trials": args.trials, "seed": args.seed, "svg": args.svg, "elapsed_s": elapsed,
-        });
-        outln!("{}", to_json(&doc)?)?;
+        outln!("{}", to_json(&json_doc(args, obs, &plan, &curves, elapsed)?)?)?;
         return Ok(0);
     }
-    outln!("lauditi.joint_rich stage-2 curves at {inputs_text}, {} trials, seed {}", args.trials, args.seed)?;
+    outln!("lauditi.joint_rich stage-2 curves at {}, {} trials, seed {}", plan.inputs_text(), args.trials, args.seed)?;
     print_tables(&plan.gammas, &curves)?;
-    outln!("wrote {} ({elapsed:.1}s)", args.svg.display())?;
+    if let Some(path) = &args.svg {
+        outln!("wrote {}", path.display())?;
+    }
+    outln!("{elapsed:.1}s")?;
     Ok(0)
 }
 
+/// The JSON document: one point per (gamma2, recorded time) with both estimates.
+fn json_doc(args: &JointPlotArgs, obs: &dyn Observable, plan: &Plan, c: &Curves, elapsed: f64) -> Result<Value> {
+    let mut settings = settings_json(&plot_specs(obs), &plan.shown, SWEPT)?;
+    settings.insert("observable".into(), json!(obs.name()));
+    settings.insert("trials".into(), json!(args.trials));
+    settings.insert("grid".into(), json!({"gamma2": plan.gammas}));
+    let est = |b: &Bands, k: usize, j: usize| -> Result<Value> {
+        Ok(json!({"mean": num(b.mean[k][j])?, "se": num(b.se[k][j])?, "trials": args.trials}))
+    };
+    let mut points = Vec::new();
+    for (k, g) in plan.gammas.iter().enumerate() {
+        for (j, t) in c.times.iter().enumerate() {
+            points.push(json!({"at": {"gamma2": g, "t": t}, "target_loss": est(&c.target, k, j)?,
+                               "forgetting": est(&c.forgetting, k, j)?}));
+        }
+    }
+    Ok(envelope("plot joint-rich", Some(args.seed), Value::Object(settings), elapsed, json!({"points": points})))
+}
+
 /// The two-panel SVG: target loss and forgetting against stage-2 time.
-fn write_figure(args: &JointPlotArgs, plan: &Plan, curves: &Curves) -> Result<()> {
+fn write_figure(args: &JointPlotArgs, path: &std::path::Path, plan: &Plan, curves: &Curves) -> Result<()> {
     let params = &plan.shown;
     let title = |what: &str| {
         format!(
@@ -223,7 +218,7 @@ fn write_figure(args: &JointPlotArgs, plan: &Plan, curves: &Curves) -> Result<()
         panel(&title("target loss"), "target test MSE", times, gammas, &curves.target),
         panel(&title("forgetting"), "source test MSE - its value after stage 1", times, gammas, &curves.forgetting),
     ];
-    write_panels_svg(&panels, &args.svg)
+    write_panels_svg(&panels, path)
 }
 
 /// Both curves as tables (time x gamma2) at about ten of the recorded times, the last included.

@@ -9,55 +9,50 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::args::{Objective, RichnessArgs, VariantArg, without_gamma2};
-use super::{progress_bar, to_json};
-use crate::analysis::richness::{JOINT_RICH_GAMMA2, TargetAnswer, TargetRequest, target_optimum};
+use super::args::{
+    Objective, Range, RichnessArgs, VariantArg, envelope, estimate_json, num, parse_grids, parse_range, resolve_sets,
+    settings_json, write_file,
+};
+use super::richness::{ci_json, star_json};
+use super::{progress_bar, to_json, write_sweep_shard};
+use crate::analysis::richness::{
+    JOINT_RICH_GAMMA2, TargetAnswer, TargetRequest, target_from_points, target_optimum, target_points,
+};
 use crate::error::{Error, Result};
-use crate::optimize::{Location, SimOptimum};
+use crate::observable::find;
+use crate::optimize::{Location, LogGrid, SimOptimum, SweepPoint};
 use crate::params::split_assignment;
 use crate::plot::{Axis, Curve, Figure, Points, write_svg};
 use crate::report::table;
 
-/// Settings (observable name, text) from the command line; source-stage-only options are refused.
+/// The swept axis of the target stage.
+const SWEPT: &[&str] = &["gamma2"];
+
+/// Checks the options of `--stage target`: source-stage-only options are refused, `--set` names are
+/// those of lauditi.joint_rich except gamma2. Returns the given settings (name, text).
 fn settings(args: &RichnessArgs) -> Result<Vec<(String, String)>> {
-    let s = &args.setting;
     let refused = [
-        ("--nu2-grid", args.nu2_grid.is_some()),
-        ("--gamma-grid (use --gamma2-range)", args.gamma_grid.is_some()),
-        ("--alpha-g", s.alpha_g.is_some()),
-        ("--variant", s.variant != VariantArg::Readout),
-        ("--ridge", s.ridge.is_some()),
-        ("--steps", s.steps.is_some()),
-        ("--lambda-wd", s.lambda_wd.is_some()),
+        ("--variant (fine-tuning variants are --stage source)", args.variant != VariantArg::Readout),
+        ("--simulate (--stage target always simulates)", args.simulate),
     ];
     if let Some((name, _)) = refused.iter().find(|(_, r)| *r) {
         return Err(Error::input(format!("{name} does not apply with --stage target")));
     }
-    let mut out = Vec::new();
-    for text in &args.target.set {
-        let (name, value) = split_assignment(text)?;
-        if name == "gamma2" {
-            return Err(Error::input("gamma2 is swept by --stage target: set its range with --gamma2-range"));
-        }
-        out.push((name, value));
-    }
-    let t = &args.target;
-    let options = [
-        ("d", args.sim.d.map(|d| d.to_string())),
-        ("phi", t.phi.map(|p| p.name().to_string())),
-        ("gamma1", t.gamma1.map(|g| g.to_string())),
-        ("nu1", args.nu1.map(|x| x.to_string())),
-        ("nu2", args.nu2.map(|x| x.to_string())),
-        ("alpha_s", args.alpha_s.map(|x| x.to_string())),
-        ("sigma_s", s.sigma_s.map(|x| x.to_string())),
-        ("sigma", s.sigma.map(|x| x.to_string())),
-    ];
-    out.extend(options.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))));
-    Ok(out)
+    resolve_sets(&args.set, find(JOINT_RICH_GAMMA2.observable)?.params(), SWEPT)?;
+    args.set.iter().map(|s| split_assignment(s)).collect()
 }
 
-fn number(x: f64) -> Value {
-    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+/// The gamma2 grid: LO:HI:N, log-spaced, 0 < LO (default 0.125:8:7, factors of 2).
+fn grid(args: &RichnessArgs) -> Result<LogGrid> {
+    let axes = parse_grids(&args.grid, SWEPT)?;
+    let range = match axes.first() {
+        Some(a) => a.range.clone(),
+        None => parse_range("0.125:8:7").map_err(Error::input)?,
+    };
+    match range {
+        Range::Span { lo, hi, n } => LogGrid::new(lo, hi, n).map_err(|e| Error::input(format!("--grid gamma2: {e}"))),
+        Range::List(_) => Err(Error::input("--grid gamma2: the optimiser needs a log grid LO:HI:N, not a list")),
+    }
 }
 
 fn star_text(o: &SimOptimum) -> String {
@@ -80,22 +75,42 @@ fn ci_text(o: &SimOptimum) -> String {
     )
 }
 
-/// Runs `tlcheck optimize richness --stage target`.
-pub fn run(args: &RichnessArgs) -> Result<i32> {
-    let start = Instant::now();
+/// Checks the options and builds the request.
+fn request(args: &RichnessArgs) -> Result<TargetRequest> {
     let settings = settings(args)?;
-    let grid = args.target.grid()?;
-    let output = args.target.objective.unwrap_or(Objective::TargetLoss).output();
-    let (trials, seed) = (args.sim.trials.unwrap_or(32), args.sim.seed);
+    let grid = grid(args)?;
+    let output = args.objective.unwrap_or(Objective::TargetLoss).output();
+    let (trials, seed) = (args.trials.unwrap_or(32), args.seed);
     if trials < 2 {
         return Err(Error::input(format!("--trials {trials}: the bootstrap needs at least 2")));
     }
-    let req = TargetRequest { settings, output, grid, trials, seed };
+    Ok(TargetRequest { settings, output, grid, trials, seed })
+}
+
+/// Runs `tlcheck optimize richness --stage target`.
+pub fn run(args: &RichnessArgs, argv: &[String]) -> Result<i32> {
+    let start = Instant::now();
+    let req = request(args)?;
+    if let Some(shard) = args.shard {
+        let points = target_points(&req, &|i| shard.owns(i), None)?;
+        return write_sweep_shard("optimize richness", argv, shard, start, &points);
+    }
     let bar = progress_bar(req.trials_run() as u64, "gamma2 sweep");
     let answer = target_optimum(&req, Some(&bar));
     bar.finish_and_clear();
-    let answer = answer?;
-    let elapsed = start.elapsed().as_secs_f64();
+    finish(args, &req, answer?, start.elapsed().as_secs_f64())
+}
+
+/// The outputs of the unsharded run from the runs of all its shards.
+pub fn merge(args: &RichnessArgs, points: Vec<SweepPoint>, elapsed: f64) -> Result<i32> {
+    let req = request(args)?;
+    let answer = target_from_points(&req, points)?;
+    finish(args, &req, answer, elapsed)
+}
+
+/// Writes the outputs of a whole run from its answer.
+pub fn finish(args: &RichnessArgs, req: &TargetRequest, answer: TargetAnswer, elapsed: f64) -> Result<i32> {
+    let (output, trials) = (req.output, req.trials);
     if let Some(path) = &args.svg {
         let params = &answer.params;
         let title = format!(
@@ -108,32 +123,62 @@ pub fn run(args: &RichnessArgs) -> Result<i32> {
         );
         write_svg(&figure(&answer, output, title)?, path)?;
     }
+    if let Some(path) = &args.csv {
+        write_file(path, &csv(req, &answer))?;
+    }
     if args.json {
-        outln!("{}", to_json(&json_doc(&req, &answer, elapsed)?)?)?;
+        outln!("{}", to_json(&json_doc(req, &answer, elapsed)?)?)?;
     } else {
-        print_text(&req, &answer, elapsed)?;
+        print_text(req, &answer, elapsed)?;
     }
     Ok(0)
+}
+
+/// The fixed settings: stage, objective, observable, trials and every parameter but gamma2.
+fn settings_doc(req: &TargetRequest, a: &TargetAnswer) -> Result<Value> {
+    let obs = find(JOINT_RICH_GAMMA2.observable)?;
+    let mut s = settings_json(obs.params(), &a.params, SWEPT)?;
+    s.insert("stage".into(), json!("target"));
+    s.insert("objective".into(), json!(req.output));
+    s.insert("observable".into(), json!(JOINT_RICH_GAMMA2.observable));
+    s.insert("trials".into(), json!(req.trials));
+    s.insert("grid".into(), json!({"gamma2": {"lo": req.grid.lo, "hi": req.grid.hi, "n": req.grid.n}}));
+    Ok(Value::Object(s))
 }
 
 /// The JSON document of `--stage target --json`.
 fn json_doc(req: &TargetRequest, a: &TargetAnswer, elapsed: f64) -> Result<Value> {
     let (o, sim, lazy) = (&a.sim.optimum, &a.sim, &a.lazy);
-    let (_, inputs) = without_gamma2(&a.params)?;
-    Ok(json!({
-        "stage": "target", "observable": JOINT_RICH_GAMMA2.observable, "objective": req.output,
-        "gamma2_star": o.gamma1_star.map_or(Value::Null, number), "bounded": o.bounded(),
-        "location": o.location, "loss_at_star": number(o.loss_at_star),
-        "loss_gamma2_zero": {"mean": number(lazy.mean), "se": number(lazy.se)},
-        "ci": sim.ci, "grid": a.gammas, "mean": sim.mean, "se": sim.se,
-        "inputs": inputs, "trials": req.trials, "seed": req.seed, "elapsed_s": elapsed,
-    }))
+    let points = a
+        .gammas
+        .iter()
+        .zip(sim.mean.iter().zip(&sim.se))
+        .map(|(g, (m, s))| {
+            Ok(json!({"at": {"gamma2": g}, req.output: {"mean": num(*m)?, "se": num(*s)?, "trials": req.trials}}))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let payload = json!({
+        "gamma2_star": star_json(o)?, "bounded": o.bounded(), "location": o.location,
+        "loss_at_star": num(o.loss_at_star)?, "loss_gamma2_zero": estimate_json(lazy)?,
+        "ci": ci_json(&sim.ci), "points": points,
+    });
+    Ok(envelope("optimize richness", Some(req.seed), settings_doc(req, a)?, elapsed, payload))
+}
+
+/// CSV rows gamma2,mean,se (the gamma2 = 0 baseline first).
+fn csv(req: &TargetRequest, a: &TargetAnswer) -> String {
+    let mut text = format!("gamma2,{}_mean,{}_se\n0,{},{}\n", req.output, req.output, a.lazy.mean, a.lazy.se);
+    for (g, (m, s)) in a.gammas.iter().zip(a.sim.mean.iter().zip(&a.sim.se)) {
+        text.push_str(&format!("{g},{m},{s}\n"));
+    }
+    text
 }
 
 /// The table of the output per gamma2 (and at gamma2 = 0), gamma2* and its interval.
 fn print_text(req: &TargetRequest, a: &TargetAnswer, elapsed: f64) -> Result<()> {
     let (sim, lazy) = (&a.sim, &a.lazy);
-    let (inputs_text, _) = without_gamma2(&a.params)?;
+    let inputs_text =
+        a.params.to_string().split(' ').filter(|p| !p.starts_with("gamma2=")).collect::<Vec<_>>().join(" ");
     outln!(
         "optimal stage-2 richness gamma2*, simulation of {} ({} minimised, {} trials, seed {}, \
          common random numbers across gamma2, 95% bootstrap CI)",

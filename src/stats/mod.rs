@@ -21,7 +21,7 @@ pub use multiple::{bonferroni_t, holm_reject};
 pub use regression::{LogLogFit, SizeFit, WlsFit, extrapolate_in_size, fit_log_log, wls};
 
 /// A simulated scalar: mean, standard error of the mean, number of independent trials.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Estimate {
     pub mean: f64,
     pub se: f64,
