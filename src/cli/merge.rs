@@ -17,10 +17,10 @@ use crate::analysis::calibration::{ClaimRun, summarise_runs};
 use crate::analysis::phase::{GainRow, TahirRow};
 use crate::analysis::shard::{ShardFile, ShardHeader, check_complete};
 use crate::audit::{ClaimOutcome, audit_exit_code};
+use crate::claim::Claim;
 use crate::error::{Error, Result};
 use crate::optimize::SweepPoint;
 use crate::outcome::Verdict;
-use crate::claim::Claim;
 use crate::report::html::{HtmlClaim, Reproduce, html_claim, html_document};
 use crate::report::{audit_document, audit_row, claim_evidence, claim_json, compose_audit_table};
 

@@ -319,7 +319,7 @@ fn run(cli: Cli, command: &str, argv: &[String]) -> Result<i32> {
         Command::Mutate(args) => mutate::run(&args),
         Command::Experiment { command } => experiment::run(&command),
         Command::Calibrate(args) => calibrate::run(&args),
-        Command::Merge(args) => merge::run(&args, &command),
+        Command::Merge(args) => merge::run(&args, command),
     }
 }
 

@@ -103,9 +103,7 @@ fn esc(text: &str) -> String {
 }
 
 fn summary_row(o: &ClaimOutcome) -> String {
-    let resolution = o
-        .resolution
-        .map_or("-".to_string(), |r| short_resolution(&r.resolution));
+    let resolution = o.resolution.map_or("-".to_string(), |r| short_resolution(&r.resolution));
     format!(
         "<tr{}><td><a href=\"#{}\">{}</a></td><td>{:?}</td><td class=\"{}\">{}</td><td class=\"{}\">{}{}</td>\
          <td>{}</td><td class=\"num\">{:.1} s</td></tr>",
