@@ -377,7 +377,7 @@ impl Collapse {
         let trials = self.sweeps.trials(stage.quick);
         let level = per_interval(stage.alpha, self.free().len());
         let tq = student_quantile(1.0 - level / 2.0, trials.saturating_sub(1) as f64);
-        let (points, resolution) = exponent_points(&d.exponents, tq);
+        let (points, resolution) = exponent_points(&d.exponents, tq, 0.0);
         let rule = Rule {
             kind: RuleKind::Interval,
             family_alpha: stage.alpha,

@@ -295,16 +295,17 @@ pub fn texts(overrides: &[(String, f64)]) -> Vec<(String, String)> {
 
 /// One compared point per exponent (`t`: the Student quantile of the intervals, for the points'
 /// standard errors): a fixed (reference) exponent passes, the others pass when the printed value lies
-/// in the interval. The check's resolution is the largest deviation from the printed value that a
-/// passing free exponent's interval does not exclude, also relative to the rms printed exponent.
-pub fn exponent_points(exponents: &[Exponent], t: f64) -> (Vec<PointOutcome>, Option<Resolution>) {
+/// in the interval widened by `budget` on both sides. The check's resolution is the largest deviation
+/// from the printed value that a passing free exponent's interval (plus the budget) does not exclude,
+/// also relative to the rms printed exponent.
+pub fn exponent_points(exponents: &[Exponent], t: f64, budget: f64) -> (Vec<PointOutcome>, Option<Resolution>) {
     let mut points = Vec::with_capacity(exponents.len());
     let (mut worst, mut sum2, mut free) = (None::<f64>, 0.0, 0);
     for e in exponents {
-        let pass = e.fixed || inside(e.printed, e.ci, 0.0);
+        let pass = e.fixed || inside(e.printed, e.ci, budget);
         let mut p = PointOutcome::exponent(&e.name, e.printed, e.fitted, e.ci, t, pass);
         if !e.fixed {
-            let r = not_excluded(e.printed, e.ci);
+            let r = not_excluded(e.printed, e.ci) + budget;
             p.resolution = Some(r);
             sum2 += e.printed * e.printed;
             free += 1;

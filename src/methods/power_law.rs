@@ -66,6 +66,8 @@ pub fn fit_exponents(logs: &[Vec<f64>], cols: &[&[f64]], weights: &[f64]) -> Res
 pub struct PowerLaw {
     sweeps: Sweeps,
     reason: Option<String>,
+    /// Budget on every exponent: an exponent passes when printed lies within budget of its interval.
+    budget: f64,
 }
 
 impl PowerLaw {
@@ -73,7 +75,8 @@ impl PowerLaw {
         let src = spec.simulated();
         Ok(PowerLaw {
             sweeps: Sweeps::compile(&src, &spec.sweep, cx.statement)?.with_sizes(spec.finite_size.as_ref())?,
-            reason: spec.tolerance.budget_reason.clone(),
+            reason: Some(spec.tolerance.budget_reason.clone()),
+            budget: spec.tolerance.abs,
         })
     }
 
@@ -143,7 +146,7 @@ impl Method for PowerLaw {
         let trials = self.sweeps.trials(stage.quick);
         let level = per_interval(stage.alpha, self.sweeps.sweep.len());
         let tq = student_quantile(1.0 - level / 2.0, trials.saturating_sub(1) as f64);
-        let (points, resolution) = exponent_points(&d.exponents, tq);
+        let (points, resolution) = exponent_points(&d.exponents, tq, self.budget);
         let verdict = if points.iter().all(|p| p.pass) { Verdict::Holds } else { Verdict::Refuted };
         let rule =
             Rule { kind: RuleKind::Interval, family_alpha: stage.alpha, family: points.len(), trials, resamples: None };

@@ -202,8 +202,8 @@ simulated_spec!(
     PowerLawSpec {
         sweep: BTreeMap<String, Vec<f64>>,
         finite_size: Option<SizeScaling>,
-        #[serde(default)]
-        tolerance: Level,
+        /// `abs`: a budget on every exponent (e.g. the model error of the size extrapolation).
+        tolerance: AbsTolerance,
     }
 );
 
