@@ -371,6 +371,10 @@ struct Trained {
 }
 
 /// The moment dynamics S <- E S E^T from `s0` until the stopping rule.
+///
+/// With U = [e0, (0, u)] and Y = S U = [y0, y1], a step is S += Z U^T + U Z^T with
+/// Z = Y C + U (C G C) / 2 and G = U^T Y (2 x 2). S stays exactly symmetric: entries (i, j) and (j, i)
+/// add the same products in commuted order.
 fn train_moments(grad: &SourceGradient, training: &Training, s0: Mat<f64>) -> Result<Trained> {
     let d = s0.nrows() - 1;
     let mut stepper = Stepper::new(training, grad);
@@ -383,53 +387,110 @@ fn train_moments(grad: &SourceGradient, training: &Training, s0: Mat<f64>) -> Re
     };
     let mut beta = Col::<f64>::zeros(d);
     beta_into(&s, &mut beta);
-    let (mut y, mut z) = (Mat::<f64>::zeros(d + 1, 2), Mat::<f64>::zeros(d + 1, 2));
+    let (mut y, mut z) = (Pair::zeros(d + 1), Pair::zeros(d + 1));
     let mut shrink = 1.0;
+    let arch = pulp::Arch::new();
     loop {
         stepper.gradient(&beta)?;
-        let u = &stepper.u;
-        // Y = S U with U = [e0, (0, u)].
-        // S is symmetric, so row i of S is column i: contiguous access.
-        for i in 0..=d {
-            let col = s.col(i);
-            y[(i, 0)] = col[0];
-            y[(i, 1)] = (0..d).map(|j| col[j + 1] * u[j]).sum();
-        }
-        // G = U^T Y (2 x 2, symmetric), then Z = Y C + U (C G C) / 2 and S += Z U^T + U Z^T.
-        let g = [[y[(0, 0)], y[(0, 1)]], [y[(0, 1)], (0..d).map(|j| u[j] * y[(j + 1, 1)]).sum::<f64>()]];
+        let u = col_slice(&stepper.u);
+        y.first.copy_from_slice(s.col_as_slice(0));
+        arch.dispatch(TailProduct { s: &s, u, y1: &mut y.second });
+        let g = [[y.first[0], y.second[0]], [y.second[0], dot(u, &y.second[1..])]];
         let moments = NetMoments { ez2: s[(0, 0)], utmu: g[1][1], trm: (1..=d).map(|i| s[(i, i)]).sum() };
         let Some((c, decay)) = stepper.next(&beta, &moments)? else { break };
-        let u = &stepper.u;
-        let cgc = mul2(&mul2(&c, &g), &c);
-        for i in 0..=d {
-            for k in 0..2 {
-                z[(i, k)] = y[(i, 0)] * c[0][k] + y[(i, 1)] * c[1][k];
-            }
-        }
-        for k in 0..2 {
-            z[(0, k)] += 0.5 * cgc[0][k];
-            for j in 0..d {
-                z[(j + 1, k)] += 0.5 * cgc[1][k] * u[j];
-            }
-        }
-        // S += Z U^T + U Z^T, column by column; U's columns are e0 and (0, u).
-        for j in 0..=d {
-            let (u0j, u1j) = if j == 0 { (1.0, 0.0) } else { (0.0, u[j - 1]) };
-            let (z0j, z1j) = (z[(j, 0)], z[(j, 1)]);
-            let mut col = s.col_mut(j);
-            col[0] += z[(0, 0)] * u0j + z[(0, 1)] * u1j + z0j;
-            for i in 1..=d {
-                col[i] += z[(i, 0)] * u0j + z[(i, 1)] * u1j + u[i - 1] * z1j;
-            }
-        }
-        if decay != 1.0 {
-            s *= decay * decay;
-            shrink *= decay * decay;
-        }
+        let u = col_slice(&stepper.u);
+        z.combine(&y, &c, &mul2(&mul2(&c, &g), &c), u);
+        arch.dispatch(SymmetricUpdate { s: &mut s, z: &z, u, scale: decay * decay });
+        shrink *= decay * decay;
         beta_into(&s, &mut beta);
     }
     let m = Mat::from_fn(d, d, |i, j| s[(i + 1, j + 1)]);
     Ok(Trained { beta, m, ez2: s[(0, 0)], steps: stepper.steps, shrink })
+}
+
+/// Two columns of length d + 1 (the d + 1 x 2 matrices Y and Z of [`train_moments`]).
+struct Pair {
+    first: Vec<f64>,
+    second: Vec<f64>,
+}
+
+impl Pair {
+    fn zeros(n: usize) -> Pair {
+        Pair { first: vec![0.0; n], second: vec![0.0; n] }
+    }
+
+    /// Z = Y C + U (C G C) / 2 with U = [e0, (0, u)], `cgc` = C G C.
+    fn combine(&mut self, y: &Pair, c: &[[f64; 2]; 2], cgc: &[[f64; 2]; 2], u: &[f64]) {
+        for (k, zk) in [&mut self.first, &mut self.second].into_iter().enumerate() {
+            for ((z, &a), &b) in zk.iter_mut().zip(&y.first).zip(&y.second) {
+                *z = a * c[0][k] + b * c[1][k];
+            }
+            zk[0] += 0.5 * cgc[0][k];
+            for (z, &uj) in zk[1..].iter_mut().zip(u) {
+                *z += 0.5 * cgc[1][k] * uj;
+            }
+        }
+    }
+}
+
+/// y1 = S[:, 1..] u as axpys over the columns of S: entry i sums j = 0..d in order, the dot product of
+/// row i with u (S is symmetric), but the d + 1 sums run side by side and vectorise. Run through
+/// [`pulp::Arch::dispatch`] so the loop is compiled for the machine's widest vector unit.
+struct TailProduct<'a> {
+    s: &'a Mat<f64>,
+    u: &'a [f64],
+    y1: &'a mut [f64],
+}
+
+impl pulp::WithSimd for TailProduct<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.y1.fill(0.0);
+        for (j, &uj) in self.u.iter().enumerate() {
+            for (y, &sij) in self.y1.iter_mut().zip(self.s.col_as_slice(j + 1)) {
+                *y += sij * uj;
+            }
+        }
+    }
+}
+
+/// S <- (S + Z U^T + U Z^T) scale, column by column (U's columns are e0 and (0, u); `scale` is the
+/// weight-decay factor, exactly 1 without weight decay). Dispatched as [`TailProduct`].
+struct SymmetricUpdate<'a> {
+    s: &'a mut Mat<f64>,
+    z: &'a Pair,
+    u: &'a [f64],
+    scale: f64,
+}
+
+impl pulp::WithSimd for SymmetricUpdate<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let (z, u, scale) = (self.z, self.u, self.scale);
+        for j in 0..self.s.ncols() {
+            let (u0j, u1j) = if j == 0 { (1.0, 0.0) } else { (0.0, u[j - 1]) };
+            let (z0j, z1j) = (z.first[j], z.second[j]);
+            let col = self.s.col_as_slice_mut(j);
+            col[0] = (col[0] + (z.first[0] * u0j + z.second[0] * u1j + z0j)) * scale;
+            for (((c, &a), &b), &ui) in col[1..].iter_mut().zip(&z.first[1..]).zip(&z.second[1..]).zip(u) {
+                *c = (*c + (a * u0j + b * u1j + ui * z1j)) * scale;
+            }
+        }
+    }
+}
+
+/// The entries of a column vector as a slice.
+fn col_slice(c: &Col<f64>) -> &[f64] {
+    c.try_as_col_major().expect("an owned column is contiguous").as_slice()
+}
+
+/// Sum of a_i b_i in order.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn mul2(a: &[[f64; 2]; 2], b: &[[f64; 2]; 2]) -> [[f64; 2]; 2] {
