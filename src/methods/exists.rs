@@ -6,16 +6,21 @@
 //! the claim holds when at least one is significant ([`crate::decide::exists`]). With a declared
 //! symmetry, the paired change of the output under x -> 2x is reported at the point of largest z: a
 //! follow-up cell, planned once the first samples name that point.
+//!
+//! With at least 32 trials the check is sequential ([`crate::engine::stage`]): it looks at 1/4, 1/2
+//! and all of its trials, each look at alpha / 3, and stops at the first look that holds or refutes.
+//! The significant points then map the region as far as that look resolves it.
 
 use super::Context;
 use super::order::{column_seed, scaled, texts};
 use crate::decide::exists::{exceedance_p, exceedance_z, significant, verdict};
 use crate::decide::regime::classify_thresholds;
 use crate::engine::plan::{Point, Settings, grid_points, output_of};
+use crate::engine::stage::{LOOKS, MIN_STAGE_TRIALS};
 use crate::engine::{Cell, Decision, Drawn, Method, Precision, Stage, Worst};
 use crate::error::{Error, Result};
 use crate::outcome::details::{ExistsDetails, Invariance};
-use crate::outcome::{Coords, Details, FiniteSize, PointOutcome, Rule, RuleKind, coords};
+use crate::outcome::{Coords, Details, FiniteSize, PointOutcome, Rule, RuleKind, Verdict, coords};
 use crate::spec::{ExistsSpec, Relation};
 use crate::stats::{Estimate, student_quantile};
 
@@ -76,9 +81,10 @@ impl Exists {
         if quick { self.quick_trials } else { self.trials }
     }
 
-    fn cell(&self, point: &[(String, String)], precision: &Precision) -> Result<Cell> {
-        let seed = column_seed(precision.seed, self.settings.observable().name());
-        self.settings.cell(point, precision.quick, self.trials(precision.quick), seed)
+    /// A grid point's cell with the trials of this look.
+    fn cell(&self, point: &[(String, String)], stage: &Stage) -> Result<Cell> {
+        let seed = column_seed(stage.seed, self.settings.observable().name());
+        self.settings.cell(point, stage.quick, stage.trials(self.trials(stage.quick)), seed)
     }
 
     /// The mean output at every grid point, and its z against the bound.
@@ -113,8 +119,14 @@ impl Exists {
 }
 
 impl Method for Exists {
-    fn plan(&self, precision: &Stage) -> Result<Vec<Cell>> {
-        self.points.iter().map(|p| self.cell(p, precision)).collect()
+    fn plan(&self, stage: &Stage) -> Result<Vec<Cell>> {
+        self.points.iter().map(|p| self.cell(p, stage)).collect()
+    }
+
+    /// Sequential when the trials allow: a look stops the check once some point is significant
+    /// (holds) or every point is significantly at or below the bound (refuted).
+    fn looks(&self, precision: &Precision) -> usize {
+        if self.trials(precision.quick) >= 4 * MIN_STAGE_TRIALS { LOOKS } else { 1 }
     }
 
     /// The base point under the symmetry (factor 2) at the grid point of largest z.
@@ -166,12 +178,14 @@ impl Method for Exists {
             kind: RuleKind::Holm,
             family_alpha: precision.alpha,
             family: points.len(),
-            trials: self.trials(precision.quick),
+            trials: precision.trials(self.trials(precision.quick)),
             resamples: None,
         };
         let finite_size = FiniteSize::NotApplicable { reason: self.reason.clone() };
+        let verdict = verdict(&flags, &zs, precision.alpha);
         Ok(Decision {
-            verdict: Some((verdict(&flags, &zs, precision.alpha), None)),
+            settled: verdict != Verdict::Inconclusive,
+            verdict: Some((verdict, None)),
             worst: Worst::At(best),
             ..Decision::new(rule, points, finite_size, details)
         })
