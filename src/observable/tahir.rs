@@ -8,7 +8,7 @@ use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::Rng;
 use crate::sim::sample_count;
 use crate::sim::tahir::{
-    Config, Data, Method, Pretrained, Procedure, Source, Streams, Target, beta_s, gd, pretrain,
+    Config, Data, Method, Pretrained, Procedure, Source, Streams, Target, beta_s, exact, gd, pretrain,
     projector_transfer_mean, relu, streams, student, train_target,
 };
 
@@ -317,6 +317,14 @@ impl TransferRunner {
 fn fast_paths(cfg: &Config, procedure: Procedure, s: &Streams, data: &Data) -> Result<[f64; 3]> {
     let cfg = exact_twin(cfg);
     let pre = pretrain(&cfg, &mut s.pre.clone())?;
+    if procedure == Procedure::Finetune {
+        // One factorisation of the target Gram matrix serves all three fits.
+        let rows = exact::RowSpace::new(&data.x)?;
+        let scratch = rows.min_norm(&data.y, None);
+        let closest = rows.min_norm(&data.y, Some(&pre.beta));
+        let balanced = exact::balanced(&rows, &scratch, &closest, &pre.beta, cfg.depth);
+        return Ok([&scratch, &closest, &balanced].map(|b| cfg.target.risk(b)));
+    }
     let risk =
         |cfg: &Config, p: Procedure| Ok::<f64, Error>(train_target(cfg, p, &pre, data, &mut s.init.clone())?.risk);
     let balanced = Config { method: Method::Balanced, ..cfg };

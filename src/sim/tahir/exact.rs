@@ -9,31 +9,48 @@
 //! - Linear transfer on rank-one features F = X v u^T (|u| = 1) is the 1-D regression of y on
 //!   z = X v: beta = v z^T y / (z^T z + n lambda).
 
-use faer::linalg::solvers::Solve;
+use faer::linalg::solvers::{Llt, Solve};
 use faer::{Col, Mat, Side};
 
 use crate::error::{Error, Result};
 
+/// Cholesky factor of the smaller Gram matrix of X (X X^T for n < d, else X^T X), shared by the
+/// min-norm / least-squares solves on the same inputs.
+pub struct RowSpace<'a> {
+    x: &'a Mat<f64>,
+    llt: Llt<f64>,
+}
+
+impl<'a> RowSpace<'a> {
+    /// Factors the Gram matrix of `x`.
+    pub fn new(x: &'a Mat<f64>) -> Result<RowSpace<'a>> {
+        let (gram, what) =
+            if x.nrows() < x.ncols() { (x * x.transpose(), "X X^T") } else { (x.transpose() * x, "X^T X") };
+        let llt = gram.llt(Side::Lower).map_err(|e| Error::numerical(format!("{what}: {e:?}")))?;
+        Ok(RowSpace { x, llt })
+    }
+
+    /// Whether n < d (interpolation; else least squares).
+    pub fn interpolates(&self) -> bool {
+        self.x.nrows() < self.x.ncols()
+    }
+
+    /// Interpolator closest to `prior` (None = 0) for n < d; least squares for n >= d.
+    pub fn min_norm(&self, y: &Col<f64>, prior: Option<&Col<f64>>) -> Col<f64> {
+        let x = self.x;
+        if !self.interpolates() {
+            return self.llt.solve(x.transpose() * y);
+        }
+        match prior {
+            Some(p) => x.transpose() * self.llt.solve(y - x * p) + p,
+            None => x.transpose() * self.llt.solve(y),
+        }
+    }
+}
+
 /// Interpolator closest to `prior` (None = 0) for n < d; least squares for n >= d.
 pub fn min_norm(x: &Mat<f64>, y: &Col<f64>, prior: Option<&Col<f64>>) -> Result<Col<f64>> {
-    let (n, d) = (x.nrows(), x.ncols());
-    if n < d {
-        let r = match prior {
-            Some(p) => y - x * p,
-            None => y.clone(),
-        };
-        let gram = x * x.transpose();
-        let llt = gram.llt(Side::Lower).map_err(|e| Error::numerical(format!("X X^T: {e:?}")))?;
-        let beta = x.transpose() * llt.solve(&r);
-        Ok(match prior {
-            Some(p) => beta + p,
-            None => beta,
-        })
-    } else {
-        let gram = x.transpose() * x;
-        let llt = gram.llt(Side::Lower).map_err(|e| Error::numerical(format!("X^T X: {e:?}")))?;
-        Ok(llt.solve(x.transpose() * y))
-    }
+    Ok(RowSpace::new(x)?.min_norm(y, prior))
 }
 
 /// Linear transfer along the feature direction `v`: beta = b v with b = z^T y/(z^T z + n lambda), z = X v.
@@ -61,17 +78,23 @@ pub fn feature(beta_pre: &Col<f64>, depth: usize) -> Col<f64> {
 /// |u|^2 = c^2 reads |beta_sc|^2 / q^(L-1) + A = q with q = c^2, A = |(I - P) u_0|^2. With s = |prior|^(1/L)
 /// (u_0 = prior s^(1-L), c_0 = s): beta = beta_sc + (q/s^2)^((L-1)/2) (I - P) prior.
 pub fn balanced_finetune(x: &Mat<f64>, y: &Col<f64>, prior: &Col<f64>, depth: usize) -> Result<Col<f64>> {
-    let scratch = min_norm(x, y, None)?;
+    let rows = RowSpace::new(x)?;
+    Ok(balanced(&rows, &rows.min_norm(y, None), &rows.min_norm(y, Some(prior)), prior, depth))
+}
+
+/// [`balanced_finetune`] from the min-norm interpolator `scratch` and the interpolator `closest` to
+/// `prior` on the same data (`rows`): (I - P) prior = closest - scratch.
+pub fn balanced(rows: &RowSpace, scratch: &Col<f64>, closest: &Col<f64>, prior: &Col<f64>, depth: usize) -> Col<f64> {
     let m = prior.norm_l2();
-    if x.nrows() >= x.ncols() || m == 0.0 {
-        return Ok(scratch);
+    if !rows.interpolates() || m == 0.0 {
+        return scratch.clone();
     }
-    let null = min_norm(x, y, Some(prior))? - &scratch;
+    let null = closest - scratch;
     let l = depth as f64;
     let s2 = m.powf(2.0 / l);
     let a = null.squared_norm_l2() * s2 / (m * m);
     let q = balanced_scale(a, scratch.squared_norm_l2(), depth);
-    Ok(scratch + null * (q / s2).powf((l - 1.0) / 2.0))
+    scratch + null * (q / s2).powf((l - 1.0) / 2.0)
 }
 
 /// The root q >= a of q^(L-1) (q - a) = b (a, b >= 0), by bisection: the left side increases from 0 at

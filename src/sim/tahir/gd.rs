@@ -4,7 +4,10 @@
 //! Losses: population source loss (1/2)|beta - beta_s|^2, or data loss (1/(2n))|X beta - y|^2
 //! (+ (lambda/2)|w|^2 when only the last layer trains). With g the gradient with respect to the
 //! end-to-end vector beta, the gradient of W_k is a_k b_k^T with a_1 = g, a_{k+1} = W_k^T a_k and
-//! b_k = W_{k+1} ... W_{L-1} w: every step is O(L d^2 + n d) and allocation-free.
+//! b_k = W_{k+1} ... W_{L-1} w. Both losses are quadratic in beta with gradient g = Q (lambda u - c),
+//! u = Q^T beta, in the eigenbasis Q (d x r, r = min(n, d); identity for the population loss) of the
+//! Gram matrix X^T X / n: g lies in span Q, so W_1 moves only there and is trained as A^T = W_1^T Q
+//! (d x r, stored so that its columns are long). Every step is then O((L - 2) d^2 + r d) and allocation-free.
 //! Stopping rule: the end-to-end gradient norm |g| (last layer alone: the end-to-end velocity
 //! |W_1 ... W_{L-1} grad_w|, ridge included) below `tol`, or `max_steps`
 //! reached (then `converged` is false and the run is reported as such).
@@ -99,14 +102,81 @@ impl Net {
     }
 }
 
+/// The loss in eigen-coordinates: with the Gram matrix G = Q diag(lambda) Q^T (Q orthonormal, d x r;
+/// the identity for the population loss), the gradient in beta is g = Q h with h = lambda u - c,
+/// u = Q^T beta, c = Q^T X^T y / n (the teacher for the population loss), and |g| = |h|.
+struct Quadratic {
+    /// Q, or None for the identity (population loss).
+    basis: Option<Mat<f64>>,
+    lambda: Col<f64>,
+    c: Col<f64>,
+}
+
+impl Quadratic {
+    /// Eigendecomposition of the smaller Gram matrix: X^T X / n = V diag(lambda) V^T (Q = V) when n >= d,
+    /// else X X^T / n = V diag(lambda) V^T and Q = X^T V diag(n lambda)^(-1/2) spans row(X).
+    fn new(loss: &Loss) -> Result<Quadratic> {
+        let (x, y) = match loss {
+            Loss::Population(t) => {
+                return Ok(Quadratic { basis: None, lambda: Col::from_fn(t.nrows(), |_| 1.0), c: (*t).clone() });
+            }
+            Loss::Data { x, y } => (*x, *y),
+        };
+        let n = x.nrows() as f64;
+        let wide = x.nrows() < x.ncols();
+        let gram = (if wide { x * x.transpose() } else { x.transpose() * x }) * (1.0 / n);
+        let evd = gram
+            .self_adjoint_eigen(faer::Side::Lower)
+            .map_err(|e| Error::numerical(format!("eigendecomposition of the Gram matrix: {e:?}")))?;
+        let lambda = evd.S().column_vector().to_owned();
+        let basis = if wide {
+            if lambda.iter().any(|&l| l <= 0.0 || !l.is_finite()) {
+                return Err(Error::numerical("the target inputs are rank-deficient"));
+            }
+            let mut q = x.transpose() * evd.U();
+            for (col, l) in q.col_iter_mut().zip(lambda.iter()) {
+                let s = 1.0 / (n * l).sqrt();
+                col.iter_mut().for_each(|v| *v *= s);
+            }
+            q
+        } else {
+            evd.U().to_owned()
+        };
+        let c = basis.transpose() * (x.transpose() * y) * (1.0 / n);
+        Ok(Quadratic { basis: Some(basis), lambda, c })
+    }
+
+    /// Largest eigenvalue of the Gram matrix (1 for the population loss).
+    fn top(&self) -> f64 {
+        self.lambda.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// A^T = W^T Q (d x r).
+    fn project(&self, w: &Mat<f64>) -> Mat<f64> {
+        match &self.basis {
+            Some(q) => w.transpose() * q,
+            None => w.transpose().to_owned(),
+        }
+    }
+
+    /// W + Q (A - A_0) from A^T and A_0^T: every update of W_1 lies in the span of Q, so this is W_1
+    /// after training.
+    fn restore(&self, w: &mut Mat<f64>, at: &Mat<f64>, at0: &Mat<f64>) {
+        match &self.basis {
+            Some(q) => matmul(w.as_mut(), Accum::Add, q, (at - at0).transpose(), 1.0, Par::Seq),
+            None => w.copy_from(at.transpose()),
+        }
+    }
+}
+
 /// Reusable buffers of one training run.
 struct Work {
     /// b_k for every hidden layer k (b_{L-1} = w).
     right: Vec<Col<f64>>,
-    /// a_k for every layer (a_L = gradient of w).
+    /// h (r entries), then a_k for the layers above W_1 (a_L = gradient of w).
     left: Vec<Col<f64>>,
-    beta: Col<f64>,
-    resid: Col<f64>,
+    /// u = Q^T beta.
+    u: Col<f64>,
     /// Two buffers for M grad_w (last layer alone).
     tmp: [Col<f64>; 2],
 }
@@ -115,69 +185,72 @@ struct Work {
 pub fn train(net: &mut Net, loss: &Loss, what: Trainable, settings: &Settings) -> Result<Fit> {
     let d = net.last.nrows();
     let depth = net.hidden.len() + 1;
-    let (lam_max, n) = match loss {
-        Loss::Population(_) => (1.0, 0),
-        Loss::Data { x, .. } => (super::top_eigenvalue(x)?, x.nrows()),
-    };
+    let quad = Quadratic::new(loss)?;
+    let r = quad.lambda.nrows();
     let mut work = Work {
         right: vec![Col::zeros(d); depth - 1],
-        left: vec![Col::zeros(d); depth],
-        beta: Col::zeros(d),
-        resid: Col::zeros(n),
+        left: [vec![Col::zeros(r)], vec![Col::zeros(d); depth - 1]].concat(),
+        u: Col::zeros(r),
         tmp: [Col::zeros(d), Col::zeros(d)],
     };
-    // Curvature bound: L lambda_max s^(2(L-1)/L) with s = max(1, |beta|) over the run for all layers;
-    // sigma_1(M)^2 lambda_max + lambda for the last layer alone (M frozen).
-    let step = match what {
+    let step = step_size(net, loss, &quad, what, settings)?;
+    let at0 = quad.project(&net.hidden[0]);
+    let mut at = at0.clone();
+    let mut fit = Fit { steps: settings.max_steps, converged: false };
+    for steps in 0..settings.max_steps {
+        let gnorm = gradient(net, &at, &quad, what, &mut work);
+        if !gnorm.is_finite() {
+            return Err(Error::numerical(format!("gradient descent diverged at step {steps}")));
+        }
+        if gnorm < settings.tol {
+            fit = Fit { steps, converged: true };
+            break;
+        }
+        apply(net, &mut at, what, &work, step);
+    }
+    if what == Trainable::All {
+        quad.restore(&mut net.hidden[0], &at, &at0);
+    }
+    Ok(fit)
+}
+
+/// Curvature bound: L lambda_max s^(2(L-1)/L) with s = max(1, |beta|) over the run for all layers;
+/// sigma_1(M)^2 lambda_max + lambda for the last layer alone (M frozen). The step is eta over it.
+fn step_size(net: &Net, loss: &Loss, quad: &Quadratic, what: Trainable, settings: &Settings) -> Result<f64> {
+    let lam_max = quad.top();
+    Ok(match what {
         Trainable::All => {
             let scale = match loss {
                 Loss::Population(t) => t.squared_norm_l2().max(1.0),
-                Loss::Data { y, .. } => (y.squared_norm_l2() / n as f64).max(1.0),
+                Loss::Data { y, .. } => (y.squared_norm_l2() / y.nrows() as f64).max(1.0),
             };
-            settings.eta / (depth as f64 * lam_max * scale)
+            settings.eta / ((net.hidden.len() + 1) as f64 * lam_max * scale)
         }
         Trainable::Last { lambda } => {
             let top = net.representation().singular_values().map_err(|e| Error::numerical(format!("{e:?}")))?;
             let s = top.iter().copied().fold(0.0, f64::max);
             settings.eta / (s * s * lam_max + lambda)
         }
-    };
-    for steps in 0..settings.max_steps {
-        let gnorm = gradient(net, loss, what, &mut work);
-        if !gnorm.is_finite() {
-            return Err(Error::numerical(format!("gradient descent diverged at step {steps}")));
-        }
-        if gnorm < settings.tol {
-            return Ok(Fit { steps, converged: true });
-        }
-        apply(net, what, &work, step);
-    }
-    Ok(Fit { steps: settings.max_steps, converged: false })
+    })
 }
 
-/// Fills the work buffers with the layer factors of the gradient; returns its norm (end to end for
-/// all layers, of w for the last layer alone).
-fn gradient(net: &Net, loss: &Loss, what: Trainable, work: &mut Work) -> f64 {
+/// Fills the work buffers with the layer factors of the gradient (W_1 as `at` = W_1^T Q); returns its
+/// norm (end to end for all layers, of w for the last layer alone).
+fn gradient(net: &Net, at: &Mat<f64>, quad: &Quadratic, what: Trainable, work: &mut Work) -> f64 {
     let l1 = net.hidden.len();
     work.right[l1 - 1].copy_from(&net.last);
     for k in (0..l1 - 1).rev() {
         let (lo, hi) = work.right.split_at_mut(k + 1);
         matmul(lo[k].as_mat_mut(), Accum::Replace, &net.hidden[k + 1], hi[0].as_mat(), 1.0, Par::Seq);
     }
-    matmul(work.beta.as_mat_mut(), Accum::Replace, &net.hidden[0], work.right[0].as_mat(), 1.0, Par::Seq);
-    match loss {
-        Loss::Population(t) => {
-            work.left[0].copy_from(&work.beta);
-            work.left[0] -= *t;
-        }
-        Loss::Data { x, y } => {
-            matmul(work.resid.as_mat_mut(), Accum::Replace, *x, work.beta.as_mat(), 1.0, Par::Seq);
-            work.resid -= *y;
-            let scale = 1.0 / x.nrows() as f64;
-            matmul(work.left[0].as_mat_mut(), Accum::Replace, x.transpose(), work.resid.as_mat(), scale, Par::Seq);
-        }
+    matmul(work.u.as_mat_mut(), Accum::Replace, at.transpose(), work.right[0].as_mat(), 1.0, Par::Seq);
+    let h = &mut work.left[0];
+    for (((h, u), l), c) in h.iter_mut().zip(work.u.iter()).zip(quad.lambda.iter()).zip(quad.c.iter()) {
+        *h = l * u - c;
     }
-    for k in 0..l1 {
+    let (lo, hi) = work.left.split_at_mut(1);
+    matmul(hi[0].as_mat_mut(), Accum::Replace, at, lo[0].as_mat(), 1.0, Par::Seq);
+    for k in 1..l1 {
         let (lo, hi) = work.left.split_at_mut(k + 1);
         matmul(hi[0].as_mat_mut(), Accum::Replace, net.hidden[k].transpose(), lo[k].as_mat(), 1.0, Par::Seq);
     }
@@ -198,19 +271,16 @@ fn gradient(net: &Net, loss: &Loss, what: Trainable, work: &mut Work) -> f64 {
     }
 }
 
-/// One step: W_k -= step a_k b_k^T (all layers), w -= step a_L.
-fn apply(net: &mut Net, what: Trainable, work: &Work, step: f64) {
+/// One step: A^T -= step b_1 h^T, W_k -= step a_k b_k^T (all layers), w -= step a_L.
+fn apply(net: &mut Net, at: &mut Mat<f64>, what: Trainable, work: &Work, step: f64) {
     let l1 = net.hidden.len();
     if what == Trainable::All {
-        for k in 0..l1 {
-            matmul(
-                net.hidden[k].as_mut(),
-                Accum::Add,
-                work.left[k].as_mat(),
-                work.right[k].as_mat().transpose(),
-                -step,
-                Par::Seq,
-            );
+        let rank_one = |w: &mut Mat<f64>, left: &Col<f64>, right: &Col<f64>| {
+            matmul(w.as_mut(), Accum::Add, left.as_mat(), right.as_mat().transpose(), -step, Par::Seq);
+        };
+        rank_one(at, &work.right[0], &work.left[0]);
+        for k in 1..l1 {
+            rank_one(&mut net.hidden[k], &work.left[k], &work.right[k]);
         }
     }
     for (w, g) in net.last.iter_mut().zip(work.left[l1].iter()) {

@@ -119,17 +119,6 @@ pub fn source_data(rng: &mut Rng, d: usize, source: Source) -> Option<Data> {
     }
 }
 
-/// Largest eigenvalue of X^T X / n (from the smaller of the two Gram matrices); sets
-/// gradient-descent step sizes.
-pub fn top_eigenvalue(x: &Mat<f64>) -> Result<f64> {
-    let n = x.nrows() as f64;
-    let gram = if x.nrows() < x.ncols() { x * x.transpose() } else { x.transpose() * x };
-    let eig = gram
-        .self_adjoint_eigenvalues(faer::Side::Lower)
-        .map_err(|e| Error::numerical(format!("eigenvalues of the Gram matrix: {e:?}")))?;
-    Ok(eig.iter().copied().fold(0.0, f64::max) / n)
-}
-
 /// Independent generators of one trial: pre-training, target data, scratch initialisation. Exact and
 /// gradient-descent runs of the same trial seed then see the same data (common random numbers).
 pub struct Streams {
