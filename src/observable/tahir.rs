@@ -477,6 +477,28 @@ const STUDENT_OUTPUTS: &[OutputSpec] = &[
     },
 ];
 
+/// Which outputs a student trial computes (the others are left unwritten).
+struct Wanted {
+    lt: bool,
+    scratch: bool,
+    fraction: bool,
+    source_loss: bool,
+    span: bool,
+}
+
+impl Wanted {
+    fn new(read: &[&str]) -> Wanted {
+        let has = |name: &str| read.contains(&name);
+        Wanted {
+            lt: has("lt_error"),
+            scratch: has("scratch_error"),
+            fraction: has("fraction"),
+            source_loss: has("source_loss"),
+            span: has("span_fraction"),
+        }
+    }
+}
+
 struct StudentRunner {
     d: usize,
     m: usize,
@@ -489,9 +511,12 @@ struct StudentRunner {
     lr: f64,
     ridge: f64,
     n_test: usize,
+    wanted: Wanted,
 }
 
 impl TrialRunner for StudentRunner {
+    /// Every random number is drawn whatever is wanted (the two initialisations before any training,
+    /// which draws none), so an output has the same value whichever others are computed.
     fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         let w = relu::teacher(rng, self.d, self.m);
         let kept = self.m - self.removed;
@@ -499,13 +524,24 @@ impl TrialRunner for StudentRunner {
         let (x, y) = student::teacher_data(rng, &w, self.m, self.n);
         let (xt, yt) = student::teacher_data(rng, &w, self.m, self.n_test);
         let mut pre = student::Student::init(rng, self.d, self.width);
-        out[3] = student::train(&mut pre, &xs, &ys, self.lr, self.steps);
-        out[0] = student::linear_transfer_error(&pre, &x, &y, self.ridge, &xt, &yt)?;
-        out[4] = student::span_fraction(&pre, &w)?;
         let mut scratch = student::Student::init(rng, self.d, self.width);
-        student::train(&mut scratch, &x, &y, self.lr, self.scratch_steps);
-        out[1] = student::relative_error(&scratch.predict(&xt), &yt);
-        out[2] = relu::projection_fraction(&w, self.removed)?;
+        let want = &self.wanted;
+        if want.lt || want.source_loss || want.span {
+            out[3] = student::train(&mut pre, &xs, &ys, self.lr, self.steps);
+        }
+        if want.lt {
+            out[0] = student::linear_transfer_error(&pre, &x, &y, self.ridge, &xt, &yt)?;
+        }
+        if want.span {
+            out[4] = student::span_fraction(&pre, &w)?;
+        }
+        if want.scratch {
+            student::train(&mut scratch, &x, &y, self.lr, self.scratch_steps);
+            out[1] = student::relative_error(&scratch.predict(&xt), &yt);
+        }
+        if want.fraction {
+            out[2] = relu::projection_fraction(&w, self.removed)?;
+        }
         Ok(())
     }
 }
@@ -527,7 +563,11 @@ impl Observable for ReluStudent {
     fn outputs(&self) -> &'static [OutputSpec] {
         STUDENT_OUTPUTS
     }
-    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+    fn prepare(&self, params: &ParamSet, seed: u64) -> Result<Box<dyn TrialRunner>> {
+        let all: Vec<&str> = STUDENT_OUTPUTS.iter().map(|o| o.name).collect();
+        self.prepare_reading(params, seed, &all)
+    }
+    fn prepare_reading(&self, params: &ParamSet, _seed: u64, read: &[&str]) -> Result<Box<dyn TrialRunner>> {
         let (d, m, mu) = (params.size("d")?, params.size("m")?, params.num("mu")?);
         let r = mu * m as f64;
         if (r - r.round()).abs() > 1e-9 * m as f64 {
@@ -552,6 +592,7 @@ impl Observable for ReluStudent {
             lr: params.num("lr")?,
             ridge: params.num("ridge")?,
             n_test,
+            wanted: Wanted::new(read),
         }))
     }
 }
