@@ -3,6 +3,8 @@
 //! (`tahir.relu_projection`). Note gamma = n/d is a data ratio here.
 
 use super::{Observable, OutputSpec, TrialRunner, check_memory};
+use faer::{Col, Mat};
+
 use crate::error::{Error, Result};
 use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::Rng;
@@ -454,6 +456,12 @@ const STUDENT_PARAMS: &[ParamSpec] = &[
         "full-batch GD steps of scratch training (0: scratch_error of the untrained student)",
     ),
     spec("lr", Kind::Real("(0, 100]"), "0.5", "mean-field learning rate (per-parameter step lr N dL/dtheta)"),
+    spec(
+        "float",
+        Kind::Choice(&["f64", "f32"]),
+        "f64",
+        "arithmetic of the gradient-descent training (f32: twice the matrix-product throughput)",
+    ),
     spec("ridge", Kind::Real("[0, 10]"), "1e-4", "ridge of the linear-transfer readout (0: least squares / min-norm)"),
     spec("n_test", Kind::Count(1, 1_000_000), "2000", "fresh test samples of the relative errors"),
 ];
@@ -509,9 +517,21 @@ struct StudentRunner {
     steps: usize,
     scratch_steps: usize,
     lr: f64,
+    f32: bool,
     ridge: f64,
     n_test: usize,
     wanted: Wanted,
+}
+
+impl StudentRunner {
+    /// Gradient descent for `steps` steps in the configured float; the final training loss.
+    fn train(&self, s: &mut student::Student, x: &Mat<f64>, y: &Col<f64>, steps: usize) -> f64 {
+        if self.f32 {
+            student::train_in::<f32>(s, x, y, self.lr, steps)
+        } else {
+            student::train_in::<f64>(s, x, y, self.lr, steps)
+        }
+    }
 }
 
 impl TrialRunner for StudentRunner {
@@ -527,7 +547,7 @@ impl TrialRunner for StudentRunner {
         let mut scratch = student::Student::init(rng, self.d, self.width);
         let want = &self.wanted;
         if want.lt || want.source_loss || want.span {
-            out[3] = student::train(&mut pre, &xs, &ys, self.lr, self.steps);
+            out[3] = self.train(&mut pre, &xs, &ys, self.steps);
         }
         if want.lt {
             out[0] = student::linear_transfer_error(&pre, &x, &y, self.ridge, &xt, &yt)?;
@@ -536,7 +556,7 @@ impl TrialRunner for StudentRunner {
             out[4] = student::span_fraction(&pre, &w)?;
         }
         if want.scratch {
-            student::train(&mut scratch, &x, &y, self.lr, self.scratch_steps);
+            self.train(&mut scratch, &x, &y, self.scratch_steps);
             out[1] = student::relative_error(&scratch.predict(&xt), &yt);
         }
         if want.fraction {
@@ -552,7 +572,7 @@ impl Observable for ReluStudent {
     }
     fn doc(&self) -> &'static str {
         "Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x) against a teacher of m* unit \
-         neurons; the source teacher drops a fraction mu of them. Full-batch GD (f64) pre-training on n_source \
+         neurons; the source teacher drops a fraction mu of them. Full-batch GD (f64, or f32) pre-training on n_source \
          source samples, then linear transfer (readout refitted on n target samples) versus scratch training on \
          the same n samples; relative test errors, and the target's part outside the span of the teacher's source \
          neurons (fraction) and of the pre-trained student's features (span_fraction)."
@@ -590,6 +610,7 @@ impl Observable for ReluStudent {
             steps: params.size("steps")?,
             scratch_steps: params.size("scratch_steps")?,
             lr: params.num("lr")?,
+            f32: params.text("float")? == "f32",
             ridge: params.num("ridge")?,
             n_test,
             wanted: Wanted::new(read),
