@@ -1,6 +1,6 @@
 //! Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x), x ~ N(0, I_d), trained
-//! by full-batch gradient descent (in f64, or f32: [`train_in`]) on L = (1/2n) sum_k (f(x_k) - y_k)^2 with the mean-field
-//! step (learning rate times N per parameter): a_i -= lr (1/n) sum_k r_k relu(h_ki),
+//! by full-batch gradient descent (in f64, or f32: [`train_in`]) on L = (1/2n) sum_k (f(x_k) - y_k)^2
+//! with the mean-field step (learning rate times N per parameter): a_i -= lr (1/n) sum_k r_k relu(h_ki),
 //! v_i -= lr a_i (1/n) sum_k r_k 1(h_ki > 0) x_k, r = f - y, h = X V. Initialisation: v_i unit
 //! random, a_i standard normal. The teacher is relu::teacher's f_t(x) = (1/m) sum_j relu(w_j . x).
 
