@@ -117,6 +117,12 @@ fn student_train(b: Bencher) {
     bench_student(b, student::train);
 }
 
+/// The same loop in f32 (`tahir.relu_student` with float = f32).
+#[divan::bench(sample_count = 10)]
+fn student_train_f32(b: Bencher) {
+    bench_student(b, student::train_in::<f32>);
+}
+
 #[divan::bench(sample_count = 10)]
 fn student_train_reference(b: Bencher) {
     bench_student(b, train_reference);

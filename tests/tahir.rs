@@ -18,7 +18,7 @@ use faer::{Col, Mat};
 use rand::SeedableRng;
 use tlcheck::audit::run_claim;
 use tlcheck::claim::Claim;
-use tlcheck::observable::{find, simulate};
+use tlcheck::observable::{find, simulate, simulate_trials};
 use tlcheck::outcome::Verdict;
 use tlcheck::rng::Rng;
 use tlcheck::sim::gaussian::normal_matrix;
@@ -390,6 +390,23 @@ fn phase_diagram_writes_svg_and_csv_and_refuses_bad_input() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("n = gamma d must be whole"));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A student cell that reads one output simulates only that one, with the values it has when every
+/// output is computed (the same random numbers), and keeps no other column.
+#[test]
+fn relu_student_reading_one_output_keeps_its_values() {
+    let o = find("tahir.relu_student").unwrap();
+    let set =
+        [("d", "6"), ("m", "6"), ("width", "10"), ("n", "20"), ("n_source", "40"), ("steps", "10"), ("n_test", "20")];
+    let given: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let params = o.resolve(&given).unwrap();
+    let all = simulate(o, &params, 3, 11, None).unwrap();
+    for name in ["lt_error", "scratch_error", "fraction", "source_loss", "span_fraction"] {
+        let one = simulate_trials(o, &params, 0..3, 11, Some(&[name]), None).unwrap();
+        assert_eq!(one.outputs, vec![name]);
+        assert_eq!(one.column(name).unwrap(), all.column(name).unwrap(), "{name}");
+    }
 }
 
 #[test]

@@ -19,13 +19,21 @@ pub struct Cell {
     pub params: ParamSet,
     pub trials: usize,
     pub seed: u64,
+    /// The outputs the check reads (None: every output); the others need not be simulated.
+    pub reads: Option<Vec<&'static str>>,
 }
 
 impl Cell {
     /// The key under which a run caches this cell's samples: the trials are not part of it, since
-    /// the first n trials of a cell are the same whatever the number drawn.
+    /// the first n trials of a cell are the same whatever the number drawn; the outputs read are.
     pub fn key(&self) -> String {
-        format!("{} {} {}", self.observable.name(), self.params, self.seed)
+        let reads = self.reads.as_ref().map_or(String::new(), |r| format!(" reads {}", r.join(",")));
+        format!("{} {} {}{reads}", self.observable.name(), self.params, self.seed)
+    }
+
+    /// This cell with only the outputs `reads` simulated.
+    pub fn reading(self, reads: &[&'static str]) -> Cell {
+        Cell { reads: Some(reads.to_vec()), ..self }
     }
 }
 
@@ -129,6 +137,6 @@ impl Settings {
 
     /// A cell of this observable at `point`.
     pub fn cell(&self, point: &[(String, String)], quick: bool, trials: usize, seed: u64) -> Result<Cell> {
-        Ok(Cell { observable: self.observable, params: self.resolve(point, quick)?, trials, seed })
+        Ok(Cell { observable: self.observable, params: self.resolve(point, quick)?, trials, seed, reads: None })
     }
 }

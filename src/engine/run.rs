@@ -42,7 +42,7 @@ impl<'a> Run<'a> {
             return Ok(if have == cell.trials { s.clone() } else { Arc::new(s.prefix(cell.trials)) });
         }
         let range = have as u64..cell.trials as u64;
-        let more = simulate_trials(cell.observable, &cell.params, range, cell.seed, None)?;
+        let more = simulate_trials(cell.observable, &cell.params, range, cell.seed, cell.reads.as_deref(), None)?;
         self.observer.trials_done((cell.trials - have) as u64);
         let sample = match cached {
             Some(s) => {

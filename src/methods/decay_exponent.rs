@@ -15,6 +15,9 @@
 //! Holds when the interval widened by the budget `abs` contains the printed exponent (the check's
 //! `formula`, default the claim's formula, evaluated without variables; [`crate::decide::interval`]);
 //! refuted otherwise.
+//!
+//! The size n's cell is seeded from the claim's stream and n, and simulates only the output read: two
+//! regimes of one claim (two scans over the same settings) share the trials of their common sizes.
 
 use rand::SeedableRng;
 
@@ -38,6 +41,8 @@ const BOOTSTRAP: usize = 2000;
 pub struct DecayExponent {
     settings: Settings,
     stream: u64,
+    /// The claim's stream, which seeds the cells (shared by the claim's checks).
+    shared: u64,
     output: &'static str,
     printed: f64,
     spec: DecayExponentSpec,
@@ -93,6 +98,7 @@ impl DecayExponent {
             output: output_of(settings.observable(), spec.output.as_deref())?,
             settings,
             stream: cx.stream(),
+            shared: cx.claim_stream(),
             printed,
             spec: spec.clone(),
         };
@@ -103,13 +109,14 @@ impl DecayExponent {
     }
 
     fn cells(&self, precision: &Precision) -> Result<Vec<Cell>> {
-        let base = derive(precision.seed, &[self.stream]);
+        let base = derive(precision.seed, &[self.shared]);
         let trials = self.spec.trials_at(precision.quick);
         let param = &self.spec.scan.param;
-        (self.spec.scan.values.iter().enumerate())
-            .map(|(i, s)| {
+        (self.spec.scan.values.iter())
+            .map(|s| {
                 let point = [(param.clone(), s.to_string())];
-                self.settings.cell(&point, precision.quick, trials, derive(base, &[i as u64]))
+                let cell = self.settings.cell(&point, precision.quick, trials, derive(base, &[s.to_bits()]))?;
+                Ok(cell.reading(&[self.output]))
             })
             .collect()
     }

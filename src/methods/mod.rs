@@ -39,6 +39,12 @@ impl Context<'_> {
     pub fn stream(&self) -> u64 {
         derive_label(self.index as u64, self.claim_id)
     }
+
+    /// The claim's stream, common to its checks: a cell seeded from it is the same experiment (the
+    /// same trials) in every check of the claim that plans it with the same parameters.
+    pub fn claim_stream(&self) -> u64 {
+        derive_label(u64::MAX, self.claim_id)
+    }
 }
 
 /// Compiles one check of a claim.

@@ -58,6 +58,14 @@ pub trait Observable: Sync {
     /// Checks sizes and prepares everything the trials share (deterministic given `seed`).
     fn prepare(&self, params: &ParamSet, seed: u64) -> Result<Box<dyn TrialRunner>>;
 
+    /// As [`Observable::prepare`], for trials of which only the outputs `read` are kept: the runner may
+    /// leave the others unwritten, but the kept outputs must be the values (and use the random numbers)
+    /// they have when everything is computed. The default computes every output.
+    fn prepare_reading(&self, params: &ParamSet, seed: u64, read: &[&str]) -> Result<Box<dyn TrialRunner>> {
+        let _ = read;
+        self.prepare(params, seed)
+    }
+
     /// Resolves (name, text) pairs against this observable's parameter specifications.
     fn resolve(&self, given: &[(String, String)]) -> Result<ParamSet> {
         ParamSet::resolve(self.params(), given)
@@ -199,24 +207,28 @@ pub fn simulate(
     if trials == 0 {
         return Err(Error::input("trials must be at least 1"));
     }
-    simulate_trials(obs, params, 0..trials as u64, seed, progress)
+    simulate_trials(obs, params, 0..trials as u64, seed, None, progress)
 }
 
 /// Trials `range` of a cell (trial t always draws from stream (seed, t), so the trials of a larger
-/// batch extend those of a smaller one: sequential checks reuse what earlier looks drew).
+/// batch extend those of a smaller one: sequential checks reuse what earlier looks drew). With `read`,
+/// the sample holds only those outputs (the trials may skip the others); without, every output.
 pub fn simulate_trials(
     obs: &dyn Observable,
     params: &ParamSet,
     range: std::ops::Range<u64>,
     seed: u64,
+    read: Option<&[&'static str]>,
     progress: Option<&ProgressBar>,
 ) -> Result<Sample> {
-    let n_out = obs.outputs().len();
-    check_memory(range.end as f64 * (8.0 * n_out as f64 + 64.0), "storing the trials")?;
+    let all: Vec<&'static str> = obs.outputs().iter().map(|o| o.name).collect();
+    let read = read.map_or_else(|| all.clone(), <[&str]>::to_vec);
+    let keep = read.iter().map(|r| position(all.iter().copied(), r, "output")).collect::<Result<Vec<_>>>()?;
+    check_memory(range.end as f64 * (8.0 * keep.len() as f64 + 64.0), "storing the trials")?;
     faer::set_global_parallelism(faer::Par::Seq);
-    let runner = obs.prepare(params, seed)?;
+    let runner = obs.prepare_reading(params, seed, &read)?;
     let trial = |scratch: &mut Vec<f64>, t: u64| {
-        let done = run_trial(obs, runner.as_ref(), scratch, (seed, t), params)?;
+        let done = run_trial(obs, runner.as_ref(), scratch, (seed, t, &keep), params)?;
         if let Some(bar) = progress {
             bar.inc(1);
         }
@@ -224,31 +236,27 @@ pub fn simulate_trials(
     };
     let (rows, curves) =
         range.into_par_iter().map_init(Vec::new, trial).collect::<Result<Vec<_>>>()?.into_iter().unzip();
-    Ok(Sample {
-        outputs: obs.outputs().iter().map(|o| o.name).collect(),
-        rows,
-        curve_names: obs.curves().iter().map(|c| c.name).collect(),
-        curves,
-    })
+    Ok(Sample { outputs: read, rows, curve_names: obs.curves().iter().map(|c| c.name).collect(), curves })
 }
 
-/// Trial t of `runner` (seeded by `trial_rng(seed, t)`): its outputs and curves, checked to be
-/// finite and every curve written.
+/// Trial t of `runner` (seeded by `trial_rng(seed, t)`): its outputs `keep` (indices) and curves,
+/// checked to be finite and every curve written.
 fn run_trial(
     obs: &dyn Observable,
     runner: &dyn TrialRunner,
     scratch: &mut Vec<f64>,
-    (seed, t): (u64, u64),
+    (seed, t, keep): (u64, u64, &[usize]),
     params: &ParamSet,
 ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
     crate::sim::registers::clear_upper();
     let mut rng = trial_rng(seed, t);
-    let mut out = vec![0.0; obs.outputs().len()];
+    let mut all = vec![0.0; obs.outputs().len()];
     let mut curves = vec![Vec::new(); obs.curves().len()];
-    runner.run_curves(scratch, &mut rng, &mut out, &mut curves)?;
+    runner.run_curves(scratch, &mut rng, &mut all, &mut curves)?;
+    let out: Vec<f64> = keep.iter().map(|&j| all[j]).collect();
     let bad = |what: String| Err(Error::numerical(format!("{} produced {what} in trial {t} at {params}", obs.name())));
     if let Some(j) = out.iter().position(|x| !x.is_finite()) {
-        return bad(format!("a non-finite {}", obs.outputs()[j].name));
+        return bad(format!("a non-finite {}", obs.outputs()[keep[j]].name));
     }
     for (c, spec) in curves.iter().zip(obs.curves()) {
         if c.is_empty() || c.iter().any(|x| !x.is_finite()) {

@@ -3,6 +3,8 @@
 //! (`tahir.relu_projection`). Note gamma = n/d is a data ratio here.
 
 use super::{Observable, OutputSpec, TrialRunner, check_memory};
+use faer::{Col, Mat};
+
 use crate::error::{Error, Result};
 use crate::params::{Kind, ParamSet, ParamSpec};
 use crate::rng::Rng;
@@ -462,6 +464,12 @@ const STUDENT_PARAMS: &[ParamSpec] = &[
         "full-batch GD steps of scratch training (0: scratch_error of the untrained student)",
     ),
     spec("lr", Kind::Real("(0, 100]"), "0.5", "mean-field learning rate (per-parameter step lr N dL/dtheta)"),
+    spec(
+        "float",
+        Kind::Choice(&["f64", "f32"]),
+        "f64",
+        "arithmetic of the gradient-descent training (f32: twice the matrix-product throughput)",
+    ),
     spec("ridge", Kind::Real("[0, 10]"), "1e-4", "ridge of the linear-transfer readout (0: least squares / min-norm)"),
     spec("n_test", Kind::Count(1, 1_000_000), "2000", "fresh test samples of the relative errors"),
 ];
@@ -485,6 +493,28 @@ const STUDENT_OUTPUTS: &[OutputSpec] = &[
     },
 ];
 
+/// Which outputs a student trial computes (the others are left unwritten).
+struct Wanted {
+    lt: bool,
+    scratch: bool,
+    fraction: bool,
+    source_loss: bool,
+    span: bool,
+}
+
+impl Wanted {
+    fn new(read: &[&str]) -> Wanted {
+        let has = |name: &str| read.contains(&name);
+        Wanted {
+            lt: has("lt_error"),
+            scratch: has("scratch_error"),
+            fraction: has("fraction"),
+            source_loss: has("source_loss"),
+            span: has("span_fraction"),
+        }
+    }
+}
+
 struct StudentRunner {
     d: usize,
     m: usize,
@@ -495,11 +525,26 @@ struct StudentRunner {
     steps: usize,
     scratch_steps: usize,
     lr: f64,
+    f32: bool,
     ridge: f64,
     n_test: usize,
+    wanted: Wanted,
+}
+
+impl StudentRunner {
+    /// Gradient descent for `steps` steps in the configured float; the final training loss.
+    fn train(&self, s: &mut student::Student, x: &Mat<f64>, y: &Col<f64>, steps: usize) -> f64 {
+        if self.f32 {
+            student::train_in::<f32>(s, x, y, self.lr, steps)
+        } else {
+            student::train_in::<f64>(s, x, y, self.lr, steps)
+        }
+    }
 }
 
 impl TrialRunner for StudentRunner {
+    /// Every random number is drawn whatever is wanted (the two initialisations before any training,
+    /// which draws none), so an output has the same value whichever others are computed.
     fn run(&self, _: &mut Vec<f64>, rng: &mut Rng, out: &mut [f64]) -> Result<()> {
         let w = relu::teacher(rng, self.d, self.m);
         let kept = self.m - self.removed;
@@ -507,13 +552,24 @@ impl TrialRunner for StudentRunner {
         let (x, y) = student::teacher_data(rng, &w, self.m, self.n);
         let (xt, yt) = student::teacher_data(rng, &w, self.m, self.n_test);
         let mut pre = student::Student::init(rng, self.d, self.width);
-        out[3] = student::train(&mut pre, &xs, &ys, self.lr, self.steps);
-        out[0] = student::linear_transfer_error(&pre, &x, &y, self.ridge, &xt, &yt)?;
-        out[4] = student::span_fraction(&pre, &w)?;
         let mut scratch = student::Student::init(rng, self.d, self.width);
-        student::train(&mut scratch, &x, &y, self.lr, self.scratch_steps);
-        out[1] = student::relative_error(&scratch.predict(&xt), &yt);
-        out[2] = relu::projection_fraction(&w, self.removed)?;
+        let want = &self.wanted;
+        if want.lt || want.source_loss || want.span {
+            out[3] = self.train(&mut pre, &xs, &ys, self.steps);
+        }
+        if want.lt {
+            out[0] = student::linear_transfer_error(&pre, &x, &y, self.ridge, &xt, &yt)?;
+        }
+        if want.span {
+            out[4] = student::span_fraction(&pre, &w)?;
+        }
+        if want.scratch {
+            self.train(&mut scratch, &x, &y, self.scratch_steps);
+            out[1] = student::relative_error(&scratch.predict(&xt), &yt);
+        }
+        if want.fraction {
+            out[2] = relu::projection_fraction(&w, self.removed)?;
+        }
         Ok(())
     }
 }
@@ -524,7 +580,7 @@ impl Observable for ReluStudent {
     }
     fn doc(&self) -> &'static str {
         "Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x) against a teacher of m* unit \
-         neurons; the source teacher drops a fraction mu of them. Full-batch GD (f64) pre-training on n_source \
+         neurons; the source teacher drops a fraction mu of them. Full-batch GD (f64, or f32) pre-training on n_source \
          source samples, then linear transfer (readout refitted on n target samples) versus scratch training on \
          the same n samples; relative test errors, and the target's part outside the span of the teacher's source \
          neurons (fraction) and of the pre-trained student's features (span_fraction)."
@@ -535,7 +591,11 @@ impl Observable for ReluStudent {
     fn outputs(&self) -> &'static [OutputSpec] {
         STUDENT_OUTPUTS
     }
-    fn prepare(&self, params: &ParamSet, _seed: u64) -> Result<Box<dyn TrialRunner>> {
+    fn prepare(&self, params: &ParamSet, seed: u64) -> Result<Box<dyn TrialRunner>> {
+        let all: Vec<&str> = STUDENT_OUTPUTS.iter().map(|o| o.name).collect();
+        self.prepare_reading(params, seed, &all)
+    }
+    fn prepare_reading(&self, params: &ParamSet, _seed: u64, read: &[&str]) -> Result<Box<dyn TrialRunner>> {
         let (d, m, mu) = (params.size("d")?, params.size("m")?, params.num("mu")?);
         let r = mu * m as f64;
         if (r - r.round()).abs() > 1e-9 * m as f64 {
@@ -558,8 +618,10 @@ impl Observable for ReluStudent {
             steps: params.size("steps")?,
             scratch_steps: params.size("scratch_steps")?,
             lr: params.num("lr")?,
+            f32: params.text("float")? == "f32",
             ridge: params.num("ridge")?,
             n_test,
+            wanted: Wanted::new(read),
         }))
     }
 }

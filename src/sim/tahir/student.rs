@@ -1,6 +1,6 @@
 //! Mean-field two-layer ReLU student f(x) = (1/N) sum_i a_i relu(v_i . x), x ~ N(0, I_d), trained
-//! by full-batch gradient descent in f64 on L = (1/2n) sum_k (f(x_k) - y_k)^2 with the mean-field
-//! step (learning rate times N per parameter): a_i -= lr (1/n) sum_k r_k relu(h_ki),
+//! by full-batch gradient descent (in f64, or f32: [`train_in`]) on L = (1/2n) sum_k (f(x_k) - y_k)^2
+//! with the mean-field step (learning rate times N per parameter): a_i -= lr (1/n) sum_k r_k relu(h_ki),
 //! v_i -= lr a_i (1/n) sum_k r_k 1(h_ki > 0) x_k, r = f - y, h = X V. Initialisation: v_i unit
 //! random, a_i standard normal. The teacher is relu::teacher's f_t(x) = (1/m) sum_j relu(w_j . x).
 
@@ -54,19 +54,56 @@ pub fn teacher_data(rng: &mut Rng, w: &Mat<f64>, kept: usize, n: usize) -> (Mat<
     (x, y)
 }
 
+/// The float of the training arithmetic: f64, or f32 for twice the GEMM throughput.
+pub trait Real: faer::traits::RealField + Copy {
+    fn of(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+    /// max(self, 0).
+    fn relu(self) -> Self;
+}
+
+impl Real for f64 {
+    fn of(x: f64) -> f64 {
+        x
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn relu(self) -> f64 {
+        self.max(0.0)
+    }
+}
+
+impl Real for f32 {
+    fn of(x: f64) -> f32 {
+        x as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn relu(self) -> f32 {
+        self.max(0.0)
+    }
+}
+
+/// `m` in the training float.
+fn cast<T: Real>(m: &Mat<f64>) -> Mat<T> {
+    Mat::from_fn(m.nrows(), m.ncols(), |i, j| T::of(m[(i, j)]))
+}
+
 /// Work buffers of [`train`], allocated once per run: `phi` (n x N) holds relu(X V), `r` the
 /// residual f - y, `g` (n x N) the back-propagated 1(h > 0) r_k a_i, `grad_v` (d x N) and `grad_a`
 /// (N) the gradients.
-struct Work {
-    phi: Mat<f64>,
-    g: Mat<f64>,
-    grad_v: Mat<f64>,
-    r: Col<f64>,
-    grad_a: Col<f64>,
+struct Work<T: Real> {
+    phi: Mat<T>,
+    g: Mat<T>,
+    grad_v: Mat<T>,
+    r: Col<T>,
+    grad_a: Col<T>,
 }
 
-impl Work {
-    fn new(n: usize, d: usize, width: usize) -> Work {
+impl<T: Real> Work<T> {
+    fn new(n: usize, d: usize, width: usize) -> Work<T> {
         Work {
             phi: Mat::zeros(n, width),
             g: Mat::zeros(n, width),
@@ -77,32 +114,33 @@ impl Work {
     }
 
     /// phi = relu(X V), r = phi a / N - y; returns the loss (1/2n) |r|^2.
-    fn residual(&mut self, s: &Student, x: &Mat<f64>, y: &Col<f64>) -> f64 {
-        matmul(self.phi.as_mut(), Accum::Replace, x, &s.v, 1.0, Par::Seq);
+    fn residual(&mut self, (v, a): (&Mat<T>, &Col<T>), x: &Mat<T>, y: &Col<T>) -> f64 {
+        matmul(self.phi.as_mut(), Accum::Replace, x, v, T::of(1.0), Par::Seq);
         clear_upper();
         for i in 0..self.phi.ncols() {
-            self.phi.col_as_slice_mut(i).iter_mut().for_each(|e| *e = e.max(0.0));
+            self.phi.col_as_slice_mut(i).iter_mut().for_each(|e| *e = e.relu());
         }
-        self.r.iter_mut().zip(y.iter()).for_each(|(r, y)| *r = -y);
-        let scale = 1.0 / s.a.nrows() as f64;
-        matmul(self.r.as_mat_mut(), Accum::Add, &self.phi, s.a.as_mat(), scale, Par::Seq);
+        self.r.iter_mut().zip(y.iter()).for_each(|(r, &y)| *r = T::of(0.0) - y);
+        let scale = T::of(1.0 / a.nrows() as f64);
+        matmul(self.r.as_mat_mut(), Accum::Add, &self.phi, a.as_mat(), scale, Par::Seq);
         clear_upper();
-        0.5 * (1.0 / x.nrows() as f64) * self.r.squared_norm_l2()
+        0.5 / x.nrows() as f64 * self.r.iter().map(|r| r.to_f64().powi(2)).sum::<f64>()
     }
 
     /// grad_a = phi^T r / n and grad_v = X^T G / n with G_ki = 1(h_ki > 0) r_k a_i (h > 0 iff phi > 0).
-    fn gradients(&mut self, s: &Student, x: &Mat<f64>) {
-        let inv_n = 1.0 / x.nrows() as f64;
+    fn gradients(&mut self, a: &Col<T>, x: &Mat<T>) {
+        let inv_n = T::of(1.0 / x.nrows() as f64);
         matmul(self.grad_a.as_mat_mut(), Accum::Replace, self.phi.transpose(), self.r.as_mat(), inv_n, Par::Seq);
         clear_upper();
         let r = self.r.try_as_col_major().expect("owned column").as_slice();
+        let zero = T::of(0.0);
         for i in 0..self.g.ncols() {
-            let ai = s.a[i];
+            let ai = a[i];
             let (phi, g) = (self.phi.col_as_slice(i), self.g.col_as_slice_mut(i));
             for ((g, &p), &rk) in g.iter_mut().zip(phi).zip(r) {
                 // Product first, then a select: branch-free, so the loop vectorises.
                 let v = rk * ai;
-                *g = if p > 0.0 { v } else { 0.0 };
+                *g = if p > zero { v } else { zero };
             }
         }
         matmul(self.grad_v.as_mut(), Accum::Replace, x.transpose(), &self.g, inv_n, Par::Seq);
@@ -110,25 +148,36 @@ impl Work {
     }
 
     /// a -= lr grad_a, v -= lr grad_v, in place.
-    fn step(&self, s: &mut Student, lr: f64) {
-        s.a.iter_mut().zip(self.grad_a.iter()).for_each(|(a, g)| *a -= lr * g);
-        for i in 0..s.v.ncols() {
-            let v = s.v.col_as_slice_mut(i);
-            v.iter_mut().zip(self.grad_v.col_as_slice(i)).for_each(|(v, g)| *v -= lr * g);
+    fn step(&self, (v, a): (&mut Mat<T>, &mut Col<T>), lr: T) {
+        a.iter_mut().zip(self.grad_a.iter()).for_each(|(a, &g)| *a -= lr * g);
+        for i in 0..v.ncols() {
+            let v = v.col_as_slice_mut(i);
+            v.iter_mut().zip(self.grad_v.col_as_slice(i)).for_each(|(v, &g)| *v -= lr * g);
         }
     }
 }
 
-/// Full-batch gradient descent for `steps` steps on (x, y); returns the training loss
-/// (1/2n) |f - y|^2 after the last step. Work buffers are allocated once, outside the loop.
+/// Full-batch gradient descent in f64 for `steps` steps on (x, y); returns the training loss
+/// (1/2n) |f - y|^2 after the last step.
 pub fn train(student: &mut Student, x: &Mat<f64>, y: &Col<f64>, lr: f64, steps: usize) -> f64 {
-    let mut work = Work::new(x.nrows(), x.ncols(), student.a.nrows());
+    train_in::<f64>(student, x, y, lr, steps)
+}
+
+/// [`train`] with the arithmetic in `T`: the weights and data are rounded to `T` once, trained, and
+/// the weights returned in f64. Work buffers are allocated once, outside the loop.
+pub fn train_in<T: Real>(student: &mut Student, x: &Mat<f64>, y: &Col<f64>, lr: f64, steps: usize) -> f64 {
+    let (x, y) = (cast::<T>(x), Col::from_fn(y.nrows(), |k| T::of(y[k])));
+    let (mut v, mut a) = (cast::<T>(&student.v), Col::from_fn(student.a.nrows(), |i| T::of(student.a[i])));
+    let mut work = Work::new(x.nrows(), x.ncols(), a.nrows());
     for _ in 0..steps {
-        work.residual(student, x, y);
-        work.gradients(student, x);
-        work.step(student, lr);
+        work.residual((&v, &a), &x, &y);
+        work.gradients(&a, &x);
+        work.step((&mut v, &mut a), T::of(lr));
     }
-    work.residual(student, x, y)
+    let loss = work.residual((&v, &a), &x, &y);
+    student.v = Mat::from_fn(v.nrows(), v.ncols(), |i, j| v[(i, j)].to_f64());
+    student.a = Col::from_fn(a.nrows(), |i| a[i].to_f64());
+    loss
 }
 
 /// Eigenvalues of the feature Gram matrix below this fraction of the largest are treated as zero
