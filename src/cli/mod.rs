@@ -22,7 +22,6 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde_json::json;
 
 use crate::analysis::shard::Shard;
@@ -522,9 +521,7 @@ fn audit_cmd(ids: &[String], args: &RunArgs, files: &Files, all_evidence: bool) 
     let total: u64 = selected.iter().map(|c| planned_trials(c, &precision)).sum();
     let observer = BarObserver(progress_bar(total, "auditing"));
     let run = Run::new(precision, &observer);
-    // Claims in parallel as well as their trials: a claim's randomness depends only on its own seeds,
-    // so the outcomes do not depend on the schedule.
-    let reports: Vec<ClaimOutcome> = selected.par_iter().map(|claim| decide_claim(claim, &run)).collect();
+    let reports: Vec<ClaimOutcome> = selected.iter().map(|claim| decide_claim(claim, &run)).collect();
     observer.0.finish_and_clear();
     let pairs: Vec<(&Claim, &ClaimOutcome)> = selected.iter().copied().zip(&reports).collect();
     if let Some(shard) = args.shard {
