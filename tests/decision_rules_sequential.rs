@@ -5,6 +5,7 @@
 
 use rand::SeedableRng;
 use tlcheck::decide::budget::{Sense, budget_test, holm};
+use tlcheck::decide::exists::{exceedance_z, significant};
 use tlcheck::decide::resolution::{beyond_p, inside};
 use tlcheck::engine::Precision;
 use tlcheck::engine::stage::{LOOKS, Stage};
@@ -80,4 +81,34 @@ fn equivalence_is_shown_at_the_margin_at_most_at_alpha() {
     assert!(r1 <= limit(ALPHA), "a deviation at the margin is shown inside at rate {r1}");
     assert!(r2 <= limit(ALPHA), "a zero deviation is rejected at rate {r2}");
     assert!(power >= 0.9, "a zero deviation is shown inside at rate {power}");
+}
+
+/// Whether the sequential `exists` rule declares an exceedance (some point significantly above the
+/// bound 0, Holm at alpha / K) at some look.
+fn exists_holds_at_some_look(trials: &[Vec<f64>]) -> bool {
+    let precision = Precision { quick: false, seed: 0 };
+    (1..=LOOKS).any(|k| {
+        let stage = Stage::nth(precision, ALPHA, k, LOOKS);
+        let n = stage.trials(TRIALS);
+        let zs: Vec<(f64, f64)> = trials
+            .iter()
+            .map(|xs| {
+                let e = Estimate::from_samples(&xs[..n]);
+                (exceedance_z(e, 0.0), e.dof())
+            })
+            .collect();
+        significant(&zs, stage.alpha).iter().any(|s| *s)
+    })
+}
+
+#[test]
+fn sequential_exists_keeps_its_false_holds_rate() {
+    let mut rng = Rng::seed_from_u64(22);
+    let null = (0..REPLICATIONS).filter(|_| exists_holds_at_some_look(&draws(&mut rng, 0.0))).count();
+    let rate = null as f64 / REPLICATIONS as f64;
+    let power = (0..REPLICATIONS).filter(|_| exists_holds_at_some_look(&draws(&mut rng, 0.6))).count();
+    let power = power as f64 / REPLICATIONS as f64;
+    println!("sequential exists: false holds {rate}, power at 0.6 sd {power}");
+    assert!(rate <= limit(ALPHA), "false holds rate {rate}");
+    assert!(power >= 0.9, "power {power}");
 }
